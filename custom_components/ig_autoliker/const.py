@@ -1,0 +1,92 @@
+"""Constants of the Instagram Auto-Liker integration.
+
+Defaults and limits come from the spec (arc42, section 8.2 "Rate-Limiting" and section
+8.3 "Session-Management"); each option names the unit of its value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+from typing import Final
+
+DOMAIN: Final = "ig_autoliker"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data.
+CONF_SESSION: Final = "session"  # only in the Store, never in entry data
+
+# Target subentries.
+SUBENTRY_TYPE_TARGET: Final = "target"
+CONF_TARGET_PK: Final = "pk"
+CONF_LIKE_STORIES: Final = "like_stories"
+CONF_LIKE_POSTS: Final = "like_posts"
+
+# Options (config entry options); values are seconds, percent or counts.
+CONF_CYCLE_INTERVAL: Final = "cycle_interval"  # minutes
+CONF_DELAY_REQUESTS: Final = "delay_between_requests"  # seconds
+CONF_DELAY_LIKES: Final = "delay_between_likes"  # seconds
+CONF_DELAY_ACCOUNTS: Final = "delay_between_accounts"  # seconds
+CONF_JITTER: Final = "delay_jitter_percent"  # percent
+CONF_MAX_REQUESTS_HOUR: Final = "max_requests_per_hour"
+CONF_MAX_LIKES_HOUR: Final = "max_likes_per_hour"
+CONF_MAX_STORY_VIEWS_HOUR: Final = "max_story_views_per_hour"
+CONF_MAX_LIKES_DAY: Final = "max_likes_per_day"
+CONF_BACKOFF_BASE: Final = "backoff_base_seconds"
+CONF_BACKOFF_MAX: Final = "backoff_max_seconds"
+CONF_KEEP_ALIVE: Final = "keep_alive_interval"  # minutes
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """Default and allowed range of one option.
+
+    Attributes:
+        default: The spec's default (section 8.2 unless noted).
+        minimum: Smallest accepted value (inclusive).
+        maximum: Largest accepted value (inclusive).
+        integer: True when only whole numbers make sense.
+    """
+
+    default: float
+    minimum: float
+    maximum: float
+    integer: bool = True
+
+
+#: Every option with its spec default and the range the options flow accepts.
+OPTIONS: Final[dict[str, OptionSpec]] = {
+    # Spec 8.3: cycle configurable, default 3600 s; at least 10 min to stay unnoticed.
+    CONF_CYCLE_INTERVAL: OptionSpec(60, 10, 1440),
+    CONF_DELAY_REQUESTS: OptionSpec(2.0, 0.5, 60.0, integer=False),
+    CONF_DELAY_LIKES: OptionSpec(3.0, 1.0, 120.0, integer=False),
+    CONF_DELAY_ACCOUNTS: OptionSpec(10.0, 1.0, 600.0, integer=False),
+    CONF_JITTER: OptionSpec(30, 0, 90),
+    CONF_MAX_REQUESTS_HOUR: OptionSpec(150, 10, 1000),
+    CONF_MAX_LIKES_HOUR: OptionSpec(40, 1, 200),
+    CONF_MAX_STORY_VIEWS_HOUR: OptionSpec(150, 1, 1000),
+    CONF_MAX_LIKES_DAY: OptionSpec(800, 1, 2000),
+    CONF_BACKOFF_BASE: OptionSpec(60, 10, 3600),
+    CONF_BACKOFF_MAX: OptionSpec(3600, 60, 86400),
+    # Spec 8.3: keep-alive every 30 min.
+    CONF_KEEP_ALIVE: OptionSpec(30, 5, 720),
+}
+
+DEFAULT_OPTIONS: Final[dict[str, float]] = {key: spec.default for key, spec in OPTIONS.items()}
+
+# Retry policy per error (spec 8.5).
+RELOGIN_DELAY: Final = 300.0  # seconds between relogin tries (linear 5 min)
+RELOGIN_TRIES: Final = 3
+NETWORK_TRIES: Final = 3  # exponential
+RATE_LIMIT_TRIES: Final = 5  # exponential
+
+# Stories stay in the store this long after their like (spec 8.1), seconds.
+STORY_RETENTION: Final = 24 * 3600
+
+# Events.
+EVENT_LIKED: Final = "ig_autoliker_liked"
+EVENT_CHALLENGE_REQUIRED: Final = "ig_autoliker_challenge_required"
+
+# Actions.
+SERVICE_RUN_CYCLE: Final = "run_cycle"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

@@ -1,0 +1,75 @@
+"""The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
+
+`api.py` maps instagrapi's exceptions onto these; the coordinator and the config flow
+decide on retries and user-facing messages by class only. None of them carries a
+secret: messages hold Instagram's error text, never cookies or passwords.
+"""
+
+from __future__ import annotations
+
+from .models import ChallengeMethod
+
+
+class IgAutolikerError(Exception):
+    """Base of every error raised by the integration's Instagram adapter."""
+
+
+class InstagramError(IgAutolikerError):
+    """Instagram answered with an error we have no more specific class for."""
+
+
+class AuthenticationFailed(InstagramError):
+    """Login refused: wrong password or unknown username. Retry: linear 5 min, 3 tries."""
+
+
+class InvalidCode(InstagramError):
+    """A two-factor or challenge security code was refused."""
+
+
+class TwoFactorRequired(InstagramError):
+    """The password was right; Instagram asks for a two-factor code next."""
+
+
+class ChallengeRequired(InstagramError):
+    """Instagram wants the user to pass a checkpoint. Never retried: alert the user.
+
+    Attributes:
+        methods: The delivery methods Instagram offers for the security code
+            (empty when the challenge cannot be solved from here, e.g. a selfie).
+    """
+
+    def __init__(self, message: str = "", methods: tuple[ChallengeMethod, ...] = ()) -> None:
+        super().__init__(message)
+        self.methods = methods
+
+
+class RateLimited(InstagramError):
+    """HTTP 429, a throttle or "Please wait a few minutes". Retry: exponential, 5 tries.
+
+    Attributes:
+        retry_after: Seconds Instagram asked us to wait, or None when it did not say.
+    """
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FeedbackRequired(InstagramError):
+    """`feedback_required`: Instagram blocks the action for now; back off like a rate limit."""
+
+
+class SessionExpired(InstagramError):
+    """`login_required`: the saved session is no longer valid. Retry: relogin, 3 tries."""
+
+
+class TargetNotFound(InstagramError):
+    """The target username or pk does not exist (or no longer exists)."""
+
+
+class TargetPrivate(InstagramError):
+    """The target is private and the logged-in account does not follow it."""
+
+
+class CannotConnect(IgAutolikerError):
+    """Network error, timeout, HTTP 5xx or a malformed response. Retry: exponential, 3."""

@@ -1,0 +1,99 @@
+"""Typed models of what Instagram returns, independent of instagrapi's pydantic types.
+
+Only `api.py` builds these from instagrapi objects; everything else in the integration
+works with them, so a change in instagrapi's models touches one module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class MediaKind(StrEnum):
+    """What a liked item is, as named in events and counters.
+
+    Instagram's `media_type` 1 is a photo, 8 a carousel (album), 2 a video; every feed
+    video has been a reel since 2022, so 2 maps to `REEL`.
+    """
+
+    STORY = "story"
+    PHOTO = "photo"
+    ALBUM = "album"
+    REEL = "reel"
+
+
+class ChallengeMethod(StrEnum):
+    """Where Instagram can send a challenge (checkpoint) security code."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The logged-in Instagram account.
+
+    Attributes:
+        pk: Instagram's numeric user id as a string (used as the config entry unique_id).
+        username: The account's current username.
+        full_name: Display name, may be empty.
+    """
+
+    pk: str
+    username: str
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetUser:
+    """An Instagram account whose stories and posts are liked.
+
+    Attributes:
+        pk: Instagram's numeric user id as a string.
+        username: The username it was resolved from.
+        full_name: Display name, may be empty.
+        is_private: True when the profile is private.
+    """
+
+    pk: str
+    username: str
+    full_name: str
+    is_private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """One story or post of a target.
+
+    Attributes:
+        pk: The media pk (numeric string); the key under which likes are stored.
+        media_id: `<pk>_<owner pk>`, as Instagram's like endpoints expect it.
+        owner_pk: pk of the account that posted it.
+        kind: story, photo, album or reel.
+        taken_at: When it was posted (timezone-aware UTC).
+        has_liked: True when the logged-in account already likes it on Instagram.
+        code: The shortcode of a post (None for stories).
+    """
+
+    pk: str
+    media_id: str
+    owner_pk: str
+    kind: MediaKind
+    taken_at: datetime
+    has_liked: bool
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrayEntry:
+    """A reels-tray entry: a followed account that has stories right now.
+
+    Attributes:
+        user_pk: The account's pk.
+        latest_reel_media: Unix time (seconds) of its newest story.
+    """
+
+    user_pk: str
+    latest_reel_media: int
