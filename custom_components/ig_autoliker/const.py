@@ -21,6 +21,7 @@ SUBENTRY_TYPE_TARGET: Final = "target"
 CONF_TARGET_PK: Final = "pk"
 CONF_LIKE_STORIES: Final = "like_stories"
 CONF_LIKE_POSTS: Final = "like_posts"
+CONF_ENABLED: Final = "enabled"
 
 # Options (config entry options); values are seconds, percent or counts.
 CONF_CYCLE_INTERVAL: Final = "cycle_interval"  # minutes

@@ -1,0 +1,120 @@
+"""The Instagram Auto-Liker integration: likes new stories and posts of chosen accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_time_change,
+    async_track_time_interval,
+)
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
+
+from .api import InstagramApi
+from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
+from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
+from .exceptions import IgAutolikerError
+from .services import async_setup_services
+from .store import IgAutolikerStore
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+#: How often to check whether a keep-alive is due (the interval itself is an option).
+KEEP_ALIVE_CHECK = timedelta(minutes=5)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
+    """Load the store, validate the session (one request) and start the cycles."""
+    store = IgAutolikerStore(hass, entry.entry_id)
+    stored = await store.async_load_data()
+    if (session := entry.data.get(CONF_SESSION)) is not None:
+        # The config flow hands its fresh session over through the entry data; from
+        # here on it lives only in the store.
+        stored.session = session
+        await store.async_save(stored.as_dict())
+        hass.config_entries.async_update_entry(
+            entry, data={key: value for key, value in entry.data.items() if key != CONF_SESSION}
+        )
+    api = await hass.async_add_executor_job(
+        InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD], stored.session
+    )
+    coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
+    try:
+        await coordinator.async_login()
+    except IgAutolikerError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": type(err).__name__},
+        ) from err
+    coordinator.data = coordinator.snapshot()
+    entry.runtime_data = coordinator
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    entry.async_on_unload(
+        async_track_time_interval(hass, coordinator.async_keep_alive, KEEP_ALIVE_CHECK)
+    )
+    # "Likes today" starts again at local midnight even when no cycle runs then.
+    entry.async_on_unload(
+        async_track_time_change(
+            hass, lambda _now: coordinator.async_publish(), hour=0, minute=0, second=0
+        )
+    )
+
+    async def _async_on_stop(_event: Event) -> None:
+        await coordinator.async_shutdown()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop))
+    entry.async_on_unload(
+        async_call_later(hass, _first_cycle_delay(coordinator), _start_cycle(coordinator))
+    )
+    return True
+
+
+def _first_cycle_delay(coordinator: IgAutolikerCoordinator) -> float:
+    """Seconds until the first cycle: the schedule goes on across restarts."""
+    if (last := coordinator.stored.last_cycle) is None:
+        return 0.0
+    options = {**DEFAULT_OPTIONS, **coordinator.config_entry.options}
+    interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+    return max(0.0, last + interval - dt_util.utcnow().timestamp())
+
+
+def _start_cycle(coordinator: IgAutolikerCoordinator) -> callback:  # type: ignore[valid-type]
+    @callback
+    def _start(_now: datetime) -> None:
+        coordinator.async_start_cycle()
+
+    return _start
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> None:
+    """Targets were added, removed or switched: show it without a reload."""
+    entry.runtime_data.async_targets_changed()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
+    """Stop the cycle in flight (its current call completes), save, unload."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_shutdown()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> None:
+    """Delete the store (session, likes) when the account is removed."""
+    await IgAutolikerStore(hass, entry.entry_id).async_remove()

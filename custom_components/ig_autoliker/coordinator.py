@@ -1,0 +1,754 @@
+"""The liking cycle: one coordinator per Instagram account (config entry).
+
+Every cycle interval the coordinator visits each enabled target in turn, with a
+jittered pause between accounts: it fetches the target's stories and recent posts and
+likes, oldest first, what is liked neither in the store nor on Instagram. The rate
+limiter decides before every request; when a limit is reached, liking stops and the
+rest waits for later cycles (spec QS-01).
+
+Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
+loop. A cycle can be cancelled at any await (unload, Home Assistant stop): the call in
+flight completes and its like is recorded, then the store and session are saved
+(spec QS-04).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import partial
+import random
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_USERNAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import InstagramApi
+from .const import (
+    CONF_CYCLE_INTERVAL,
+    CONF_ENABLED,
+    CONF_KEEP_ALIVE,
+    CONF_LIKE_POSTS,
+    CONF_LIKE_STORIES,
+    CONF_TARGET_PK,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    EVENT_CHALLENGE_REQUIRED,
+    EVENT_LIKED,
+    LOGGER,
+    NETWORK_TRIES,
+    RELOGIN_DELAY,
+    RELOGIN_TRIES,
+    SUBENTRY_TYPE_TARGET,
+)
+from .exceptions import (
+    AuthenticationFailed,
+    CannotConnect,
+    ChallengeRequired,
+    FeedbackRequired,
+    IgAutolikerError,
+    RateLimited,
+    SessionExpired,
+    TargetNotFound,
+    TargetPrivate,
+    TwoFactorRequired,
+)
+from .limiter import Action, Limits, LimitState, RateLimiter
+from .models import MediaItem, MediaKind, TargetUser
+from .store import SAVE_DELAY, IgAutolikerStore, StoredData
+
+if TYPE_CHECKING:
+    from .store import TargetState
+
+type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
+
+#: Requests each adapter call sends (see `api.py`), counted against requests/hour.
+STORY_LIKE_REQUESTS = 2
+SINGLE_REQUEST = 1
+
+
+class SessionHealth(StrEnum):
+    """State of the Instagram session, as the "Session health" sensor shows it."""
+
+    HEALTHY = "healthy"
+    REAUTH_REQUIRED = "reauth_required"
+    CHALLENGE_REQUIRED = "challenge_required"
+    TWO_FACTOR_REQUIRED = "two_factor_required"
+    ERROR = "error"
+
+
+#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
+RATE_LIMIT_STATES = [*(state.value for state in LimitState), "paused"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A target subentry as the cycle sees it."""
+
+    subentry_id: str
+    pk: str
+    username: str
+    enabled: bool
+    like_stories: bool
+    like_posts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSnapshot:
+    """What the entities of one target device show."""
+
+    last_like: datetime | None
+    stories_liked: int
+    posts_liked: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IgAutolikerData:
+    """What the entities of the account device show, plus every target's snapshot."""
+
+    likes_today: int
+    likes_this_hour: int
+    rate_limit_state: str
+    session_health: SessionHealth
+    last_cycle: datetime | None
+    backoff_until: datetime | None
+    auto_like: bool
+    targets: dict[str, TargetSnapshot]
+
+    @property
+    def challenge_required(self) -> bool:
+        """True while Instagram waits for the user to pass a checkpoint."""
+        return self.session_health is SessionHealth.CHALLENGE_REQUIRED
+
+
+class _CycleStop(Exception):  # noqa: N818 - control flow, not an error
+    """Stops the current cycle early; the rest waits for the next cycle."""
+
+
+def _ts(value: float | None) -> datetime | None:
+    """Convert Unix seconds to an aware UTC datetime (None stays None)."""
+    return None if value is None else dt_util.utc_from_timestamp(value)
+
+
+class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
+    """Runs the liking cycles of one Instagram account and owns its stored state.
+
+    Args:
+        hass: Home Assistant.
+        entry: The account's config entry (its subentries are the targets).
+        api: The blocking adapter, already built from the entry's credentials.
+        store: The entry's store; `stored` is what was loaded from it.
+    """
+
+    config_entry: IgAutolikerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: IgAutolikerConfigEntry,
+        api: InstagramApi,
+        store: IgAutolikerStore,
+        stored: StoredData,
+    ) -> None:
+        """Set the coordinator up; no request is sent until `async_login`."""
+        options = {**DEFAULT_OPTIONS, **entry.options}
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=timedelta(minutes=float(options[CONF_CYCLE_INTERVAL])),
+        )
+        self.api = api
+        self.store = store
+        self.stored = stored
+        self.limiter = RateLimiter.from_dict(
+            stored.limiter, Limits.from_options(options), clock=self._now, rng=random.Random()
+        )
+        self.session_health = SessionHealth.HEALTHY
+        self.cycle_id: str | None = None
+        self._cycle_lock = asyncio.Lock()
+        self._cycle_task: asyncio.Task[Any] | None = None
+        self._last_request_at = 0.0
+        # Indirection so tests can drive the pacing without real waits.
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    # ----------------------------------------------------------------- state --
+
+    @staticmethod
+    def _now() -> float:
+        """Return Unix seconds from Home Assistant's clock (frozen in tests)."""
+        return dt_util.utcnow().timestamp()
+
+    @property
+    def blocked(self) -> bool:
+        """True while no request may reach Instagram until the user reauthenticates."""
+        return self.session_health in {
+            SessionHealth.CHALLENGE_REQUIRED,
+            SessionHealth.REAUTH_REQUIRED,
+            SessionHealth.TWO_FACTOR_REQUIRED,
+        }
+
+    @property
+    def targets(self) -> list[Target]:
+        """The target subentries of the entry, in the order they were added."""
+        return [
+            Target(
+                subentry_id=subentry.subentry_id,
+                pk=str(subentry.data[CONF_TARGET_PK]),
+                username=str(subentry.data[CONF_USERNAME]),
+                enabled=bool(subentry.data.get(CONF_ENABLED, True)),
+                like_stories=bool(subentry.data.get(CONF_LIKE_STORIES, True)),
+                like_posts=bool(subentry.data.get(CONF_LIKE_POSTS, True)),
+            )
+            for subentry in self.config_entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_TYPE_TARGET
+        ]
+
+    def snapshot(self) -> IgAutolikerData:
+        """Build what the entities show from the stored state and the limiter."""
+        now = self._now()
+        midnight = dt_util.start_of_local_day().timestamp()
+        state = self.limiter.state().value if self.stored.auto_like else "paused"
+        return IgAutolikerData(
+            likes_today=self.limiter.count(Action.LIKE, window=now - midnight),
+            likes_this_hour=self.limiter.count(Action.LIKE, window=3600.0),
+            rate_limit_state=state,
+            session_health=self.session_health,
+            last_cycle=_ts(self.stored.last_cycle),
+            backoff_until=_ts(self.limiter.backoff_until),
+            auto_like=self.stored.auto_like,
+            targets={
+                target.pk: self._target_snapshot(self.stored.target(target.pk))
+                for target in self.targets
+            },
+        )
+
+    @staticmethod
+    def _target_snapshot(state: TargetState) -> TargetSnapshot:
+        return TargetSnapshot(
+            last_like=_ts(state.last_like),
+            stories_liked=state.stories_liked,
+            posts_liked=state.posts_liked,
+            error=state.last_error,
+        )
+
+    @callback
+    def async_publish(self) -> None:
+        """Show progress without touching the refresh schedule (mid-cycle updates)."""
+        self.data = self.snapshot()
+        self.async_update_listeners()
+
+    @callback
+    def _schedule_save(self) -> None:
+        self.stored.limiter = self.limiter.as_dict()
+        self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
+
+    async def async_save(self) -> None:
+        """Write the store now, with the session as instagrapi holds it."""
+        await self._async_refresh_session()
+        self.stored.limiter = self.limiter.as_dict()
+        await self.store.async_save(self.stored.as_dict())
+
+    async def _async_refresh_session(self) -> None:
+        """Copy the session into the store when its cookies or device changed."""
+        session = await self.hass.async_add_executor_job(self.api.export_session)
+        if session != self.stored.session:
+            self.stored.session = session
+            self._schedule_save()
+
+    @callback
+    def async_set_auto_like(self, enabled: bool) -> None:  # noqa: FBT001
+        """Pause (False) or resume (True) all liking of this account."""
+        self.stored.auto_like = enabled
+        self._schedule_save()
+        self.async_publish()
+
+    # ----------------------------------------------------------- executor --
+
+    async def _async_executor[T](
+        self, func: Callable[..., T], *args: Any, on_done: Callable[[T], None] | None = None
+    ) -> T:
+        """Run a blocking adapter call; if cancelled, let the call finish first.
+
+        A cancellation (unload, stop) cannot stop a thread. The call in flight is
+        awaited to its end and `on_done` records its outcome before the cancellation
+        goes on, so a like Instagram confirmed is never lost (spec QS-04).
+        """
+        future = self.hass.async_add_executor_job(func, *args)
+        try:
+            result = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            try:
+                result = await future
+            except Exception:  # noqa: BLE001 - the cancellation matters more
+                raise asyncio.CancelledError from None
+            if on_done is not None:
+                on_done(result)
+            raise
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    # -------------------------------------------------------------- login --
+
+    async def async_login(self) -> None:
+        """Log in with the stored session (one validation request) and save it.
+
+        Raises:
+            ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
+            IgAutolikerError: Network or rate-limit trouble (setup is retried).
+        """
+        try:
+            await self._async_executor(self.api.login)
+        except ChallengeRequired:
+            await self._async_challenge()
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="challenge_required"
+            ) from None
+        except (AuthenticationFailed, TwoFactorRequired) as err:
+            raise self._auth_failed(err) from err
+        self.limiter.record(Action.REQUEST)
+        self.session_health = SessionHealth.HEALTHY
+        await self._async_refresh_session()
+
+    def _auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
+        """Mark the session and build the error that starts a reauth flow."""
+        if isinstance(err, TwoFactorRequired):
+            self.session_health = SessionHealth.TWO_FACTOR_REQUIRED
+        else:
+            self.session_health = SessionHealth.REAUTH_REQUIRED
+        self._schedule_save()
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="reauth_required",
+            translation_placeholders={"username": self.config_entry.title},
+        )
+
+    async def _async_relogin(self) -> None:
+        """Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
+
+        Raises:
+            ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
+                needed, or every try failed.
+        """
+        for attempt in range(RELOGIN_TRIES):
+            if attempt:
+                await self._sleep(RELOGIN_DELAY)
+            try:
+                await self._async_executor(self.api.login)
+            except (SessionExpired, CannotConnect, RateLimited) as err:
+                LOGGER.warning(
+                    "Relogin try %s of %s failed in cycle %s: %s",
+                    attempt + 1,
+                    RELOGIN_TRIES,
+                    self.cycle_id,
+                    type(err).__name__,
+                )
+                continue
+            except ChallengeRequired:
+                await self._async_challenge()
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="challenge_required"
+                ) from None
+            except (AuthenticationFailed, TwoFactorRequired) as err:
+                raise self._auth_failed(err) from err
+            self.session_health = SessionHealth.HEALTHY
+            await self._async_refresh_session()
+            return
+        raise self._auth_failed(SessionExpired())
+
+    async def _async_challenge(self) -> None:
+        """Stop all requests, tell the user: repair issue, event, binary sensor.
+
+        Never retried (spec 8.5); the reauth flow solves the checkpoint.
+        """
+        self.session_health = SessionHealth.CHALLENGE_REQUIRED
+        username = self.config_entry.title
+        LOGGER.warning("Instagram asks %s to pass a challenge; liking stops", username)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"challenge_required_{self.config_entry.entry_id}",
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="challenge_required",
+            translation_placeholders={"username": username},
+            data={"entry_id": self.config_entry.entry_id},
+        )
+        self.hass.bus.async_fire(
+            EVENT_CHALLENGE_REQUIRED,
+            {"config_entry_id": self.config_entry.entry_id, "username": username},
+        )
+        self._schedule_save()
+        if self.data is not None:
+            self.async_publish()
+
+    # -------------------------------------------------------------- calls --
+
+    async def _async_pace(self, requests: int) -> None:
+        """Wait the jittered request delay, or stop the cycle when over budget."""
+        if not self.limiter.allows(Action.REQUEST, requests):
+            LOGGER.info(
+                "Request budget reached in cycle %s; the rest waits for a later cycle",
+                self.cycle_id,
+            )
+            raise _CycleStop
+        wait = self._last_request_at + self.limiter.request_delay() - self._now()
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def _async_call[T](
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        requests: int = SINGLE_REQUEST,
+        on_done: Callable[[T], None] | None = None,
+    ) -> T:
+        """Send one adapter call within budget, with the retries of spec 8.5.
+
+        Network errors are retried exponentially (3 tries), `login_required` after
+        a relogin. A rate limit or `feedback_required` starts the backoff and stops
+        the cycle; a challenge stops everything.
+
+        Raises:
+            _CycleStop: Budget reached or backoff started.
+            ConfigEntryAuthFailed: Reauthentication or a checkpoint is needed.
+            UpdateFailed: The network failed three times.
+            TargetNotFound, TargetPrivate: For the caller to mark the target.
+        """
+        relogged = False
+        for attempt in range(NETWORK_TRIES):
+            await self._async_pace(requests)
+            self._last_request_at = self._now()
+            self.limiter.record(Action.REQUEST, requests)
+            try:
+                result = await self._async_executor(func, *args, on_done=on_done)
+            except CannotConnect as err:
+                if attempt + 1 == NETWORK_TRIES:
+                    raise UpdateFailed(
+                        translation_domain=DOMAIN,
+                        translation_key="cannot_connect",
+                        translation_placeholders={"error": str(err)},
+                    ) from err
+                await self._sleep(self.limiter.request_delay() * 2**attempt)
+                continue
+            except SessionExpired:
+                if relogged:
+                    raise self._auth_failed(SessionExpired()) from None
+                await self._async_relogin()
+                relogged = True
+                continue
+            except (RateLimited, FeedbackRequired) as err:
+                retry_after = err.retry_after if isinstance(err, RateLimited) else None
+                wait = self.limiter.register_failure(retry_after)
+                LOGGER.warning(
+                    "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
+                    self.config_entry.title,
+                    type(err).__name__,
+                    wait,
+                    self.cycle_id,
+                )
+                self._schedule_save()
+                raise _CycleStop from err
+            except ChallengeRequired:
+                await self._async_challenge()
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="challenge_required"
+                ) from None
+            self.limiter.register_success()
+            return result
+        raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
+
+    # -------------------------------------------------------------- cycle --
+
+    async def _async_update_data(self) -> IgAutolikerData:
+        """Run one cycle (or skip it while paused, blocked or backing off)."""
+        if self.blocked:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="reauth_required",
+                translation_placeholders={"username": self.config_entry.title},
+            )
+        if self._cycle_lock.locked():
+            return self.snapshot()
+        async with self._cycle_lock:
+            self._cycle_task = asyncio.current_task()
+            self.cycle_id = secrets.token_hex(4)
+            try:
+                await self._async_cycle()
+            finally:
+                self._cycle_task = None
+                self.stored.last_cycle = self._now()
+                self._schedule_save()
+        return self.snapshot()
+
+    async def _async_cycle(self) -> None:
+        """Visit every enabled target once; stop early at a limit."""
+        if purged := self.stored.purge_stories(self._now()):
+            LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
+        if not self.stored.auto_like or self.limiter.backoff_until is not None:
+            return
+        targets = [target for target in self.targets if target.enabled]
+        LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
+        try:
+            tray = await self._async_tray(targets)
+            for index, target in enumerate(targets):
+                if index:
+                    await self._sleep(self.limiter.account_delay())
+                await self._async_visit(target, tray)
+                self.async_publish()
+        except _CycleStop:
+            pass
+        await self._async_refresh_session()
+
+    async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
+        """Fetch the reels tray once, when at least two targets want stories.
+
+        With one story target the tray would cost as much as it saves.
+        """
+        if sum(target.like_stories for target in targets) < 2:  # noqa: PLR2004
+            return None
+        entries = await self._async_call(self.api.reels_tray)
+        return {entry.user_pk: entry.latest_reel_media for entry in entries}
+
+    async def _async_visit(self, target: Target, tray: dict[str, int] | None) -> None:
+        """Like the new stories and posts of one target; mark it on failure."""
+        state = self.stored.target(target.pk)
+        try:
+            if target.like_stories and self._stories_may_be_new(target, state, tray):
+                stories = await self._async_call(self.api.user_stories, target.pk)
+                state.last_story_check = self._now()
+                if stories:
+                    state.latest_reel_media = max(
+                        int(story.taken_at.timestamp()) for story in stories
+                    )
+                await self._async_like_all(target, stories)
+            if target.like_posts:
+                posts = await self._async_call(self.api.user_posts, target.pk)
+                state.last_post_check = self._now()
+                await self._async_like_all(target, sorted(posts, key=lambda post: post.taken_at))
+        except (TargetNotFound, TargetPrivate) as err:
+            state.error_count += 1
+            state.last_error = "not_found" if isinstance(err, TargetNotFound) else "private"
+            LOGGER.warning(
+                "Target %s (%s) is %s; skipped in cycle %s",
+                target.username,
+                target.pk,
+                state.last_error,
+                self.cycle_id,
+            )
+        else:
+            state.error_count = 0
+            state.last_error = None
+        finally:
+            self._schedule_save()
+
+    @staticmethod
+    def _stories_may_be_new(
+        target: Target, state: TargetState, tray: dict[str, int] | None
+    ) -> bool:
+        """Decide from the reels tray whether the story feed is worth a request.
+
+        Targets the account does not follow never appear in the tray, so only a
+        target in the tray with nothing newer than what was handled is skipped.
+        """
+        if tray is None or target.pk not in tray:
+            return True
+        return state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
+
+    def _is_liked(self, item: MediaItem) -> bool:
+        liked = self.stored.liked_stories if item.kind is MediaKind.STORY else self.stored.liked_posts
+        return item.pk in liked
+
+    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> None:
+        """Like, oldest first, the items liked neither in the store nor on Instagram."""
+        for item in items:
+            if not self._still_wanted(target, item):
+                raise _CycleStop
+            if self._is_liked(item):
+                continue
+            if item.has_liked:
+                # Liked by hand or another app: remember it, never like it again.
+                self._remember(item)
+                continue
+            await self._async_like(target, item)
+
+    def _still_wanted(self, target: Target, item: MediaItem) -> bool:
+        """Re-read the switches mid-cycle: Auto-like and the target's may be off now."""
+        if not self.stored.auto_like:
+            return False
+        current = next((t for t in self.targets if t.pk == target.pk), None)
+        if current is None or not current.enabled:
+            return False
+        return current.like_stories if item.kind is MediaKind.STORY else current.like_posts
+
+    def _remember(self, item: MediaItem) -> None:
+        liked = self.stored.liked_stories if item.kind is MediaKind.STORY else self.stored.liked_posts
+        liked[item.pk] = self._now()
+        self._schedule_save()
+
+    async def _async_like(self, target: Target, item: MediaItem) -> None:
+        """Like one item within the like and story-view limits; log it (QS-03)."""
+        is_story = item.kind is MediaKind.STORY
+        if not self.limiter.allows(Action.LIKE) or (
+            is_story and not self.limiter.allows(Action.STORY_VIEW)
+        ):
+            LOGGER.info(
+                "Like limit reached in cycle %s; %s %s of %s waits",
+                self.cycle_id,
+                item.kind,
+                item.pk,
+                target.username,
+            )
+            raise _CycleStop
+        await self._sleep(self.limiter.like_delay())
+        like = self.api.like_story if is_story else self.api.like_post
+        try:
+            await self._async_call(
+                like,
+                item,
+                requests=STORY_LIKE_REQUESTS if is_story else SINGLE_REQUEST,
+                on_done=partial(self._record_like, target, item),
+            )
+        except TargetNotFound:
+            LOGGER.warning(
+                "Like failed: target=%s pk=%s kind=%s error=media_gone cycle=%s",
+                target.username,
+                item.pk,
+                item.kind,
+                self.cycle_id,
+            )
+        except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
+            LOGGER.warning(
+                "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
+                target.username,
+                item.pk,
+                item.kind,
+                type(err.__cause__ or err).__name__,
+                self.cycle_id,
+            )
+            raise
+
+    @callback
+    def _record_like(self, target: Target, item: MediaItem, _result: None) -> None:
+        """Record a like as soon as Instagram confirmed it."""
+        now = self._now()
+        self.limiter.record(Action.LIKE)
+        if item.kind is MediaKind.STORY:
+            self.limiter.record(Action.STORY_VIEW)
+        self._remember(item)
+        state = self.stored.target(target.pk)
+        state.last_like = now
+        if item.kind is MediaKind.STORY:
+            state.stories_liked += 1
+        else:
+            state.posts_liked += 1
+        LOGGER.info(
+            "Liked: target=%s pk=%s kind=%s cycle=%s",
+            target.username,
+            item.pk,
+            item.kind,
+            self.cycle_id,
+        )
+        self.hass.bus.async_fire(
+            EVENT_LIKED,
+            {
+                "config_entry_id": self.config_entry.entry_id,
+                "target": target.username,
+                "target_pk": target.pk,
+                "kind": item.kind.value,
+                "media_pk": item.pk,
+            },
+        )
+        self._schedule_save()
+
+    # --------------------------------------------------------- side jobs --
+
+    @callback
+    def async_start_cycle(self) -> None:
+        """Start a cycle in the background now (button, action, first cycle).
+
+        Raises:
+            HomeAssistantError: The account waits for reauthentication.
+        """
+        if self.blocked:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="reauth_required",
+                translation_placeholders={"username": self.config_entry.title},
+            )
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
+        )
+
+    @callback
+    def async_targets_changed(self) -> None:
+        """Targets were added, removed or switched: forget removed ones, publish."""
+        current = {target.pk for target in self.targets}
+        for pk in set(self.stored.targets) - current:
+            del self.stored.targets[pk]
+        self._schedule_save()
+        self.async_publish()
+
+    async def async_resolve_target(self, username: str) -> TargetUser:
+        """Resolve a username to its pk for the target subentry flow (one request).
+
+        Raises:
+            TargetNotFound, TargetPrivate, RateLimited, CannotConnect,
+            ChallengeRequired (also when the account is blocked), SessionExpired.
+        """
+        if self.blocked:
+            raise ChallengeRequired
+        if not self.limiter.allows(Action.REQUEST, 2):
+            raise RateLimited(retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2))
+        self.limiter.record(Action.REQUEST)
+        target = await self._async_executor(self.api.resolve_username, username)
+        self._schedule_save()
+        return target
+
+    async def async_keep_alive(self, _now: datetime | None = None) -> None:
+        """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
+        options = {**DEFAULT_OPTIONS, **self.config_entry.options}
+        interval = float(options[CONF_KEEP_ALIVE]) * 60
+        last = max(self._last_request_at, self.stored.last_cycle or 0.0)
+        if self.blocked or self._cycle_lock.locked() or self._now() - last < interval:
+            return
+        if not self.limiter.allows(Action.REQUEST) or self.limiter.backoff_until is not None:
+            return
+        self._last_request_at = self._now()
+        self.limiter.record(Action.REQUEST)
+        try:
+            await self._async_executor(self.api.keep_alive)
+        except SessionExpired:
+            try:
+                await self._async_relogin()
+            except ConfigEntryAuthFailed:
+                self.config_entry.async_start_reauth(self.hass)
+        except ChallengeRequired:
+            await self._async_challenge()
+            self.config_entry.async_start_reauth(self.hass)
+        except IgAutolikerError as err:
+            LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
+        else:
+            await self._async_refresh_session()
+        self._schedule_save()
+        self.async_publish()
+
+    async def async_shutdown(self) -> None:
+        """Stop the cycle in flight (its current call completes) and save (QS-04)."""
+        if (task := self._cycle_task) is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+        await super().async_shutdown()
+        await self.async_save()

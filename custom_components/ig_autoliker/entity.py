@@ -1,0 +1,120 @@
+"""Base entities: one device for the account, one device per target subentry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.const import CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target, TargetSnapshot
+
+INSTAGRAM_URL = "https://www.instagram.com/{}/"
+
+
+class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
+    """An entity of the account device.
+
+    Its values are the integration's own bookkeeping (store and limiter), so they stay
+    available when a cycle fails: "Session health" must show *why* then.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: IgAutolikerCoordinator, description: EntityDescription) -> None:
+        """Attach the entity to the account device; unique_id `<account pk>_<key>`."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        account_pk = str(coordinator.config_entry.unique_id)
+        self._attr_unique_id = f"{account_pk}_{description.key}"
+        username = coordinator.config_entry.data[CONF_USERNAME]
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, account_pk)},
+            name=username,
+            manufacturer="Instagram",
+            model="Account",
+            entry_type=DeviceEntryType.SERVICE,
+            configuration_url=INSTAGRAM_URL.format(username),
+        )
+
+    @property
+    def available(self) -> bool:
+        """Always available while the entry is loaded."""
+        return True
+
+
+class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
+    """An entity of a target device (one device per target subentry)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: IgAutolikerCoordinator,
+        target: Target,
+        description: EntityDescription,
+    ) -> None:
+        """Attach the entity to the target device; unique_id `<account>_<target>_<key>`."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.subentry_id = target.subentry_id
+        self.target_pk = target.pk
+        account_pk = str(coordinator.config_entry.unique_id)
+        self._attr_unique_id = f"{account_pk}_{target.pk}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{account_pk}_{target.pk}")},
+            name=target.username,
+            manufacturer="Instagram",
+            model="Target account",
+            entry_type=DeviceEntryType.SERVICE,
+            configuration_url=INSTAGRAM_URL.format(target.username),
+            via_device=(DOMAIN, account_pk),
+        )
+
+    @property
+    def target(self) -> Target | None:
+        """The target as configured now, or None once its subentry is gone."""
+        return next(
+            (target for target in self.coordinator.targets if target.pk == self.target_pk),
+            None,
+        )
+
+    @property
+    def snapshot(self) -> TargetSnapshot | None:
+        """What the last update knows of this target."""
+        return self.coordinator.data.targets.get(self.target_pk)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the target is gone, private or otherwise in error."""
+        snapshot = self.snapshot
+        return snapshot is not None and snapshot.error is None
+
+
+@callback
+def async_add_target_entities(
+    entry: IgAutolikerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    factory: Callable[[IgAutolikerCoordinator, Target], Iterable[Entity]],
+) -> None:
+    """Add a target's entities now and for every target subentry added later."""
+    coordinator = entry.runtime_data
+    known: set[str] = set()
+
+    @callback
+    def _add_new_targets() -> None:
+        for target in coordinator.targets:
+            if target.subentry_id in known:
+                continue
+            known.add(target.subentry_id)
+            async_add_entities(
+                factory(coordinator, target), config_subentry_id=target.subentry_id
+            )
+
+    _add_new_targets()
+    entry.async_on_unload(coordinator.async_add_listener(_add_new_targets))

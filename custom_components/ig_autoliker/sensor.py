@@ -1,0 +1,157 @@
+"""Sensors: likes, rate-limit state and session health; per target last like and totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import (
+    RATE_LIMIT_STATES,
+    IgAutolikerConfigEntry,
+    IgAutolikerCoordinator,
+    IgAutolikerData,
+    SessionHealth,
+    Target,
+    TargetSnapshot,
+)
+from .entity import IgAutolikerEntity, IgAutolikerTargetEntity, async_add_target_entities
+
+PARALLEL_UPDATES = 0
+
+type StateType = int | str | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgAutolikerSensorEntityDescription(SensorEntityDescription):
+    """An account sensor and how to read it from the coordinator data."""
+
+    value_fn: Callable[[IgAutolikerData], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
+    """A target sensor and how to read it from the target's snapshot."""
+
+    value_fn: Callable[[TargetSnapshot], StateType]
+
+
+ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
+    IgAutolikerSensorEntityDescription(
+        key="likes_today",
+        translation_key="likes_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda data: data.likes_today,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="likes_this_hour",
+        translation_key="likes_this_hour",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.likes_this_hour,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="rate_limit_state",
+        translation_key="rate_limit_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=RATE_LIMIT_STATES,
+        value_fn=lambda data: data.rate_limit_state,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="session_health",
+        translation_key="session_health",
+        device_class=SensorDeviceClass.ENUM,
+        options=[health.value for health in SessionHealth],
+        value_fn=lambda data: data.session_health.value,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="last_cycle",
+        translation_key="last_cycle",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.last_cycle,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="backoff_until",
+        translation_key="backoff_until",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.backoff_until,
+    ),
+)
+
+TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
+    IgAutolikerTargetSensorEntityDescription(
+        key="last_like",
+        translation_key="last_like",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda target: target.last_like,
+    ),
+    IgAutolikerTargetSensorEntityDescription(
+        key="stories_liked",
+        translation_key="stories_liked",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda target: target.stories_liked,
+    ),
+    IgAutolikerTargetSensorEntityDescription(
+        key="posts_liked",
+        translation_key="posts_liked",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda target: target.posts_liked,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: IgAutolikerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the account's sensors and every target's sensors."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        IgAutolikerSensor(coordinator, description) for description in ACCOUNT_SENSORS
+    )
+
+    def _target_sensors(
+        coordinator: IgAutolikerCoordinator, target: Target
+    ) -> list[IgAutolikerTargetSensor]:
+        return [
+            IgAutolikerTargetSensor(coordinator, target, description)
+            for description in TARGET_SENSORS
+        ]
+
+    async_add_target_entities(entry, async_add_entities, _target_sensors)
+
+
+class IgAutolikerSensor(IgAutolikerEntity, SensorEntity):
+    """A sensor of the account device."""
+
+    entity_description: IgAutolikerSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The value from the coordinator's latest data."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
+    """A sensor of a target device."""
+
+    entity_description: IgAutolikerTargetSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The value from the target's latest snapshot."""
+        if (snapshot := self.snapshot) is None:
+            return None
+        return self.entity_description.value_fn(snapshot)

@@ -1,0 +1,58 @@
+"""Actions of the Instagram Auto-Liker integration."""
+
+from __future__ import annotations
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_RUN_CYCLE
+from .coordinator import IgAutolikerConfigEntry
+
+RUN_CYCLE_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
+
+
+def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
+    """The loaded entries an action call is for.
+
+    Raises:
+        ServiceValidationError: The named entry is unknown, not ours or not loaded.
+    """
+    hass = call.hass
+    if (entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID)) is None:
+        return [
+            entry
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            if entry.state is ConfigEntryState.LOADED
+        ]
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_found",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    return [entry]
+
+
+async def _async_run_cycle(call: ServiceCall) -> None:
+    """Start a cycle now for one account, or for all loaded accounts."""
+    for entry in _entries(call):
+        entry.runtime_data.async_start_cycle()
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (called once from `async_setup`)."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_RUN_CYCLE, _async_run_cycle, schema=RUN_CYCLE_SCHEMA
+    )

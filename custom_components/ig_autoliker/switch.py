@@ -1,0 +1,118 @@
+"""Switches: Auto-like for the account; Enabled, Like stories, Like posts per target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import CONF_ENABLED, CONF_LIKE_POSTS, CONF_LIKE_STORIES
+from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target
+from .entity import IgAutolikerEntity, IgAutolikerTargetEntity, async_add_target_entities
+
+PARALLEL_UPDATES = 0
+
+AUTO_LIKE = SwitchEntityDescription(key="auto_like", translation_key="auto_like")
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgAutolikerTargetSwitchEntityDescription(SwitchEntityDescription):
+    """A target switch: which subentry data key it stores and how to read it."""
+
+    data_key: str
+    value_fn: Callable[[Target], bool]
+
+
+TARGET_SWITCHES: tuple[IgAutolikerTargetSwitchEntityDescription, ...] = (
+    IgAutolikerTargetSwitchEntityDescription(
+        key="enabled",
+        translation_key="enabled",
+        data_key=CONF_ENABLED,
+        value_fn=lambda target: target.enabled,
+    ),
+    IgAutolikerTargetSwitchEntityDescription(
+        key="like_stories",
+        translation_key="like_stories",
+        entity_category=EntityCategory.CONFIG,
+        data_key=CONF_LIKE_STORIES,
+        value_fn=lambda target: target.like_stories,
+    ),
+    IgAutolikerTargetSwitchEntityDescription(
+        key="like_posts",
+        translation_key="like_posts",
+        entity_category=EntityCategory.CONFIG,
+        data_key=CONF_LIKE_POSTS,
+        value_fn=lambda target: target.like_posts,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: IgAutolikerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the Auto-like switch and every target's switches."""
+    async_add_entities([AutoLikeSwitch(entry.runtime_data, AUTO_LIKE)])
+
+    def _target_switches(
+        coordinator: IgAutolikerCoordinator, target: Target
+    ) -> list[TargetSwitch]:
+        return [TargetSwitch(coordinator, target, description) for description in TARGET_SWITCHES]
+
+    async_add_target_entities(entry, async_add_entities, _target_switches)
+
+
+class AutoLikeSwitch(IgAutolikerEntity, SwitchEntity):
+    """Pauses (off) or resumes (on) all liking of the account."""
+
+    @property
+    def is_on(self) -> bool:
+        """True while liking is not paused."""
+        return self.coordinator.data.auto_like
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Resume liking."""
+        self.coordinator.async_set_auto_like(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Pause liking; a cycle in flight stops before its next like."""
+        self.coordinator.async_set_auto_like(False)
+
+
+class TargetSwitch(IgAutolikerTargetEntity, SwitchEntity):
+    """A per-target switch stored in the target's subentry data."""
+
+    entity_description: IgAutolikerTargetSwitchEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Switches stay usable while the target is in error, to turn it off."""
+        return self.target is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """The setting as stored in the subentry."""
+        if (target := self.target) is None:
+            return None
+        return self.entity_description.value_fn(target)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the setting on."""
+        self._store(value=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the setting off."""
+        self._store(value=False)
+
+    def _store(self, *, value: bool) -> None:
+        entry = self.coordinator.config_entry
+        subentry = entry.subentries[self.subentry_id]
+        self.hass.config_entries.async_update_subentry(
+            entry, subentry, data={**subentry.data, self.entity_description.data_key: value}
+        )
