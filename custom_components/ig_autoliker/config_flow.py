@@ -1,0 +1,655 @@
+# Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
+"""
+Config flow of the Instagram Auto-Liker: account, options and target accounts.
+
+The account flow logs in before it creates or updates an entry (test before
+configure). Instagram may ask for a two-factor code or a checkpoint ("challenge") on
+the way; both continue on the same `InstagramApi` instance, because Instagram ties
+the pending login to the device and cookies of the first attempt.
+
+Every `InstagramApi` call is blocking and runs in the executor. Nothing here ever
+logs the password or the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, override
+
+import probatio
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlowWithReload,
+    SubentryFlowResult,
+)
+from homeassistant.const import (
+    CONF_CODE,
+    CONF_METHOD,
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    PERCENTAGE,
+    UnitOfTime,
+)
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api import InstagramApi
+from .const import (
+    CONF_BACKOFF_BASE,
+    CONF_BACKOFF_MAX,
+    CONF_CYCLE_INTERVAL,
+    CONF_DELAY_ACCOUNTS,
+    CONF_DELAY_LIKES,
+    CONF_DELAY_REQUESTS,
+    CONF_JITTER,
+    CONF_KEEP_ALIVE,
+    CONF_LIKE_POSTS,
+    CONF_LIKE_STORIES,
+    CONF_SESSION,
+    CONF_TARGET_PK,
+    DEFAULT_OPTIONS,
+    DOMAIN,
+    OPTIONS,
+    SUBENTRY_TYPE_TARGET,
+)
+from .exceptions import (
+    AuthenticationFailed,
+    CannotConnect,
+    ChallengeRequired,
+    FeedbackRequired,
+    InvalidCode,
+    RateLimited,
+    SessionExpired,
+    TargetNotFound,
+    TargetPrivate,
+    TwoFactorRequired,
+)
+from .models import Account, ChallengeMethod, TargetUser
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from .coordinator import IgAutolikerConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+STEP_TWO_FACTOR: Final = "two_factor"
+STEP_CHALLENGE: Final = "challenge"
+STEP_CHALLENGE_CODE: Final = "challenge_code"
+
+type _SignedIn = tuple[Account, dict[str, Any]]
+
+#: Instagram's username rule (lowercased): 1-30 of a-z 0-9 . _, no period at either
+#: end or twice in a row. It also keeps path tricks ("..") out of the lookup URL.
+TARGET_USERNAME: Final = re.compile(r"(?!\.)(?!.*\.\.)[a-z0-9._]{1,30}(?<!\.)")
+
+_USERNAME_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+)
+_PASSWORD_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+CREDENTIALS_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_USERNAME): _USERNAME_SELECTOR,
+        probatio.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+    }
+)
+REAUTH_SCHEMA: Final = probatio.Schema(
+    {probatio.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}
+)
+CODE_SCHEMA: Final = probatio.Schema(
+    {
+        probatio.Required(CONF_CODE): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="one-time-code")
+        )
+    }
+)
+LIKE_KINDS_SCHEMA: Final = {
+    probatio.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
+    probatio.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
+}
+
+#: Units shown next to the option fields; the others are plain counts.
+OPTION_UNITS: Final[dict[str, str]] = {
+    CONF_CYCLE_INTERVAL: UnitOfTime.MINUTES,
+    CONF_DELAY_REQUESTS: UnitOfTime.SECONDS,
+    CONF_DELAY_LIKES: UnitOfTime.SECONDS,
+    CONF_DELAY_ACCOUNTS: UnitOfTime.SECONDS,
+    CONF_JITTER: PERCENTAGE,
+    CONF_BACKOFF_BASE: UnitOfTime.SECONDS,
+    CONF_BACKOFF_MAX: UnitOfTime.SECONDS,
+    CONF_KEEP_ALIVE: UnitOfTime.MINUTES,
+}
+
+
+def normalize_username(raw: str) -> str:
+    """Return a username as Instagram compares it: trimmed, without "@", lowercase."""
+    return raw.strip().removeprefix("@").strip().lower()
+
+
+def normalize_code(raw: str) -> str | None:
+    """
+    Return a security code without whitespace, or None when it cannot be one.
+
+    Instagram's codes are digits; users paste them with spaces ("123 456").
+    """
+    code = "".join(raw.split())
+    return code if code.isascii() and code.isdigit() else None
+
+
+class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add, reauthenticate and reconfigure an Instagram account."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start without an adapter; the first login attempt creates it."""
+        self._api: InstagramApi | None = None
+        self._username = ""
+        self._password = ""
+        self._methods: tuple[ChallengeMethod, ...] = ()
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> IgAutolikerOptionsFlow:
+        """Return the options flow (pacing and limits)."""
+        return IgAutolikerOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the subentry flows: the accounts whose stories and posts are liked."""
+        return {SUBENTRY_TYPE_TARGET: TargetSubentryFlow}
+
+    # ------------------------------------------------------------ entry points --
+
+    @override
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the credentials of a new account and log in."""
+        return await self._async_step_credentials(SOURCE_USER, user_input)
+
+    async def async_step_reauth(
+        self, _entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start a reauthentication when Instagram refused the saved login."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the password again and log in afresh."""
+        username = self._get_reauth_entry().data[CONF_USERNAME]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await self._async_try_credentials(
+                username, user_input[CONF_PASSWORD]
+            )
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={CONF_USERNAME: username},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change username and password of the same Instagram account."""
+        return await self._async_step_credentials("reconfigure", user_input)
+
+    async def _async_step_credentials(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show the username/password form of `user` or `reconfigure`, then log in."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            username = normalize_username(user_input[CONF_USERNAME])
+            if self.source == SOURCE_USER:
+                # Saves a login (a new device on the account) when it is known already.
+                self._async_abort_entries_match({CONF_USERNAME: username})
+            result = await self._async_try_credentials(
+                username, user_input[CONF_PASSWORD]
+            )
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+            suggested: Mapping[str, Any] = {CONF_USERNAME: username}
+        elif self.source == SOURCE_USER:
+            suggested = {}
+        else:
+            suggested = {
+                CONF_USERNAME: self._get_reconfigure_entry().data[CONF_USERNAME]
+            }
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+    # ------------------------------------------------------- continued login --
+
+    async def async_step_two_factor(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Finish the login with the two-factor code."""
+        if TYPE_CHECKING:
+            assert self._api is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (code := normalize_code(user_input[CONF_CODE])) is None:
+                errors["base"] = "invalid_code"
+            else:
+                job = partial(self._api.login, verification_code=code)
+                result = await self._async_attempt(job, solving=False)
+                if not isinstance(result, str):
+                    return result
+                errors["base"] = result
+        return self._async_show_code_form(STEP_TWO_FACTOR, errors)
+
+    async def async_step_challenge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user pick where Instagram sends the checkpoint code."""
+        if user_input is None:
+            return self._async_show_challenge_form()
+        return await self._async_send_challenge_code(
+            ChallengeMethod(user_input[CONF_METHOD])
+        )
+
+    async def async_step_challenge_code(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Submit the checkpoint code Instagram sent."""
+        if TYPE_CHECKING:
+            assert self._api is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (code := normalize_code(user_input[CONF_CODE])) is None:
+                errors["base"] = "invalid_code"
+            else:
+                job = partial(self._api.challenge_submit_code, code)
+                result = await self._async_attempt(job, solving=True)
+                if not isinstance(result, str):
+                    return result
+                errors["base"] = result
+        return self._async_show_code_form(STEP_CHALLENGE_CODE, errors)
+
+    # --------------------------------------------------------------- helpers --
+
+    async def _async_try_credentials(
+        self, username: str, password: str
+    ) -> ConfigFlowResult | str:
+        """Log in with a fresh adapter; return the next result or a form error key."""
+        if not username or not password:
+            return "invalid_auth"  # no request can succeed
+        self._username, self._password = username, password
+        return await self._async_attempt(self._login_fresh, solving=False)
+
+    def _login_fresh(self) -> Account:
+        """Create the adapter (a new device) and log in. Runs in the executor."""
+        self._api = InstagramApi(self._username, self._password)
+        return self._api.login()
+
+    def _send_code(self, method: ChallengeMethod) -> None:
+        """Ask Instagram to send the checkpoint code. Runs in the executor."""
+        if TYPE_CHECKING:
+            assert self._api is not None
+        self._api.challenge_send_code(method)
+
+    def _run(self, job: Callable[[], Account | None]) -> _SignedIn | None:
+        """Run a login job and export the session it produced. Runs in the executor."""
+        if (account := job()) is None:
+            return None
+        if TYPE_CHECKING:
+            assert self._api is not None
+        return account, self._api.export_session()
+
+    async def _async_attempt(
+        self, job: Callable[[], Account | None], *, solving: bool
+    ) -> ConfigFlowResult | str:
+        """
+        Run one blocking login job; map its outcome onto the next step.
+
+        Args:
+            job: Logs in (returns the account) or sends a checkpoint code (None).
+            solving: True while a checkpoint is being solved, so a new
+                ChallengeRequired means it failed rather than that one starts.
+
+        Returns:
+            The next form, abort or created entry, or an error key for this form.
+
+        """
+        try:
+            signed_in = await self.hass.async_add_executor_job(self._run, job)
+        except TwoFactorRequired:
+            return self._async_show_code_form(STEP_TWO_FACTOR, {})
+        except ChallengeRequired as err:
+            if not solving:
+                return await self._async_start_challenge(err.methods)
+            error = "challenge_failed"
+        except AuthenticationFailed:
+            error = "invalid_auth"
+        except InvalidCode:
+            error = "invalid_code"
+        except RateLimited, FeedbackRequired:
+            error = "rate_limited"
+        except CannotConnect:
+            error = "cannot_connect"
+        except Exception:
+            _LOGGER.exception("Unexpected error while signing in to Instagram")
+            error = "unknown"
+        else:
+            if signed_in is None:  # a checkpoint code is on its way
+                return self._async_show_code_form(STEP_CHALLENGE_CODE, {})
+            return await self._async_finish(*signed_in)
+        return error
+
+    async def _async_start_challenge(
+        self, methods: tuple[ChallengeMethod, ...]
+    ) -> ConfigFlowResult:
+        """Continue with a checkpoint: offer the methods, or send if only one."""
+        self._methods = methods
+        if not methods:
+            # A selfie or an ID check can only be passed in the Instagram app.
+            return self.async_abort(reason="challenge_unsupported")
+        if len(methods) == 1:
+            return await self._async_send_challenge_code(methods[0])
+        return self._async_show_challenge_form()
+
+    async def _async_send_challenge_code(
+        self, method: ChallengeMethod
+    ) -> ConfigFlowResult:
+        """Have the code sent; on failure offer the method choice again."""
+        result = await self._async_attempt(
+            partial(self._send_code, method), solving=True
+        )
+        if isinstance(result, str):
+            return self._async_show_challenge_form({"base": result})
+        return result
+
+    async def _async_finish(
+        self, account: Account, session: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """
+        Create the entry, or update the reauthenticated/reconfigured one.
+
+        The session is a handoff: the integration moves it into its store at setup.
+        """
+        await self.async_set_unique_id(account.pk, raise_on_progress=False)
+        data = {CONF_USERNAME: self._username, CONF_PASSWORD: self._password}
+        if self.source == SOURCE_USER:
+            self._abort_if_unique_id_configured()
+            return self.async_create_entry(
+                title=account.username, data={**data, CONF_SESSION: session}
+            )
+        entry = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+        )
+        self._abort_if_unique_id_mismatch(
+            reason="wrong_account",
+            description_placeholders={CONF_USERNAME: entry.title},
+        )
+        return self.async_update_reload_and_abort(
+            entry, data_updates={**data, CONF_SESSION: session}
+        )
+
+    @callback
+    def _async_show_code_form(
+        self, step_id: str, errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        """Show the two-factor or the checkpoint code form."""
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=CODE_SCHEMA,
+            errors=errors,
+            description_placeholders={CONF_USERNAME: self._username},
+        )
+
+    @callback
+    def _async_show_challenge_form(
+        self, errors: dict[str, str] | None = None
+    ) -> ConfigFlowResult:
+        """Show the choice of the methods Instagram offered for the checkpoint code."""
+        methods = [method.value for method in self._methods]
+        return self.async_show_form(
+            step_id=STEP_CHALLENGE,
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_METHOD, default=methods[0]): SelectSelector(
+                        SelectSelectorConfig(
+                            options=methods,
+                            mode=SelectSelectorMode.LIST,
+                            translation_key="challenge_method",
+                        )
+                    )
+                }
+            ),
+            errors=errors or {},
+            description_placeholders={CONF_USERNAME: self._username},
+        )
+
+
+# ------------------------------------------------------------------- options --
+
+
+def options_schema() -> probatio.Schema:
+    """
+    Build the options form: one number box per option, in the order of OPTIONS.
+
+    The boxes carry no min/max: the flow checks ranges itself, so an out-of-range
+    value gets a translated error on its field instead of a generic schema error.
+    """
+    fields: dict[probatio.Marker, NumberSelector] = {}
+    for key, spec in OPTIONS.items():
+        config = NumberSelectorConfig(
+            mode=NumberSelectorMode.BOX, step=1 if spec.integer else 0.1
+        )
+        if unit := OPTION_UNITS.get(key):
+            config["unit_of_measurement"] = unit
+        fields[probatio.Required(key, default=spec.default)] = NumberSelector(config)
+    return probatio.Schema(fields)
+
+
+def validate_options(
+    user_input: Mapping[str, Any],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """
+    Check every option against its range and type, then backoff base <= max.
+
+    Returns:
+        The options to store (ints where the spec wants whole numbers) and the
+        per-field error keys; the options are only complete without errors.
+
+    """
+    options: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for key, spec in OPTIONS.items():
+        value = float(user_input[key])
+        if not (math.isfinite(value) and spec.minimum <= value <= spec.maximum):
+            errors[key] = "out_of_range"
+        elif spec.integer and not value.is_integer():
+            errors[key] = "not_integer"
+        else:
+            options[key] = int(value) if spec.integer else value
+    if not errors and options[CONF_BACKOFF_BASE] > options[CONF_BACKOFF_MAX]:
+        errors[CONF_BACKOFF_BASE] = "backoff_order"
+    return options, errors
+
+
+class IgAutolikerOptionsFlow(OptionsFlowWithReload):
+    """Tune pacing, limits and backoff; the entry reloads when they change."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show all options with their current values and validate them."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = validate_options(user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        suggested = user_input or {**DEFAULT_OPTIONS, **self.config_entry.options}
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                options_schema(), suggested
+            ),
+            errors=errors,
+        )
+
+
+# ------------------------------------------------------------------- targets --
+
+
+def _like_kinds(user_input: Mapping[str, Any]) -> dict[str, bool] | None:
+    """Return the chosen kinds of likes, or None when neither is chosen."""
+    kinds = {
+        CONF_LIKE_STORIES: bool(user_input[CONF_LIKE_STORIES]),
+        CONF_LIKE_POSTS: bool(user_input[CONF_LIKE_POSTS]),
+    }
+    return kinds if any(kinds.values()) else None
+
+
+class TargetSubentryFlow(ConfigSubentryFlow):
+    """Add or change an Instagram account whose stories and posts are liked."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Resolve the username through the running account, then add the target."""
+        entry: IgAutolikerConfigEntry = self._get_entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            username = normalize_username(user_input[CONF_USERNAME])
+            targets = entry.get_subentries_of_type(SUBENTRY_TYPE_TARGET)
+            if (kinds := _like_kinds(user_input)) is None:
+                errors["base"] = "no_kind"
+            elif not TARGET_USERNAME.fullmatch(username):
+                errors[CONF_USERNAME] = "invalid_username"
+            elif username in {target.data[CONF_USERNAME] for target in targets}:
+                return self.async_abort(reason="already_configured")
+            elif isinstance(user := await _async_resolve(entry, username), TargetUser):
+                if user.pk in {target.unique_id for target in targets}:
+                    # The same account under a new username.
+                    return self.async_abort(reason="already_configured")
+                return self.async_create_entry(
+                    title=username,
+                    data={CONF_USERNAME: username, CONF_TARGET_PK: user.pk, **kinds},
+                    unique_id=user.pk,
+                )
+            else:
+                errors = user
+            user_input = {**user_input, CONF_USERNAME: username}
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_USERNAME): _USERNAME_SELECTOR,
+                        **LIKE_KINDS_SCHEMA,
+                    }
+                ),
+                user_input,
+            ),
+            errors=errors,
+            description_placeholders={"account": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change what is liked; to like another account, add a new target."""
+        entry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (kinds := _like_kinds(user_input)) is not None:
+                return self.async_update_and_abort(entry, subentry, data_updates=kinds)
+            errors["base"] = "no_kind"
+        username = subentry.data[CONF_USERNAME]
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        # Shown for orientation only; the input is ignored.
+                        probatio.Optional(CONF_USERNAME): TextSelector(
+                            TextSelectorConfig(read_only=True)
+                        ),
+                        **LIKE_KINDS_SCHEMA,
+                    }
+                ),
+                {**subentry.data, **(user_input or {}), CONF_USERNAME: username},
+            ),
+            errors=errors,
+            description_placeholders={CONF_USERNAME: username},
+        )
+
+
+async def _async_resolve(
+    entry: IgAutolikerConfigEntry, username: str
+) -> TargetUser | dict[str, str]:
+    """
+    Look a target up through the entry's coordinator.
+
+    Returns:
+        The target, or the form errors explaining why it cannot be added.
+
+    Raises:
+        AbortFlow: The account must reauthenticate before it can look anyone up.
+
+    """
+    try:
+        return await entry.runtime_data.async_resolve_target(username)
+    except TargetNotFound:
+        return {CONF_USERNAME: "not_found"}
+    except TargetPrivate:
+        return {CONF_USERNAME: "private"}
+    except RateLimited, FeedbackRequired:
+        return {"base": "rate_limited"}
+    except CannotConnect:
+        return {"base": "cannot_connect"}
+    except (ChallengeRequired, SessionExpired) as err:
+        reason = "reauth_required"
+        raise AbortFlow(reason) from err
+    except Exception:
+        _LOGGER.exception("Unexpected error while looking up an Instagram account")
+        return {"base": "unknown"}
