@@ -1,27 +1,37 @@
-"""The Instagram Auto-Liker integration: likes new stories and posts of chosen accounts."""
+"""The Instagram Auto-Liker integration: likes new stories and posts."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_time_change,
     async_track_time_interval,
 )
-from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
+from .entity import account_device_info
 from .exceptions import IgAutolikerError
 from .services import async_setup_services
 from .store import IgAutolikerStore
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.typing import ConfigType
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -46,10 +56,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         stored.session = session
         await store.async_save(stored.as_dict())
         hass.config_entries.async_update_entry(
-            entry, data={key: value for key, value in entry.data.items() if key != CONF_SESSION}
+            entry,
+            data={
+                key: value for key, value in entry.data.items() if key != CONF_SESSION
+            },
         )
     api = await hass.async_add_executor_job(
-        InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD], stored.session
+        InstagramApi,
+        entry.data[CONF_USERNAME],
+        entry.data[CONF_PASSWORD],
+        stored.session,
     )
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
@@ -62,6 +78,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         ) from err
     coordinator.data = coordinator.snapshot()
     entry.runtime_data = coordinator
+    # The account device first: target devices link to it by its id.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        **account_device_info(entry.data[CONF_USERNAME], str(entry.unique_id)),
+    )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
@@ -78,9 +99,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     async def _async_on_stop(_event: Event) -> None:
         await coordinator.async_shutdown()
 
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop))
     entry.async_on_unload(
-        async_call_later(hass, _first_cycle_delay(coordinator), _start_cycle(coordinator))
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
+    )
+    entry.async_on_unload(
+        async_call_later(
+            hass, _first_cycle_delay(coordinator), _start_cycle(coordinator)
+        )
     )
     return True
 
@@ -102,12 +127,16 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> callback:  # type: igno
     return _start
 
 
-async def _async_entry_updated(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> None:
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: IgAutolikerConfigEntry
+) -> None:
     """Targets were added, removed or switched: show it without a reload."""
     entry.runtime_data.async_targets_changed()
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
+async def async_unload_entry(
+    hass: HomeAssistant, entry: IgAutolikerConfigEntry
+) -> bool:
     """Stop the cycle in flight (its current call completes), save, unload."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
@@ -115,6 +144,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry)
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> None:
+async def async_remove_entry(
+    hass: HomeAssistant, entry: IgAutolikerConfigEntry
+) -> None:
     """Delete the store (session, likes) when the account is removed."""
     await IgAutolikerStore(hass, entry.entry_id).async_remove()

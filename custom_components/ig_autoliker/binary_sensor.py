@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from homeassistant.components.binary_sensor import (
+from typing import TYPE_CHECKING
+
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined,unused-ignore]
+    # In __init__ on 2026.6, re-exported from .const since; mypy sees the latter.
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import IgAutolikerConfigEntry
 from .entity import IgAutolikerEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import IgAutolikerConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -28,7 +34,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the challenge binary sensor of the account."""
-    async_add_entities([ChallengeRequiredBinarySensor(entry.runtime_data, CHALLENGE_REQUIRED)])
+    async_add_entities(
+        [ChallengeRequiredBinarySensor(entry.runtime_data, CHALLENGE_REQUIRED)]
+    )
 
 
 class ChallengeRequiredBinarySensor(IgAutolikerEntity, BinarySensorEntity):

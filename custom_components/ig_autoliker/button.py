@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from typing import TYPE_CHECKING
 
-from .coordinator import IgAutolikerConfigEntry
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+
 from .entity import IgAutolikerEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import IgAutolikerConfigEntry
 
 PARALLEL_UPDATES = 1
 

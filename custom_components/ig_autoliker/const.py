@@ -1,4 +1,5 @@
-"""Constants of the Instagram Auto-Liker integration.
+"""
+Constants of the Instagram Auto-Liker integration.
 
 Defaults and limits come from the spec (arc42, section 8.2 "Rate-Limiting" and section
 8.3 "Session-Management"); each option names the unit of its value.
@@ -6,8 +7,8 @@ Defaults and limits come from the spec (arc42, section 8.2 "Rate-Limiting" and s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
+from dataclasses import dataclass
 from typing import Final
 
 DOMAIN: Final = "ig_autoliker"
@@ -40,13 +41,15 @@ CONF_KEEP_ALIVE: Final = "keep_alive_interval"  # minutes
 
 @dataclass(frozen=True, slots=True)
 class OptionSpec:
-    """Default and allowed range of one option.
+    """
+    Default and allowed range of one option.
 
     Attributes:
         default: The spec's default (section 8.2 unless noted).
         minimum: Smallest accepted value (inclusive).
         maximum: Largest accepted value (inclusive).
         integer: True when only whole numbers make sense.
+
     """
 
     default: float
@@ -73,7 +76,9 @@ OPTIONS: Final[dict[str, OptionSpec]] = {
     CONF_KEEP_ALIVE: OptionSpec(30, 5, 720),
 }
 
-DEFAULT_OPTIONS: Final[dict[str, float]] = {key: spec.default for key, spec in OPTIONS.items()}
+DEFAULT_OPTIONS: Final[dict[str, float]] = {
+    key: spec.default for key, spec in OPTIONS.items()
+}
 
 # Retry policy per error (spec 8.5).
 RELOGIN_DELAY: Final = 300.0  # seconds between relogin tries (linear 5 min)

@@ -1,4 +1,5 @@
-"""The liking cycle: one coordinator per Instagram account (config entry).
+"""
+The liking cycle: one coordinator per Instagram account (config entry).
 
 Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
@@ -15,13 +16,12 @@ flight completes and its like is recorded, then the store and session are saved
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
-import random
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -32,7 +32,6 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import InstagramApi
 from .const import (
     CONF_CYCLE_INTERVAL,
     CONF_ENABLED,
@@ -67,6 +66,9 @@ from .models import MediaItem, MediaKind, TargetUser
 from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from .api import InstagramApi
     from .store import TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
@@ -131,7 +133,7 @@ class IgAutolikerData:
         return self.session_health is SessionHealth.CHALLENGE_REQUIRED
 
 
-class _CycleStop(Exception):  # noqa: N818 - control flow, not an error
+class _CycleStop(Exception):
     """Stops the current cycle early; the rest waits for the next cycle."""
 
 
@@ -141,13 +143,15 @@ def _ts(value: float | None) -> datetime | None:
 
 
 class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
-    """Runs the liking cycles of one Instagram account and owns its stored state.
+    """
+    Runs the liking cycles of one Instagram account and owns its stored state.
 
     Args:
         hass: Home Assistant.
         entry: The account's config entry (its subentries are the targets).
         api: The blocking adapter, already built from the entry's credentials.
         store: The entry's store; `stored` is what was loaded from it.
+
     """
 
     config_entry: IgAutolikerConfigEntry
@@ -173,7 +177,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.store = store
         self.stored = stored
         self.limiter = RateLimiter.from_dict(
-            stored.limiter, Limits.from_options(options), clock=self._now, rng=random.Random()
+            stored.limiter,
+            Limits.from_options(options),
+            clock=self._now,
+            rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
         )
         self.session_health = SessionHealth.HEALTHY
         self.cycle_id: str | None = None
@@ -268,7 +275,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self._schedule_save()
 
     @callback
-    def async_set_auto_like(self, enabled: bool) -> None:  # noqa: FBT001
+    def async_set_auto_like(self, *, enabled: bool) -> None:
         """Pause (False) or resume (True) all liking of this account."""
         self.stored.auto_like = enabled
         self._schedule_save()
@@ -277,9 +284,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     # ----------------------------------------------------------- executor --
 
     async def _async_executor[T](
-        self, func: Callable[..., T], *args: Any, on_done: Callable[[T], None] | None = None
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        on_done: Callable[[T], None] | None = None,
     ) -> T:
-        """Run a blocking adapter call; if cancelled, let the call finish first.
+        """
+        Run a blocking adapter call; if cancelled, let the call finish first.
 
         A cancellation (unload, stop) cannot stop a thread. The call in flight is
         awaited to its end and `on_done` records its outcome before the cancellation
@@ -303,11 +314,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     # -------------------------------------------------------------- login --
 
     async def async_login(self) -> None:
-        """Log in with the stored session (one validation request) and save it.
+        """
+        Log in with the stored session (one validation request) and save it.
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
+
         """
         try:
             await self._async_executor(self.api.login)
@@ -336,11 +349,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
 
     async def _async_relogin(self) -> None:
-        """Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
+        """
+        Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
 
         Raises:
             ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
                 needed, or every try failed.
+
         """
         for attempt in range(RELOGIN_TRIES):
             if attempt:
@@ -369,7 +384,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         raise self._auth_failed(SessionExpired())
 
     async def _async_challenge(self) -> None:
-        """Stop all requests, tell the user: repair issue, event, binary sensor.
+        """
+        Stop all requests, tell the user: repair issue, event, binary sensor.
 
         Never retried (spec 8.5); the reauth flow solves the checkpoint.
         """
@@ -416,7 +432,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         requests: int = SINGLE_REQUEST,
         on_done: Callable[[T], None] | None = None,
     ) -> T:
-        """Send one adapter call within budget, with the retries of spec 8.5.
+        """
+        Send one adapter call within budget, with the retries of spec 8.5.
 
         Network errors are retried exponentially (3 tries), `login_required` after
         a relogin. A rate limit or `feedback_required` starts the backoff and stops
@@ -427,6 +444,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             ConfigEntryAuthFailed: Reauthentication or a checkpoint is needed.
             UpdateFailed: The network failed three times.
             TargetNotFound, TargetPrivate: For the caller to mark the target.
+
         """
         relogged = False
         for attempt in range(NETWORK_TRIES):
@@ -477,7 +495,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Run one cycle (or skip it while paused, blocked or backing off)."""
         if self.blocked:
             raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="reauth_required",
+                translation_domain=DOMAIN,
+                translation_key="reauth_required",
                 translation_placeholders={"username": self.config_entry.title},
             )
         if self._cycle_lock.locked():
@@ -513,7 +532,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         await self._async_refresh_session()
 
     async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
-        """Fetch the reels tray once, when at least two targets want stories.
+        """
+        Fetch the reels tray once, when at least two targets want stories.
 
         With one story target the tray would cost as much as it saves.
         """
@@ -537,10 +557,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             if target.like_posts:
                 posts = await self._async_call(self.api.user_posts, target.pk)
                 state.last_post_check = self._now()
-                await self._async_like_all(target, sorted(posts, key=lambda post: post.taken_at))
+                await self._async_like_all(
+                    target, sorted(posts, key=lambda post: post.taken_at)
+                )
         except (TargetNotFound, TargetPrivate) as err:
             state.error_count += 1
-            state.last_error = "not_found" if isinstance(err, TargetNotFound) else "private"
+            state.last_error = (
+                "not_found" if isinstance(err, TargetNotFound) else "private"
+            )
             LOGGER.warning(
                 "Target %s (%s) is %s; skipped in cycle %s",
                 target.username,
@@ -558,17 +582,24 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def _stories_may_be_new(
         target: Target, state: TargetState, tray: dict[str, int] | None
     ) -> bool:
-        """Decide from the reels tray whether the story feed is worth a request.
+        """
+        Decide from the reels tray whether the story feed is worth a request.
 
         Targets the account does not follow never appear in the tray, so only a
         target in the tray with nothing newer than what was handled is skipped.
         """
         if tray is None or target.pk not in tray:
             return True
-        return state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
+        return (
+            state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
+        )
 
     def _is_liked(self, item: MediaItem) -> bool:
-        liked = self.stored.liked_stories if item.kind is MediaKind.STORY else self.stored.liked_posts
+        liked = (
+            self.stored.liked_stories
+            if item.kind is MediaKind.STORY
+            else self.stored.liked_posts
+        )
         return item.pk in liked
 
     async def _async_like_all(self, target: Target, items: list[MediaItem]) -> None:
@@ -591,10 +622,16 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         current = next((t for t in self.targets if t.pk == target.pk), None)
         if current is None or not current.enabled:
             return False
-        return current.like_stories if item.kind is MediaKind.STORY else current.like_posts
+        return (
+            current.like_stories if item.kind is MediaKind.STORY else current.like_posts
+        )
 
     def _remember(self, item: MediaItem) -> None:
-        liked = self.stored.liked_stories if item.kind is MediaKind.STORY else self.stored.liked_posts
+        liked = (
+            self.stored.liked_stories
+            if item.kind is MediaKind.STORY
+            else self.stored.liked_posts
+        )
         liked[item.pk] = self._now()
         self._schedule_save()
 
@@ -677,10 +714,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_start_cycle(self) -> None:
-        """Start a cycle in the background now (button, action, first cycle).
+        """
+        Start a cycle in the background now (button, action, first cycle).
 
         Raises:
             HomeAssistantError: The account waits for reauthentication.
+
         """
         if self.blocked:
             raise HomeAssistantError(
@@ -702,16 +741,20 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.async_publish()
 
     async def async_resolve_target(self, username: str) -> TargetUser:
-        """Resolve a username to its pk for the target subentry flow (one request).
+        """
+        Resolve a username to its pk for the target subentry flow (one request).
 
         Raises:
             TargetNotFound, TargetPrivate, RateLimited, CannotConnect,
             ChallengeRequired (also when the account is blocked), SessionExpired.
+
         """
         if self.blocked:
             raise ChallengeRequired
         if not self.limiter.allows(Action.REQUEST, 2):
-            raise RateLimited(retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2))
+            raise RateLimited(
+                retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
+            )
         self.limiter.record(Action.REQUEST)
         target = await self._async_executor(self.api.resolve_username, username)
         self._schedule_save()
@@ -724,7 +767,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         last = max(self._last_request_at, self.stored.last_cycle or 0.0)
         if self.blocked or self._cycle_lock.locked() or self._now() - last < interval:
             return
-        if not self.limiter.allows(Action.REQUEST) or self.limiter.backoff_until is not None:
+        if (
+            not self.limiter.allows(Action.REQUEST)
+            or self.limiter.backoff_until is not None
+        ):
             return
         self._last_request_at = self._now()
         self.limiter.record(Action.REQUEST)

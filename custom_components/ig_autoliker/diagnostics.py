@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
-from homeassistant.core import HomeAssistant
 
 from .const import CONF_SESSION
-from .coordinator import IgAutolikerConfigEntry
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import IgAutolikerConfigEntry
 
 #: Keys redacted wherever they occur (nested too): credentials, cookies and device ids.
 TO_REDACT = {

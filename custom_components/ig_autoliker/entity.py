@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast
 
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target, TargetSnapshot
+from .coordinator import (
+    IgAutolikerConfigEntry,
+    IgAutolikerCoordinator,
+    Target,
+    TargetSnapshot,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from homeassistant.helpers.entity import Entity, EntityDescription
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 INSTAGRAM_URL = "https://www.instagram.com/{}/"
 
 
 class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
-    """An entity of the account device.
+    """
+    An entity of the account device.
 
     Its values are the integration's own bookkeeping (store and limiter), so they stay
     available when a cycle fails: "Session health" must show *why* then.
@@ -26,26 +37,49 @@ class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: IgAutolikerCoordinator, description: EntityDescription) -> None:
+    def __init__(
+        self, coordinator: IgAutolikerCoordinator, description: EntityDescription
+    ) -> None:
         """Attach the entity to the account device; unique_id `<account pk>_<key>`."""
         super().__init__(coordinator)
         self.entity_description = description
         account_pk = str(coordinator.config_entry.unique_id)
         self._attr_unique_id = f"{account_pk}_{description.key}"
-        username = coordinator.config_entry.data[CONF_USERNAME]
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, account_pk)},
-            name=username,
-            manufacturer="Instagram",
-            model="Account",
-            entry_type=DeviceEntryType.SERVICE,
-            configuration_url=INSTAGRAM_URL.format(username),
+        self._attr_device_info = account_device_info(
+            coordinator.config_entry.data[CONF_USERNAME], account_pk
         )
 
     @property
     def available(self) -> bool:
         """Always available while the entry is loaded."""
         return True
+
+
+def _via_account(coordinator: IgAutolikerCoordinator, account_pk: str) -> DeviceInfo:
+    """
+    Link a target device to the account device.
+
+    Home Assistant 2026.10 links by device id (`via_device_id`) and deprecates
+    `via_device`; 2026.6 knows only `via_device`. The account device is registered
+    in `async_setup_entry` before any platform, so its id is there to find.
+    """
+    identifier = (DOMAIN, account_pk)
+    if "via_device_id" not in DeviceInfo.__annotations__:
+        return cast("DeviceInfo", {"via_device": identifier})
+    device = dr.async_get(coordinator.hass).async_get_device(identifiers={identifier})
+    return {} if device is None else DeviceInfo(via_device_id=device.id)
+
+
+def account_device_info(username: str, account_pk: str) -> DeviceInfo:
+    """Describe the account device: one per config entry, named after the username."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, account_pk)},
+        name=username,
+        manufacturer="Instagram",
+        model="Account",
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=INSTAGRAM_URL.format(username),
+    )
 
 
 class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
@@ -59,7 +93,7 @@ class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
         target: Target,
         description: EntityDescription,
     ) -> None:
-        """Attach the entity to the target device; unique_id `<account>_<target>_<key>`."""
+        """Attach to the target device; unique_id `<account>_<target>_<key>`."""
         super().__init__(coordinator)
         self.entity_description = description
         self.subentry_id = target.subentry_id
@@ -73,14 +107,18 @@ class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
             model="Target account",
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=INSTAGRAM_URL.format(target.username),
-            via_device=(DOMAIN, account_pk),
+            **_via_account(coordinator, account_pk),
         )
 
     @property
     def target(self) -> Target | None:
         """The target as configured now, or None once its subentry is gone."""
         return next(
-            (target for target in self.coordinator.targets if target.pk == self.target_pk),
+            (
+                target
+                for target in self.coordinator.targets
+                if target.pk == self.target_pk
+            ),
             None,
         )
 

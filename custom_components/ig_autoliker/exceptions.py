@@ -1,4 +1,5 @@
-"""The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
+"""
+The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
 
 `api.py` maps instagrapi's exceptions onto these; the coordinator and the config flow
 decide on retries and user-facing messages by class only. None of them carries a
@@ -7,7 +8,10 @@ secret: messages hold Instagram's error text, never cookies or passwords.
 
 from __future__ import annotations
 
-from .models import ChallengeMethod
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ChallengeMethod
 
 
 class IgAutolikerError(Exception):
@@ -19,7 +23,7 @@ class InstagramError(IgAutolikerError):
 
 
 class AuthenticationFailed(InstagramError):
-    """Login refused: wrong password or unknown username. Retry: linear 5 min, 3 tries."""
+    """Login refused: wrong password or unknown user (retry: linear 5 min, 3x)."""
 
 
 class InvalidCode(InstagramError):
@@ -31,36 +35,44 @@ class TwoFactorRequired(InstagramError):
 
 
 class ChallengeRequired(InstagramError):
-    """Instagram wants the user to pass a checkpoint. Never retried: alert the user.
+    """
+    Instagram wants the user to pass a checkpoint. Never retried: alert the user.
 
     Attributes:
         methods: The delivery methods Instagram offers for the security code
             (empty when the challenge cannot be solved from here, e.g. a selfie).
+
     """
 
-    def __init__(self, message: str = "", methods: tuple[ChallengeMethod, ...] = ()) -> None:
+    def __init__(
+        self, message: str = "", methods: tuple[ChallengeMethod, ...] = ()
+    ) -> None:
+        """Carry Instagram's message and the offered code delivery methods."""
         super().__init__(message)
         self.methods = methods
 
 
 class RateLimited(InstagramError):
-    """HTTP 429, a throttle or "Please wait a few minutes". Retry: exponential, 5 tries.
+    """
+    HTTP 429, a throttle or "Please wait a few minutes". Retry: exponential, 5 tries.
 
     Attributes:
         retry_after: Seconds Instagram asked us to wait, or None when it did not say.
+
     """
 
     def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        """Carry Instagram's message and the wait it asked for, if any."""
         super().__init__(message)
         self.retry_after = retry_after
 
 
 class FeedbackRequired(InstagramError):
-    """`feedback_required`: Instagram blocks the action for now; back off like a rate limit."""
+    """`feedback_required`: Instagram blocks the action for now; back off."""
 
 
 class SessionExpired(InstagramError):
-    """`login_required`: the saved session is no longer valid. Retry: relogin, 3 tries."""
+    """`login_required`: the saved session is invalid (relogin, 3 tries)."""
 
 
 class TargetNotFound(InstagramError):
@@ -72,4 +84,4 @@ class TargetPrivate(InstagramError):
 
 
 class CannotConnect(IgAutolikerError):
-    """Network error, timeout, HTTP 5xx or a malformed response. Retry: exponential, 3."""
+    """Network error, timeout, HTTP 5xx or malformed response (exp. retry, 3x)."""

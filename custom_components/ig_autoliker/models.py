@@ -1,4 +1,5 @@
-"""Typed models of what Instagram returns, independent of instagrapi's pydantic types.
+"""
+Typed models of what Instagram returns, independent of instagrapi's pydantic types.
 
 Only `api.py` builds these from instagrapi objects; everything else in the integration
 works with them, so a change in instagrapi's models touches one module.
@@ -7,12 +8,16 @@ works with them, so a change in instagrapi's models touches one module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class MediaKind(StrEnum):
-    """What a liked item is, as named in events and counters.
+    """
+    What a liked item is, as named in events and counters.
 
     Instagram's `media_type` 1 is a photo, 8 a carousel (album), 2 a video; every feed
     video has been a reel since 2022, so 2 maps to `REEL`.
@@ -33,12 +38,14 @@ class ChallengeMethod(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """The logged-in Instagram account.
+    """
+    The logged-in Instagram account.
 
     Attributes:
-        pk: Instagram's numeric user id as a string (used as the config entry unique_id).
+        pk: Instagram's numeric user id as a string (the config entry unique_id).
         username: The account's current username.
         full_name: Display name, may be empty.
+
     """
 
     pk: str
@@ -48,13 +55,15 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class TargetUser:
-    """An Instagram account whose stories and posts are liked.
+    """
+    An Instagram account whose stories and posts are liked.
 
     Attributes:
         pk: Instagram's numeric user id as a string.
         username: The username it was resolved from.
         full_name: Display name, may be empty.
         is_private: True when the profile is private.
+
     """
 
     pk: str
@@ -65,7 +74,8 @@ class TargetUser:
 
 @dataclass(frozen=True, slots=True)
 class MediaItem:
-    """One story or post of a target.
+    """
+    One story or post of a target.
 
     Attributes:
         pk: The media pk (numeric string); the key under which likes are stored.
@@ -75,6 +85,7 @@ class MediaItem:
         taken_at: When it was posted (timezone-aware UTC).
         has_liked: True when the logged-in account already likes it on Instagram.
         code: The shortcode of a post (None for stories).
+
     """
 
     pk: str
@@ -88,11 +99,13 @@ class MediaItem:
 
 @dataclass(frozen=True, slots=True)
 class TrayEntry:
-    """A reels-tray entry: a followed account that has stories right now.
+    """
+    A reels-tray entry: a followed account that has stories right now.
 
     Attributes:
         user_pk: The account's pk.
         latest_reel_media: Unix time (seconds) of its newest story.
+
     """
 
     user_pk: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant import data_entry_flow
-from homeassistant.components.repairs import RepairsFlow
-from homeassistant.core import HomeAssistant
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
 
 
 class ChallengeRepairFlow(RepairsFlow):
@@ -18,17 +19,19 @@ class ChallengeRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Go straight to the confirmation."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """On confirm, start reauthentication, where the checkpoint is solved."""
         if user_input is None:
             return self.async_show_form(step_id="confirm")
-        if (entry := self.hass.config_entries.async_get_entry(self.entry_id)) is not None:
+        if (
+            entry := self.hass.config_entries.async_get_entry(self.entry_id)
+        ) is not None:
             entry.async_start_reauth(self.hass)
         return self.async_create_entry(data={})
 

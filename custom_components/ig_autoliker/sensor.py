@@ -1,10 +1,10 @@
-"""Sensors: likes, rate-limit state and session health; per target last like and totals."""
+"""Sensors: likes, rate-limit state, session health; per target last like, totals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -13,8 +13,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import (
     RATE_LIMIT_STATES,
@@ -25,7 +23,17 @@ from .coordinator import (
     Target,
     TargetSnapshot,
 )
-from .entity import IgAutolikerEntity, IgAutolikerTargetEntity, async_add_target_entities
+from .entity import (
+    IgAutolikerEntity,
+    IgAutolikerTargetEntity,
+    async_add_target_entities,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 PARALLEL_UPDATES = 0
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import voluptuous as vol
+from typing import TYPE_CHECKING
 
+import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_RUN_CYCLE
-from .coordinator import IgAutolikerConfigEntry
+
+if TYPE_CHECKING:
+    from .coordinator import IgAutolikerConfigEntry
 
 RUN_CYCLE_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 
 
 def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
-    """The loaded entries an action call is for.
+    """
+    Return the loaded entries an action call is for.
 
     Raises:
         ServiceValidationError: The named entry is unknown, not ours or not loaded.
+
     """
     hass = call.hass
     if (entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID)) is None:
@@ -54,5 +59,10 @@ async def _async_run_cycle(call: ServiceCall) -> None:
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (called once from `async_setup`)."""
     hass.services.async_register(
-        DOMAIN, SERVICE_RUN_CYCLE, _async_run_cycle, schema=RUN_CYCLE_SCHEMA
+        DOMAIN,
+        SERVICE_RUN_CYCLE,
+        _async_run_cycle,
+        # Home Assistant 2026.10+ aliases voluptuous to probatio at runtime;
+        # 2026.6 uses voluptuous itself. Only the static types differ.
+        schema=RUN_CYCLE_SCHEMA,  # type: ignore[arg-type,unused-ignore]
     )

@@ -1,4 +1,5 @@
-"""What the integration remembers between restarts, kept in a versioned `Store`.
+"""
+What the integration remembers between restarts, kept in a versioned `Store`.
 
 One store file per config entry (`.storage/ig_autoliker.<entry_id>`) holds the
 instagrapi session, the liked stories and posts, per-target bookkeeping and the
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER, STORY_RETENTION
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
 
 STORAGE_VERSION = 1
 STORAGE_MINOR_VERSION = 1
@@ -26,7 +29,8 @@ SAVE_DELAY = 10.0
 
 @dataclass(slots=True)
 class TargetState:
-    """Bookkeeping of one target account.
+    """
+    Bookkeeping of one target account.
 
     Attributes:
         pk: The target's Instagram pk.
@@ -39,6 +43,7 @@ class TargetState:
         posts_liked: Posts liked in total.
         error_count: Consecutive failed checks; 0 when the target is fine.
         last_error: Key of the last error ("not_found", "private", ...), or None.
+
     """
 
     pk: str
@@ -53,7 +58,7 @@ class TargetState:
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
-        """Build from stored data, keeping every well-typed field and dropping the rest."""
+        """Build from stored data, keeping every well-typed field only."""
         state = cls(pk=pk)
         if not isinstance(data, Mapping):
             return state
@@ -82,7 +87,8 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
 
 @dataclass(slots=True)
 class StoredData:
-    """Everything in the store file.
+    """
+    Everything in the store file.
 
     Attributes:
         session: instagrapi's exported settings (cookies, device); a secret.
@@ -93,6 +99,7 @@ class StoredData:
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
         auto_like: False while the user has paused everything.
         last_cycle: Unix seconds when the last cycle finished, or None.
+
     """
 
     session: dict[str, Any] | None = None
@@ -109,7 +116,9 @@ class StoredData:
         stored = cls()
         if not isinstance(data, Mapping):
             if data is not None:
-                LOGGER.warning("Ignoring malformed store data of type %s", type(data).__name__)
+                LOGGER.warning(
+                    "Ignoring malformed store data of type %s", type(data).__name__
+                )
             return stored
         if isinstance(session := data.get("session"), dict):
             stored.session = session
@@ -117,15 +126,16 @@ class StoredData:
         stored.liked_posts = _timestamps(data.get("liked_posts"))
         if isinstance(targets := data.get("targets"), Mapping):
             stored.targets = {
-                str(pk): TargetState.from_dict(str(pk), value) for pk, value in targets.items()
+                str(pk): TargetState.from_dict(str(pk), value)
+                for pk, value in targets.items()
             }
         if isinstance(limiter := data.get("limiter"), dict):
             stored.limiter = limiter
         if isinstance(auto_like := data.get("auto_like"), bool):
             stored.auto_like = auto_like
-        if isinstance(last_cycle := data.get("last_cycle"), (int, float)) and not isinstance(
-            last_cycle, bool
-        ):
+        if isinstance(
+            last_cycle := data.get("last_cycle"), (int, float)
+        ) and not isinstance(last_cycle, bool):
             stored.last_cycle = float(last_cycle)
         return stored
 
@@ -142,15 +152,21 @@ class StoredData:
         }
 
     def purge_stories(self, now: float) -> int:
-        """Forget stories liked more than 24 h ago (spec section 8.1: stories only).
+        """
+        Forget stories liked more than 24 h ago (spec section 8.1: stories only).
 
         Args:
             now: Unix seconds.
 
         Returns:
             How many stories were forgotten. Posts are never purged.
+
         """
-        expired = [pk for pk, liked_at in self.liked_stories.items() if now - liked_at >= STORY_RETENTION]
+        expired = [
+            pk
+            for pk, liked_at in self.liked_stories.items()
+            if now - liked_at >= STORY_RETENTION
+        ]
         for pk in expired:
             del self.liked_stories[pk]
         return len(expired)
@@ -193,7 +209,8 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         old_minor_version: int,
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
-        """Migrate data written by an older version of the integration.
+        """
+        Migrate data written by an older version of the integration.
 
         Version 1.1 is the first; a newer major version (a downgrade) cannot be read
         and is started afresh rather than misread.

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ENABLED, CONF_LIKE_POSTS, CONF_LIKE_STORIES
-from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target
-from .entity import IgAutolikerEntity, IgAutolikerTargetEntity, async_add_target_entities
+from .entity import (
+    IgAutolikerEntity,
+    IgAutolikerTargetEntity,
+    async_add_target_entities,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target
 
 PARALLEL_UPDATES = 0
 
@@ -63,7 +71,10 @@ async def async_setup_entry(
     def _target_switches(
         coordinator: IgAutolikerCoordinator, target: Target
     ) -> list[TargetSwitch]:
-        return [TargetSwitch(coordinator, target, description) for description in TARGET_SWITCHES]
+        return [
+            TargetSwitch(coordinator, target, description)
+            for description in TARGET_SWITCHES
+        ]
 
     async_add_target_entities(entry, async_add_entities, _target_switches)
 
@@ -78,11 +89,11 @@ class AutoLikeSwitch(IgAutolikerEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Resume liking."""
-        self.coordinator.async_set_auto_like(True)
+        self.coordinator.async_set_auto_like(enabled=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Pause liking; a cycle in flight stops before its next like."""
-        self.coordinator.async_set_auto_like(False)
+        self.coordinator.async_set_auto_like(enabled=False)
 
 
 class TargetSwitch(IgAutolikerTargetEntity, SwitchEntity):
@@ -114,5 +125,7 @@ class TargetSwitch(IgAutolikerTargetEntity, SwitchEntity):
         entry = self.coordinator.config_entry
         subentry = entry.subentries[self.subentry_id]
         self.hass.config_entries.async_update_subentry(
-            entry, subentry, data={**subentry.data, self.entity_description.data_key: value}
+            entry,
+            subentry,
+            data={**subentry.data, self.entity_description.data_key: value},
         )
