@@ -12,7 +12,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    UnsupportedStorageVersionError,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import (
@@ -49,7 +53,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
     """Load the store, validate the session (one request) and start the cycles."""
     store = IgAutolikerStore(hass, entry.entry_id)
-    stored = await store.async_load_data()
+    try:
+        stored = await store.async_load_data()
+    except UnsupportedStorageVersionError as err:
+        # Written by a newer version: refuse rather than overwrite it with less.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="store_too_new"
+        ) from err
     if (session := entry.data.get(CONF_SESSION)) is not None:
         # The config flow hands its fresh session over through the entry data; from
         # here on it lives only in the store.

@@ -212,16 +212,9 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         """
         Migrate data written by an older version of the integration.
 
-        Version 1.1 is the first; a newer major version (a downgrade) cannot be read
-        and is started afresh rather than misread.
+        Version 1.1 is the first, so there is nothing to convert yet; a newer major
+        version never gets here (Home Assistant refuses it before migrating).
         """
-        if old_major_version > STORAGE_VERSION:
-            LOGGER.warning(
-                "Store written by a newer version (%s.%s); starting with empty state",
-                old_major_version,
-                old_minor_version,
-            )
-            return {}
         return old_data
 
     async def async_load_data(self) -> StoredData:
