@@ -1,0 +1,609 @@
+# Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
+"""
+Rate limiter: sliding windows, jittered delays and backoff (spec section 8.2, 8.5).
+
+Pure Python: no Home Assistant import, no I/O and no sleeping. The clock and the
+randomness are injected, so the limiter only *decides*; the coordinator waits on the
+event loop for as long as `seconds_until_allowed()` or a `*_delay()` tells it.
+
+Windows slide: every action is stored as its Unix timestamp (seconds) and counts
+toward a window of `W` seconds while `timestamp + W > now`. Boundary rule: an action
+recorded at `t` stops counting at exactly `t + W`, so a like at t=0 frees its hourly
+slot at t=3600.0 (and its daily slot at t=86400.0).
+
+Windows (limits from `Limits`, defaults from spec section 8.2):
+
+| Action       | Window (s) | Limit                     |
+|--------------|------------|---------------------------|
+| REQUEST      | 3600       | max_requests_per_hour     |
+| LIKE         | 3600       | max_likes_per_hour        |
+| LIKE         | 86400      | max_likes_per_day         |
+| STORY_VIEW   | 3600       | max_story_views_per_hour  |
+
+A LIKE does not take a REQUEST slot: the coordinator records the HTTP requests a like
+costs itself, with `record(Action.REQUEST, n)`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from bisect import insort
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, Final, Self
+
+from .const import (
+    CONF_BACKOFF_BASE,
+    CONF_BACKOFF_MAX,
+    CONF_DELAY_ACCOUNTS,
+    CONF_DELAY_LIKES,
+    CONF_DELAY_REQUESTS,
+    CONF_JITTER,
+    CONF_MAX_LIKES_DAY,
+    CONF_MAX_LIKES_HOUR,
+    CONF_MAX_REQUESTS_HOUR,
+    CONF_MAX_STORY_VIEWS_HOUR,
+    OPTIONS,
+)
+
+#: Length of the hourly windows, seconds (spec section 8.2).
+HOUR: Final = 3600.0
+#: Length of the daily like window (sliding 24 h), seconds (spec section 8.2).
+DAY: Final = 86400.0
+#: Version of the `as_dict()` layout.
+STORAGE_VERSION: Final = 1
+#: A backoff restored from storage never lasts longer than this, seconds; guards
+#: against a corrupt store blocking the integration forever.
+MAX_RESTORED_BACKOFF: Final = DAY
+
+# Limits field fed by each option key (const.py), in the order of `Limits`.
+_OPTION_FIELDS: Final[dict[str, str]] = {
+    CONF_DELAY_REQUESTS: "delay_between_requests",
+    CONF_DELAY_LIKES: "delay_between_likes",
+    CONF_DELAY_ACCOUNTS: "delay_between_accounts",
+    CONF_JITTER: "jitter_percent",
+    CONF_MAX_REQUESTS_HOUR: "max_requests_per_hour",
+    CONF_MAX_LIKES_HOUR: "max_likes_per_hour",
+    CONF_MAX_STORY_VIEWS_HOUR: "max_story_views_per_hour",
+    CONF_MAX_LIKES_DAY: "max_likes_per_day",
+    CONF_BACKOFF_BASE: "backoff_base",
+    CONF_BACKOFF_MAX: "backoff_max",
+}
+
+
+def _wall_clock() -> float:
+    """
+    Return the current Unix time in seconds.
+
+    Looks `time.time` up on every call (instead of binding it as a default argument)
+    so that tests freezing time with freezegun also move the limiter's clock.
+    """
+    return time.time()
+
+
+def _number(value: Any) -> float | None:
+    """Return `value` as a finite float, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        result = float(value)
+    except ValueError, OverflowError:
+        return None
+    return result if math.isfinite(result) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """
+    The rate limits and delays the limiter enforces (defaults: spec section 8.2).
+
+    Attributes:
+        delay_between_requests: Pause between two HTTP requests, seconds.
+        delay_between_likes: Pause between two likes, seconds.
+        delay_between_accounts: Pause between two target accounts, seconds.
+        jitter_percent: Random spread of every delay, percent (30 -> +-30 %), 0..100.
+        max_requests_per_hour: HTTP requests per sliding 3600 s window, count.
+        max_likes_per_hour: Likes per sliding 3600 s window, count.
+        max_story_views_per_hour: Story views per sliding 3600 s window, count.
+        max_likes_per_day: Likes per sliding 86400 s window, count.
+        backoff_base: Wait after the first failure, seconds.
+        backoff_max: Longest exponential wait, seconds (a longer `retry_after` from
+            Instagram still wins).
+        backoff_multiplier: Factor between two consecutive waits (>= 1).
+
+    Raises:
+        ValueError: A value is negative or not finite, `jitter_percent` exceeds 100
+            or `backoff_multiplier` is below 1.
+
+    """
+
+    delay_between_requests: float = 2.0
+    delay_between_likes: float = 3.0
+    delay_between_accounts: float = 10.0
+    jitter_percent: int = 30
+    max_requests_per_hour: int = 150
+    max_likes_per_hour: int = 40
+    max_story_views_per_hour: int = 150
+    max_likes_per_day: int = 800
+    backoff_base: float = 60.0
+    backoff_max: float = 3600.0
+    backoff_multiplier: float = 2.0
+
+    def __post_init__(self) -> None:
+        """Reject values that would make the limiter meaningless."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if not math.isfinite(value) or value < 0:
+                msg = f"{field.name} must be a finite number >= 0, got {value!r}"
+                raise ValueError(msg)
+        if self.jitter_percent > 100:  # noqa: PLR2004 - a percentage
+            msg = f"jitter_percent must be <= 100, got {self.jitter_percent!r}"
+            raise ValueError(msg)
+        if self.backoff_multiplier < 1:
+            msg = f"backoff_multiplier must be >= 1, got {self.backoff_multiplier!r}"
+            raise ValueError(msg)
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Limits:
+        """
+        Build limits from config entry options (keys and ranges: `const.OPTIONS`).
+
+        A missing key, or a value that is not a finite number, takes the spec default;
+        a value outside the option's range is clamped into it; whole-number options
+        (counts, percent) are rounded. `backoff_multiplier` is no option and stays 2.0.
+
+        Args:
+            options: Config entry options, e.g. `{"max_likes_per_hour": 40, ...}`.
+
+        Returns:
+            The limits, always valid.
+
+        """
+        values: dict[str, Any] = {}
+        for key, name in _OPTION_FIELDS.items():
+            spec = OPTIONS[key]
+            number = _number(options.get(key))
+            if number is None:
+                number = float(spec.default)
+            number = min(max(number, spec.minimum), spec.maximum)
+            values[name] = round(number) if spec.integer else number
+        for name in ("backoff_base", "backoff_max"):
+            values[name] = float(values[name])
+        return cls(**values)
+
+
+class Action(StrEnum):
+    """Something the limiter counts; each has its own windows (module docstring)."""
+
+    REQUEST = "request"
+    LIKE = "like"
+    STORY_VIEW = "story_view"
+
+
+class LimitState(StrEnum):
+    """
+    What holds the limiter back right now, most severe first.
+
+    The user-facing fifth state "paused" is decided by the coordinator, not here.
+    """
+
+    OK = "ok"
+    THROTTLED = "throttled"
+    BACKOFF = "backoff"
+    DAILY_LIMIT = "daily_limit"
+
+
+#: How long each action's timestamps are kept, seconds (its longest window).
+_RETENTION: Final[dict[Action, float]] = {
+    Action.REQUEST: HOUR,
+    Action.LIKE: DAY,
+    Action.STORY_VIEW: HOUR,
+}
+
+#: Key of each action's timestamp list in `as_dict()`.
+_STORAGE_KEYS: Final[dict[Action, str]] = {
+    Action.REQUEST: "requests",
+    Action.LIKE: "likes",
+    Action.STORY_VIEW: "story_views",
+}
+
+
+def _seconds_until(now: float, deadline: float) -> float:
+    """
+    Return `deadline - now`, nudged up so that `now + result >= deadline` holds.
+
+    Float subtraction can round down by an ulp; a caller that advances its clock by
+    the result must then find the deadline reached, not one ulp short.
+    """
+    wait = deadline - now
+    while now + wait < deadline:
+        wait = math.nextafter(wait, math.inf)
+    return wait
+
+
+class RateLimiter:
+    """
+    Sliding-window rate limiter with jittered delays and exponential backoff.
+
+    Implements spec section 8.2 ("Rate-Limiting") and the exponential retry of
+    section 8.5. Purges expired timestamps lazily on every call, so each window holds
+    at most its limit plus whatever was recorded beyond it.
+
+    Args:
+        limits: The limits to enforce.
+        clock: Returns the current Unix time, seconds. Defaults to `time.time`.
+        rng: Source of jitter. Defaults to a fresh, OS-seeded `random.Random`.
+
+    """
+
+    def __init__(
+        self,
+        limits: Limits,
+        clock: Callable[[], float] = _wall_clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Create an empty limiter (no history, no backoff)."""
+        self._limits = limits
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter
+        self._events: dict[Action, deque[float]] = {
+            action: deque() for action in Action
+        }
+        self._backoff_until: float | None = None
+        self._failures = 0
+
+    # -- configuration -----------------------------------------------------------
+
+    @property
+    def limits(self) -> Limits:
+        """The limits currently enforced."""
+        return self._limits
+
+    def update_limits(self, limits: Limits) -> None:
+        """
+        Enforce new limits (options changed); the recorded history is kept.
+
+        Args:
+            limits: The new limits; apply from the next call on.
+
+        """
+        self._limits = limits
+
+    def _windows(self, action: Action) -> tuple[tuple[float, int], ...]:
+        """Return `(window seconds, limit count)` of every window `action` is in."""
+        limits = self._limits
+        if action is Action.LIKE:
+            return ((HOUR, limits.max_likes_per_hour), (DAY, limits.max_likes_per_day))
+        if action is Action.STORY_VIEW:
+            return ((HOUR, limits.max_story_views_per_hour),)
+        return ((HOUR, limits.max_requests_per_hour),)
+
+    # -- windows -----------------------------------------------------------------
+
+    def _purge(self, now: float) -> None:
+        """Drop every timestamp that has left its action's longest window."""
+        for action, events in self._events.items():
+            retention = _RETENTION[action]
+            while events and events[0] + retention <= now:
+                events.popleft()
+
+    def _in_window(self, action: Action, window: float, now: float) -> int:
+        """Count `action`s with `timestamp + window > now` (history must be purged)."""
+        events = self._events[action]
+        counted = 0
+        for stamp in reversed(events):
+            if stamp + window <= now:
+                break
+            counted += 1
+        return counted
+
+    @staticmethod
+    def _check_count(count: int) -> None:
+        """Raise ValueError for a negative count."""
+        if count < 0:
+            msg = f"count must be >= 0, got {count!r}"
+            raise ValueError(msg)
+
+    def record(self, action: Action, count: int = 1) -> None:
+        """
+        Count `count` actions as happening now.
+
+        Records what did happen, whether or not `allows()` said yes: the windows then
+        stay blocked until those extra actions have slid out.
+
+        Args:
+            action: What happened.
+            count: How many of it, >= 0.
+
+        Raises:
+            ValueError: `count` is negative.
+
+        """
+        self._check_count(count)
+        now = self._clock()
+        self._purge(now)
+        events = self._events[action]
+        for _ in range(count):
+            if not events or events[-1] <= now:
+                events.append(now)
+            else:  # the clock went backwards: keep the deque sorted
+                insort(events, now)
+
+    def count(self, action: Action, window: float = HOUR) -> int:
+        """
+        Return how many `action`s happened in the last `window` seconds.
+
+        Args:
+            action: Which action to count.
+            window: Length of the window, seconds; 86400 gives the likes per day.
+                History is kept for 3600 s (REQUEST, STORY_VIEW) or 86400 s (LIKE):
+                a longer window counts the whole kept history (e.g. "likes since
+                local midnight" on a 25-hour DST day); a window <= 0 counts 0.
+
+        Returns:
+            The count; an action recorded at `t` counts while `t + window > now`.
+
+        Raises:
+            ValueError: `window` is NaN.
+
+        """
+        if math.isnan(window):
+            msg = "window must be a number of seconds, got nan"
+            raise ValueError(msg)
+        now = self._clock()
+        self._purge(now)
+        return self._in_window(action, window, now)  # purged: at most the kept history
+
+    def _backoff_remaining(self, now: float) -> float:
+        """Return seconds left of the active backoff, 0.0 when none is active."""
+        if self._backoff_until is None or now >= self._backoff_until:
+            return 0.0
+        return _seconds_until(now, self._backoff_until)
+
+    def allows(self, action: Action, count: int = 1) -> bool:
+        """
+        Tell whether `count` more `action`s may happen now.
+
+        Args:
+            action: The action about to happen.
+            count: How many of it, >= 0.
+
+        Returns:
+            True when no backoff is active and `count` more fit into every window
+            `action` belongs to (see the module docstring).
+
+        Raises:
+            ValueError: `count` is negative.
+
+        """
+        return self.seconds_until_allowed(action, count) == 0.0
+
+    def seconds_until_allowed(self, action: Action, count: int = 1) -> float:
+        """
+        Return how long to wait until `allows(action, count)` becomes True.
+
+        Assumes nothing else is recorded meanwhile. The answer is exact: at
+        `now + result` the oldest entries that have to go have left their windows
+        and any backoff has ended.
+
+        Args:
+            action: The action about to happen.
+            count: How many of it, >= 0.
+
+        Returns:
+            Seconds, 0.0 when allowed now; `math.inf` when `count` exceeds a limit
+            outright (it can never fit).
+
+        Raises:
+            ValueError: `count` is negative.
+
+        """
+        self._check_count(count)
+        now = self._clock()
+        self._purge(now)
+        wait = self._backoff_remaining(now)
+        events = self._events[action]
+        for window, limit in self._windows(action):
+            if count > limit:
+                return math.inf
+            inside = self._in_window(action, window, now)
+            excess = inside + count - limit
+            if excess > 0:
+                # The `excess` oldest entries inside the window have to leave it.
+                oldest_needed = events[len(events) - inside + excess - 1]
+                wait = max(wait, _seconds_until(now, oldest_needed + window))
+        return wait
+
+    def state(self) -> LimitState:
+        """
+        Return what holds the limiter back right now.
+
+        Returns:
+            BACKOFF while a backoff is active, else DAILY_LIMIT when the 24 h like
+            window is full, else THROTTLED when any hourly window is full, else OK.
+
+        """
+        now = self._clock()
+        self._purge(now)
+        if self._backoff_remaining(now) > 0:
+            return LimitState.BACKOFF
+        limits = self._limits
+        if self._in_window(Action.LIKE, DAY, now) >= limits.max_likes_per_day:
+            return LimitState.DAILY_LIMIT
+        for action in Action:
+            window, limit = self._windows(action)[0]
+            if self._in_window(action, window, now) >= limit:
+                return LimitState.THROTTLED
+        return LimitState.OK
+
+    # -- delays ------------------------------------------------------------------
+
+    def jittered(self, base: float) -> float:
+        """
+        Return `base` spread uniformly by +-`jitter_percent` (spec section 8.2).
+
+        Example: base 3.0 s with 30 % jitter gives a value in 2.1..3.9 s.
+
+        Args:
+            base: The nominal delay, seconds, >= 0.
+
+        Returns:
+            A delay in `[base * (1 - j), base * (1 + j)]`, j = jitter_percent / 100.
+
+        Raises:
+            ValueError: `base` is negative or not finite.
+
+        """
+        if not math.isfinite(base) or base < 0:
+            msg = f"base must be a finite number >= 0, got {base!r}"
+            raise ValueError(msg)
+        spread = self._limits.jitter_percent / 100
+        low, high = base * (1 - spread), base * (1 + spread)
+        # uniform() may overshoot `high` by an ulp through rounding; clamp.
+        return min(max(self._rng.uniform(low, high), low), high)
+
+    def request_delay(self) -> float:
+        """Return the jittered pause before the next HTTP request, seconds."""
+        return self.jittered(self._limits.delay_between_requests)
+
+    def like_delay(self) -> float:
+        """Return the jittered pause before the next like, seconds."""
+        return self.jittered(self._limits.delay_between_likes)
+
+    def account_delay(self) -> float:
+        """Return the jittered pause before the next target account, seconds."""
+        return self.jittered(self._limits.delay_between_accounts)
+
+    # -- backoff -----------------------------------------------------------------
+
+    @property
+    def backoff_until(self) -> float | None:
+        """Unix time (seconds) the active backoff ends, None when none is active."""
+        if self._backoff_until is None or self._clock() >= self._backoff_until:
+            return None
+        return self._backoff_until
+
+    @property
+    def consecutive_failures(self) -> int:
+        """Failures registered since the last success, count."""
+        return self._failures
+
+    def register_failure(self, retry_after: float | None = None) -> float:
+        """
+        Start a backoff after a rate limit or failure (spec sections 8.2 and 8.5).
+
+        The n-th consecutive failure (n from 0) waits
+        `min(backoff_max, backoff_base * backoff_multiplier ** n)`: 60, 120, 240, ...,
+        capped at 3600 s with the defaults. When Instagram named a `retry_after`, the
+        wait is never shorter than it, even beyond `backoff_max`. A backoff already
+        running is never shortened.
+
+        Args:
+            retry_after: Seconds Instagram asked to wait, or None. A negative or
+                non-finite value is ignored.
+
+        Returns:
+            Seconds until the backoff ends (the wait above, or longer when an
+            earlier backoff runs longer).
+
+        """
+        limits = self._limits
+        try:
+            growth = limits.backoff_multiplier**self._failures
+        except OverflowError:
+            growth = math.inf
+        exponential = limits.backoff_base * growth if limits.backoff_base else 0.0
+        wait = min(limits.backoff_max, exponential)
+        if retry_after is not None and math.isfinite(retry_after):
+            wait = max(wait, retry_after)
+        self._failures += 1
+        now = self._clock()
+        until = now + wait
+        if self._backoff_until is not None and self._backoff_until > until:
+            return _seconds_until(now, self._backoff_until)  # never shorten
+        self._backoff_until = until
+        return wait
+
+    def register_success(self) -> None:
+        """Reset the failure count; clear the backoff when it has ended."""
+        self._failures = 0
+        if self._backoff_until is not None and self._clock() >= self._backoff_until:
+            self._backoff_until = None
+
+    # -- persistence -------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """
+        Return the state to persist, JSON-safe.
+
+        Returns:
+            `{"version": 1, "requests": [...], "likes": [...], "story_views": [...],
+            "backoff_until": float | None, "consecutive_failures": int}`; the lists
+            hold Unix timestamps (seconds, rounded to ms), oldest first, only those
+            still inside their windows; "likes" covers the 24 h window.
+
+        """
+        now = self._clock()
+        self._purge(now)
+        data: dict[str, Any] = {"version": STORAGE_VERSION}
+        for action, key in _STORAGE_KEYS.items():
+            data[key] = [round(stamp, 3) for stamp in self._events[action]]
+        data["backoff_until"] = self.backoff_until
+        data["consecutive_failures"] = self._failures
+        return data
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Any,
+        limits: Limits,
+        clock: Callable[[], float] = _wall_clock,
+        rng: random.Random | None = None,
+    ) -> Self:
+        """
+        Restore a limiter saved by `as_dict()`; never raises on bad data.
+
+        Entries older than their window are dropped. Malformed parts start empty:
+        a timestamp that is not a finite number is skipped, a list that is not a list
+        is ignored, a bad `backoff_until` means no backoff, a bad
+        `consecutive_failures` means 0. Timestamps in the future (a corrupt store or
+        a clock set back) count as now; a restored backoff lasts at most
+        max(backoff_max, 86400 s).
+
+        Args:
+            data: What `as_dict()` returned, after a JSON round trip, or anything.
+            limits: The limits to enforce.
+            clock: As for the constructor.
+            rng: As for the constructor.
+
+        Returns:
+            The restored limiter.
+
+        """
+        limiter = cls(limits, clock, rng)
+        if not isinstance(data, Mapping):
+            return limiter
+        now = clock()
+        for action, key in _STORAGE_KEYS.items():
+            raw = data.get(key)
+            if not isinstance(raw, list):
+                continue
+            stamps = (_number(item) for item in raw)
+            kept = sorted(
+                min(stamp, now)
+                for stamp in stamps
+                if stamp is not None and stamp + _RETENTION[action] > now
+            )
+            limiter._events[action].extend(kept)
+        until = _number(data.get("backoff_until"))
+        if until is not None and until > now:
+            longest = max(limits.backoff_max, MAX_RESTORED_BACKOFF)
+            limiter._backoff_until = min(until, now + longest)
+        failures = data.get("consecutive_failures")
+        if isinstance(failures, int) and not isinstance(failures, bool):
+            limiter._failures = max(failures, 0)
+        return limiter
