@@ -66,7 +66,7 @@ from .models import MediaItem, MediaKind, TargetUser
 from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
 
     from .api import InstagramApi
     from .store import TargetState
@@ -187,10 +187,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
         self._last_request_at = 0.0
-        # Indirection so tests can drive the pacing without real waits.
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     # ----------------------------------------------------------------- state --
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait on the event loop (never in an executor thread)."""
+        await asyncio.sleep(seconds)
 
     @staticmethod
     def _now() -> float:
