@@ -333,6 +333,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             ) from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
             raise self._auth_failed(err) from err
+        self._last_request_at = self._now()
         self.limiter.record(Action.REQUEST)
         self.session_health = SessionHealth.HEALTHY
         await self._async_refresh_session()

@@ -133,7 +133,8 @@ async def test_runtime_challenge_stops_everything_and_alerts(
     issue = ir.async_get(hass).async_get_issue(
         DOMAIN, f"challenge_required_{setup_integration.entry_id}"
     )
-    assert issue is not None and issue.is_fixable
+    assert issue is not None
+    assert issue.is_fixable
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
