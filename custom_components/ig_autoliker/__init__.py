@@ -24,7 +24,6 @@ from homeassistant.helpers.event import (
     async_track_time_change,
     async_track_time_interval,
 )
-from homeassistant.util import dt as dt_util
 
 from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
@@ -126,7 +125,7 @@ def _first_cycle_delay(coordinator: IgAutolikerCoordinator) -> float:
         return 0.0
     options = {**DEFAULT_OPTIONS, **coordinator.config_entry.options}
     interval = float(options[CONF_CYCLE_INTERVAL]) * 60
-    return max(0.0, last + interval - dt_util.utcnow().timestamp())
+    return max(0.0, last + interval - coordinator.clock())
 
 
 def _start_cycle(coordinator: IgAutolikerCoordinator) -> callback:  # type: ignore[valid-type]

@@ -194,6 +194,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Wait on the event loop (never in an executor thread)."""
         await asyncio.sleep(seconds)
 
+    def clock(self) -> float:
+        """Return the coordinator's clock in Unix seconds (the limiter's too)."""
+        return self._now()
+
     @staticmethod
     def _now() -> float:
         """Return Unix seconds from Home Assistant's clock (frozen in tests)."""
@@ -608,8 +612,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     async def _async_like_all(self, target: Target, items: list[MediaItem]) -> None:
         """Like, oldest first, the items liked neither in the store nor on Instagram."""
         for item in items:
-            if not self._still_wanted(target, item):
+            if not self.stored.auto_like:
                 raise _CycleStop
+            if not self._still_wanted(target, item):
+                return
             if self._is_liked(item):
                 continue
             if item.has_liked:
@@ -619,9 +625,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             await self._async_like(target, item)
 
     def _still_wanted(self, target: Target, item: MediaItem) -> bool:
-        """Re-read the switches mid-cycle: Auto-like and the target's may be off now."""
-        if not self.stored.auto_like:
-            return False
+        """Re-read the target's switches mid-cycle: they may be off by now."""
         current = next((t for t in self.targets if t.pk == target.pk), None)
         if current is None or not current.enabled:
             return False

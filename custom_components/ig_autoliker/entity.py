@@ -66,7 +66,9 @@ def _via_account(coordinator: IgAutolikerCoordinator, account_pk: str) -> Device
     identifier = (DOMAIN, account_pk)
     if "via_device_id" not in DeviceInfo.__annotations__:
         return cast("DeviceInfo", {"via_device": identifier})
-    device = dr.async_get(coordinator.hass).async_get_device(identifiers={identifier})
+    device = dr.async_get(coordinator.hass).async_get_device_by_identifier(
+        identifier, coordinator.config_entry.entry_id
+    )
     return {} if device is None else DeviceInfo(via_device_id=device.id)
 
 

@@ -135,8 +135,9 @@ async def setup_integration(
         await hass.async_block_till_done()
     assert first_cycle.call_count == 1
     yield config_entry
-    await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+    if hass.config_entries.async_get_entry(config_entry.entry_id) is not None:
+        await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
 
 
 async def run_cycle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
