@@ -1,4 +1,5 @@
-"""Blocking adapter around instagrapi: the only module that imports it.
+"""
+Blocking adapter around instagrapi: the only module that imports it.
 
 Every method performs network I/O and MUST run in an executor job
 (`hass.async_add_executor_job`). The adapter never sleeps: instagrapi's own per-request
@@ -12,27 +13,89 @@ for them against the hourly request budget (spec section 8.2).
 Routing is plain configuration: `proxy` (an HTTP(S) proxy URL, as instagrapi users set
 for their own reasons) and `verify` (a CA bundle path, or True for the system store).
 Tests point both at the local emulator; there is no emulator-specific code here.
+With the defaults (`proxy=None`, `verify=True`) instagrapi's requests sessions honour
+the standard environment (`HTTPS_PROXY`, `NO_PROXY`, `REQUESTS_CA_BUNDLE`).
+
+Secrets (password, cookies, sessionid, the authorization header, device ids) never
+appear in a log line or an exception message: messages carry Instagram's own error
+text or a fixed description, and instagrapi's own (chatty) loggers are silenced.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+import re
+import threading
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from .models import Account, ChallengeMethod, MediaItem, TargetUser, TrayEntry
+from instagrapi import Client
+from instagrapi import config as ig_config
+from instagrapi import exceptions as ig
+from instagrapi.extractors import extract_media_v1, extract_story_v1, extract_user_v1
+from pydantic import ValidationError
+from requests.exceptions import RequestException
+
+from .exceptions import (
+    AuthenticationFailed,
+    CannotConnect,
+    ChallengeRequired,
+    FeedbackRequired,
+    IgAutolikerError,
+    InstagramError,
+    InvalidCode,
+    RateLimited,
+    SessionExpired,
+    TargetNotFound,
+    TargetPrivate,
+    TwoFactorRequired,
+)
+from .models import (
+    Account,
+    ChallengeMethod,
+    MediaItem,
+    MediaKind,
+    TargetUser,
+    TrayEntry,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_LOGGER = logging.getLogger(__name__)
 
 #: Seconds instagrapi waits for a response before the request counts as failed.
 DEFAULT_TIMEOUT = 20.0
 
+# instagrapi logs URLs (with device ids in the query), response bodies (with session
+# tokens) and usernames; none of that may reach Home Assistant's log.
+_SILENT = logging.getLogger(f"{__name__}.instagrapi")
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
+_SILENT.disabled = True
+
+_USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
+_DIGITS = re.compile(r"\d{1,25}")
+_MEDIA_ID = re.compile(r"(\d{1,25})_(\d{1,25})")
+_MAX_MESSAGE = 200
+_CHALLENGE_PATH_PARTS = 3  # challenge/<user pk>/<nonce>
+_KIND_BY_MEDIA_TYPE = {1: MediaKind.PHOTO, 8: MediaKind.ALBUM, 2: MediaKind.REEL}
+_HTTP_SERVER_ERROR = 500
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionOptions:
-    """How the adapter reaches Instagram.
+    """
+    How the adapter reaches Instagram.
 
     Attributes:
         proxy: HTTP(S) proxy URL, or None for a direct connection.
         verify: CA bundle path, or True for the default trust store.
         timeout: Read timeout per request, seconds.
+
     """
 
     proxy: str | None = None
@@ -40,8 +103,77 @@ class ConnectionOptions:
     timeout: float = DEFAULT_TIMEOUT
 
 
+@dataclass(slots=True)
+class _PendingChallenge:
+    """A checkpoint met during login: its API path and the offered methods."""
+
+    path: str
+    methods: tuple[ChallengeMethod, ...]
+
+
+def _refuse_interactive(*_args: Any) -> NoReturn:
+    """Refuse instagrapi's input()-based code/password prompts: never block a thread."""
+    msg = "Instagram asks for interactive verification"
+    raise ig.ChallengeRequired(msg)
+
+
+def _pin_request_defaults(session: Any, timeout: float, verify: str | bool) -> None:  # noqa: FBT001
+    """
+    Give every request of a requests.Session a timeout and, if explicit, a CA bundle.
+
+    instagrapi passes neither. A per-request `verify` is needed because requests lets
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override `Session.verify` (psf/requests#3829);
+    with `verify=True` nothing is pinned, so the environment's bundle applies.
+    """
+    original = session.request
+
+    @functools.wraps(original)
+    def request(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = timeout
+        if verify is not True and kwargs.get("verify") is None:
+            kwargs["verify"] = verify
+        return original(*args, **kwargs)
+
+    session.request = request
+
+
+def _instagram_text(client: Any) -> str:
+    """Instagram's own error message of the last response (never a URL or body)."""
+    last = getattr(client, "last_json", None)
+    message = last.get("message") if isinstance(last, dict) else None
+    if isinstance(message, str) and message and "://" not in message:
+        return message[:_MAX_MESSAGE]
+    return ""
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except TypeError, ValueError:
+        return None
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(status, int):
+        return status
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, int) else None
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class InstagramApi:
-    """One logged-in (or logging-in) Instagram account. Blocking; executor only.
+    """
+    One logged-in (or logging-in) Instagram account. Blocking; executor only.
 
     Args:
         username: Instagram username (or email/phone as Instagram accepts at login).
@@ -49,7 +181,9 @@ class InstagramApi:
         session: A session previously returned by `export_session()`, or None.
         options: Connection options; defaults reach Instagram directly.
 
-    All methods raise subclasses of `exceptions.IgAutolikerError` only.
+    All methods raise subclasses of `exceptions.IgAutolikerError` only. Calls on one
+    instance are serialized by a lock; use one instance per account.
+
     """
 
     def __init__(
@@ -59,18 +193,176 @@ class InstagramApi:
         session: dict[str, Any] | None = None,
         options: ConnectionOptions | None = None,
     ) -> None:
-        raise NotImplementedError
+        """Prepare the instagrapi client; sends no request."""
+        self._username = username.strip()
+        self._password = password
+        self._options = options or ConnectionOptions()
+        self._lock = threading.Lock()
+        self._challenge: _PendingChallenge | None = None
+        try:
+            self._client = self._new_client(session)
+        except (ValueError, TypeError, KeyError, AttributeError, ig.ClientError) as exc:
+            msg = "The saved session cannot be loaded"
+            raise SessionExpired(msg) from exc
 
+    # ------------------------------------------------------------ plumbing
+    def _new_client(self, session: dict[str, Any] | None) -> Any:
+        client = Client(
+            settings=session or None,
+            delay_range=None,
+            logger=_SILENT,
+            request_timeout=0,
+            session_retry_total=0,
+            with_challenge_flow=False,
+        )
+        client.private_request_logger = _SILENT
+        client.public_request_logger = _SILENT
+        client.challenge_code_handler = _refuse_interactive
+        client.change_password_handler = _refuse_interactive
+        client.username = self._username
+        client.password = self._password
+        self._apply_options(client)
+        for name in ("private", "public"):
+            _pin_request_defaults(
+                getattr(client, name), self._options.timeout, self._options.verify
+            )
+        return client
+
+    def _apply_options(self, client: Any) -> None:
+        """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
+        client.set_retry_config(
+            request_timeout=0, session_retry_total=0, private_transport="curl"
+        )
+        client.delay_range = None
+        client.set_proxy(self._options.proxy)
+        client.set_tls_verify(self._options.verify)
+
+    def _call[T](
+        self, what: str, func: Callable[[], T], *, code_given: bool = False
+    ) -> T:
+        """Run `func` under the lock, translating every failure into our hierarchy."""
+        with self._lock:
+            try:
+                return func()
+            except IgAutolikerError:
+                raise
+            except Exception as exc:
+                raise self._translate(what, exc, code_given=code_given) from exc
+
+    def _translate(  # noqa: PLR0911, PLR0912
+        self, what: str, exc: Exception, *, code_given: bool
+    ) -> IgAutolikerError:
+        """Map an instagrapi / requests / parsing failure onto our error hierarchy."""
+        text = _instagram_text(self._client)
+        kind = type(exc).__name__
+        _LOGGER.debug("%s failed: %s", what, kind)
+        detail = f"{what}: {text or kind}"
+        error_type = str(getattr(exc, "error_type", "") or "")
+        status = _status(exc)
+        if error_type == "invalid_user":
+            return AuthenticationFailed(
+                f"{what}: the username does not belong to an account"
+            )
+        if (
+            isinstance(
+                exc, (ig.BadPassword, ig.BadCredentials, ig.ReloginAttemptExceeded)
+            )
+            or error_type == "bad_password"
+        ):
+            return AuthenticationFailed(detail)
+        if isinstance(exc, ig.TwoFactorRequired):
+            return InvalidCode(detail) if code_given else TwoFactorRequired(detail)
+        if isinstance(
+            exc, (ig.ChallengeError, ig.AccountSuspended, ig.CaptchaChallengeRequired)
+        ):
+            return ChallengeRequired(detail)
+        if isinstance(
+            exc, (ig.LoginRequired, ig.ClientLoginRequired, ig.ClientUnauthorizedError)
+        ):
+            return SessionExpired(detail)
+        if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
+            return FeedbackRequired(detail)
+        if isinstance(
+            exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
+        ):
+            return RateLimited(detail, retry_after=_retry_after(exc))
+        if (
+            code_given
+            and isinstance(exc, ig.ClientError)
+            and "code" in f"{error_type} {text}".lower()
+        ):
+            return InvalidCode(detail)
+        if isinstance(exc, ig.PrivateAccount):
+            return TargetPrivate(detail)
+        if isinstance(
+            exc,
+            (
+                ig.UserNotFound,
+                ig.NotFoundError,
+                ig.ClientNotFoundError,
+                ig.MediaUnavailable,
+                ig.InvalidMediaId,
+                ig.InvalidTargetUser,
+            ),
+        ):
+            return TargetNotFound(detail)
+        if isinstance(
+            exc,
+            (
+                ig.ClientConnectionError,
+                ig.ClientIncompleteReadError,
+                ig.ClientJSONDecodeError,
+                ig.ClientRequestTimeout,
+                RequestException,
+                OSError,
+            ),
+        ):
+            return CannotConnect(f"{what}: network error ({kind})")
+        if isinstance(exc, ig.ClientError):
+            if status is not None and status >= _HTTP_SERVER_ERROR:
+                return CannotConnect(f"{what}: HTTP {status}")
+            return InstagramError(detail)
+        if isinstance(
+            exc,
+            (
+                ValidationError,
+                KeyError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                AssertionError,
+            ),
+        ):
+            return CannotConnect(f"{what}: malformed response ({kind})")
+        return InstagramError(f"{what}: unexpected {kind}")
+
+    def _require_login(self) -> None:
+        if not self._client.user_id:
+            msg = "Not logged in"
+            raise SessionExpired(msg)
+
+    # ----------------------------------------------------------------- API
     @property
     def user_pk(self) -> str | None:
-        """pk of the logged-in account, or None before the first login."""
-        raise NotImplementedError
+        """Pk of the logged-in account, or None before the first login."""
+        user_id = self._client.user_id
+        return str(user_id) if user_id else None
 
     def login(self, verification_code: str | None = None) -> Account:
-        """Log in, reusing the saved session when there is one.
+        """
+        Log in, reusing the saved session when there is one.
 
-        With a saved session this validates it with one request and makes no
-        `accounts/login/` call; it logs in afresh only on `login_required`.
+        With a saved session this validates it with one request
+        (`accounts/current_user/?edit=true`) and makes no `accounts/login/` or CAA
+        login call; it logs in afresh only on `login_required`.
+
+        A fresh login is instagrapi's Android CAA/Bloks flow: USDID registration
+        (first time per device), process_client_data, attestation keystore,
+        OAuth preflight, the password key (`qe/sync/`) and the login request, about
+        6 requests; two-factor adds 4 Bloks requests; when Instagram sends the client
+        back to the legacy flow, `launcher/sync/`, `qe/sync/` and `accounts/login/`
+        (+ `accounts/two_factor_login/`) follow. After it come instagrapi's post-login
+        `feed/reels_tray/` + `feed/timeline/` and one `accounts/current_user/`.
 
         Args:
             verification_code: The two-factor code, when a previous call raised
@@ -80,88 +372,428 @@ class InstagramApi:
             The logged-in account.
 
         Raises:
-            AuthenticationFailed, TwoFactorRequired, InvalidCode, ChallengeRequired,
+            AuthenticationFailed, TwoFactorRequired, InvalidCode, ChallengeRequired
+            (with `.methods` filled from the checkpoint, one extra GET),
             RateLimited, CannotConnect, InstagramError.
+
         """
-        raise NotImplementedError
+        code = (verification_code or "").strip()
+        return self._call(
+            "login", functools.partial(self._login, code), code_given=bool(code)
+        )
+
+    def _login(self, code: str) -> Account:
+        client = self._client
+        self._challenge = None
+        try:
+            if client.user_id:
+                try:
+                    return self._account(client.account_info())
+                except ig.LoginRequired:
+                    _LOGGER.debug(
+                        "Saved session rejected (login_required); logging in afresh"
+                    )
+                client.relogin_attempt = 0
+                client.login(
+                    self._username, self._password, relogin=True, verification_code=code
+                )
+            else:
+                client.login(self._username, self._password, verification_code=code)
+            return self._account(client.account_info())
+        except ig.ChallengeRequired as exc:
+            raise self._open_challenge() from exc
+
+    @staticmethod
+    def _account(info: Any) -> Account:
+        return Account(
+            pk=str(info.pk),
+            username=str(info.username),
+            full_name=str(info.full_name or ""),
+        )
+
+    def _open_challenge(self) -> ChallengeRequired:
+        """Read the checkpoint step (one GET), remember it, return the error."""
+        client = self._client
+        last = client.last_json if isinstance(client.last_json, dict) else {}
+        raw_challenge = last.get("challenge")
+        challenge: dict[str, Any] = (
+            raw_challenge if isinstance(raw_challenge, dict) else {}
+        )
+        api_path = str(challenge.get("api_path") or "")
+        if api_path.startswith("/api/v1/"):
+            api_path = api_path[len("/api/v1") :]
+        parts = api_path.strip("/").split("/")
+        message = "Instagram requires a security check (challenge)"
+        if (
+            len(parts) < _CHALLENGE_PATH_PARTS
+            or parts[0] != "challenge"
+            or challenge.get("native_flow")
+            or not parts[1].isdigit()
+        ):
+            return ChallengeRequired(
+                f"{message} that must be passed in the Instagram app"
+            )
+        path = "/".join(parts) + "/"
+        params = {
+            "guid": client.uuid,
+            "device_id": client.android_device_id,
+            "challenge_context": json.dumps(
+                {
+                    "step_name": "",
+                    "nonce_code": parts[2],
+                    "user_id": int(parts[1]),
+                    "is_stateless": False,
+                }
+            ),
+        }
+        try:
+            step = client.private_request(path, params=params)
+        except ig.ClientError:
+            return ChallengeRequired(
+                f"{message} that must be passed in the Instagram app"
+            )
+        step_name = str(step.get("step_name") or "")
+        raw_data = step.get("step_data")
+        step_data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        methods: list[ChallengeMethod] = []
+        if step_name in {"select_verify_method", "select_contact_point_recovery"}:
+            if "email" in step_data:
+                methods.append(ChallengeMethod.EMAIL)
+            if "phone_number" in step_data:
+                methods.append(ChallengeMethod.SMS)
+        elif step_name.startswith("verify_email"):
+            methods.append(ChallengeMethod.EMAIL)
+        elif step_name.startswith(("verify_phone", "verify_sms")):
+            methods.append(ChallengeMethod.SMS)
+        if not methods:
+            return ChallengeRequired(
+                f"{message} that must be passed in the Instagram app"
+            )
+        self._challenge = _PendingChallenge(path=path, methods=tuple(methods))
+        return ChallengeRequired(message, methods=tuple(methods))
 
     def challenge_send_code(self, method: ChallengeMethod) -> None:
-        """Ask Instagram to send the challenge security code by `method`.
+        """
+        Ask Instagram to send the challenge security code by `method` (one POST).
 
         Only valid after `login()` raised ChallengeRequired offering `method`.
 
         Raises:
             ChallengeRequired (cannot be solved this way), RateLimited, CannotConnect.
+
         """
-        raise NotImplementedError
+        pending = self._challenge
+        if pending is None or method not in pending.methods:
+            offered = pending.methods if pending is not None else ()
+            msg = f"No pending challenge offers {method.value}"
+            raise ChallengeRequired(msg, methods=offered)
+        choice = "1" if method is ChallengeMethod.EMAIL else "0"
+
+        def send() -> None:
+            step = self._client.private_request(pending.path, {"choice": choice})
+            if not str(step.get("step_name") or "").startswith("verify"):
+                msg = "Instagram did not accept the verification method"
+                raise ChallengeRequired(msg, methods=pending.methods)
+
+        self._call("challenge choice", send)
 
     def challenge_submit_code(self, code: str) -> Account:
-        """Submit the challenge security code and finish the login.
+        """
+        Submit the challenge security code and finish the login.
+
+        One POST; when Instagram closes the checkpoint without a session, a fresh
+        `login()` follows. Then instagrapi's post-login `feed/reels_tray/` and
+        `feed/timeline/`.
 
         Raises:
             InvalidCode, ChallengeRequired, CannotConnect.
+
         """
-        raise NotImplementedError
+        pending = self._challenge
+        if pending is None:
+            msg = "No pending challenge"
+            raise ChallengeRequired(msg)
+        return self._call(
+            "challenge code",
+            functools.partial(self._submit_challenge, pending, code.strip()),
+            code_given=True,
+        )
+
+    def _submit_challenge(self, pending: _PendingChallenge, code: str) -> Account:
+        client = self._client
+        result = client.private_request(pending.path, {"security_code": code})
+        if result.get("action") != "close" and "logged_in_user" not in result:
+            msg = "challenge code: Instagram did not accept the code"
+            raise InvalidCode(msg)
+        self._challenge = None
+        authorization = client.last_response.headers.get("ig-set-authorization")
+        if authorization:
+            client.authorization_data = client.parse_authorization(authorization)
+        if not client.user_id:
+            return self._login("")
+        client.login_flow()
+        user = result.get("logged_in_user")
+        if isinstance(user, dict) and user.get("pk") and user.get("username"):
+            return Account(
+                pk=str(user["pk"]),
+                username=str(user["username"]),
+                full_name=str(user.get("full_name") or ""),
+            )
+        return self._account(client.account_info())
 
     def export_session(self) -> dict[str, Any]:
-        """Return instagrapi's settings (cookies, device, uuids) as a JSON-safe dict.
+        """
+        Return instagrapi's settings (cookies, device, uuids) as a JSON-safe dict.
 
         Sends no request. The dict holds secrets: store it, never log it.
         """
-        raise NotImplementedError
+        with self._lock:
+            settings = self._client.get_settings()
+        result: dict[str, Any] = json.loads(json.dumps(settings, default=str))
+        return result
 
     def resolve_username(self, username: str) -> TargetUser:
-        """Look a username up (one request: `users/{username}/usernameinfo/`).
+        """
+        Look a username up (one request: `users/{username}/usernameinfo/`).
+
+        A private profile costs one more request (`friendships/show/{pk}/`) to learn
+        whether the logged-in account follows it.
 
         Raises:
-            TargetNotFound, RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+            TargetNotFound, TargetPrivate (private and not followed), RateLimited,
+            SessionExpired, ChallengeRequired, CannotConnect.
+
         """
-        raise NotImplementedError
+        name = username.strip().lstrip("@").lower()
+        if not _USERNAME.fullmatch(name):
+            msg = f"Not a valid Instagram username: {name[:40]!r}"
+            raise TargetNotFound(msg)
+        self._require_login()
+
+        def resolve() -> TargetUser:
+            client = self._client
+            try:
+                raw = client.private_request(f"users/{name}/usernameinfo/")
+            except ig.ClientNotFoundError as exc:
+                msg = f"users/{name}/usernameinfo/: User not found"
+                raise TargetNotFound(msg) from exc
+            user = extract_user_v1(raw["user"])
+            target = TargetUser(
+                pk=str(user.pk),
+                username=str(user.username),
+                full_name=str(user.full_name or ""),
+                is_private=bool(user.is_private),
+            )
+            if target.is_private and target.pk != self.user_pk:
+                relation = client.private_request(
+                    f"friendships/show/{target.pk}/",
+                    params={"is_external_deeplink_profile_view": "false"},
+                )
+                if not relation.get("following"):
+                    msg = f"{name} is private and not followed"
+                    raise TargetPrivate(msg)
+            return target
+
+        return self._call(f"users/{name}/usernameinfo/", resolve)
 
     def reels_tray(self) -> list[TrayEntry]:
-        """The followed accounts that have stories now (one request: `feed/reels_tray/`)."""
-        raise NotImplementedError
+        """
+        Return the followed accounts that have stories now.
+
+        One request: `feed/reels_tray/`.
+
+        Returns:
+            Entries newest first as Instagram orders them; non-user reels are skipped.
+
+        Raises:
+            RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+
+        """
+        self._require_login()
+
+        def tray() -> list[TrayEntry]:
+            result = self._client.get_reels_tray_feed("pull_to_refresh")
+            entries = []
+            for reel in result.get("tray") or []:
+                user = reel.get("user") or {}
+                pk = str(user.get("pk") or reel.get("id") or "")
+                if not _DIGITS.fullmatch(pk):
+                    continue
+                entries.append(
+                    TrayEntry(
+                        user_pk=pk,
+                        latest_reel_media=int(reel.get("latest_reel_media") or 0),
+                    )
+                )
+            return entries
+
+        return self._call("feed/reels_tray/", tray)
 
     def user_stories(self, user_pk: str) -> list[MediaItem]:
-        """Current stories of a user, oldest first (one request: `feed/user/{pk}/story/`).
+        """
+        Return the current stories of a user, oldest first.
+
+        One request: `feed/user/{pk}/story/`.
+
+        `has_liked` comes from the raw item (instagrapi's Story model drops it).
 
         Raises:
             TargetNotFound, TargetPrivate, RateLimited, SessionExpired,
             ChallengeRequired, CannotConnect.
+
         """
-        raise NotImplementedError
+        pk = self._checked_pk(user_pk)
+        self._require_login()
+        endpoint = f"feed/user/{pk}/story/"
+
+        def stories() -> list[MediaItem]:
+            params = {
+                "supported_capabilities_new": json.dumps(
+                    ig_config.SUPPORTED_CAPABILITIES
+                )
+            }
+            result = self._client.private_request(endpoint, params=params)
+            reel = result.get("reel") or {}
+            items = []
+            for raw in reel.get("items") or []:
+                item = dict(raw)
+                item.setdefault("user", reel.get("user"))
+                story = extract_story_v1(item)
+                owner = str(story.user.pk)
+                items.append(
+                    MediaItem(
+                        pk=str(story.pk),
+                        media_id=f"{story.pk}_{owner}",
+                        owner_pk=owner,
+                        kind=MediaKind.STORY,
+                        taken_at=_aware(story.taken_at),
+                        has_liked=bool(raw.get("has_liked")),
+                    )
+                )
+            return sorted(items, key=lambda m: m.taken_at)
+
+        return self._call(endpoint, stories)
 
     def user_posts(self, user_pk: str, amount: int = 12) -> list[MediaItem]:
-        """The newest posts of a user, newest first: one request, first page only.
+        """
+        Return the newest posts of a user, newest first (first page only).
+
+        One request: `feed/user/{pk}/`.
+
+        Args:
+            user_pk: The target's pk.
+            amount: How many posts at most (sent as `count`).
+
+        Returns:
+            Photos, albums and reels (media_type 1, 8, 2); other types are skipped.
 
         Raises:
             TargetNotFound, TargetPrivate, RateLimited, SessionExpired,
             ChallengeRequired, CannotConnect.
+
         """
-        raise NotImplementedError
+        pk = self._checked_pk(user_pk)
+        self._require_login()
+        endpoint = f"feed/user/{pk}/"
+        amount = max(1, min(int(amount), 50))
+
+        def posts() -> list[MediaItem]:
+            client = self._client
+            result = client.private_request(
+                endpoint,
+                params={
+                    "max_id": "",
+                    "count": amount,
+                    "rank_token": client.rank_token,
+                    "ranked_content": "true",
+                },
+            )
+            items = []
+            for raw in result["items"]:
+                kind = _KIND_BY_MEDIA_TYPE.get(raw.get("media_type"))
+                if kind is None:
+                    continue
+                media = extract_media_v1(raw)
+                owner = str(media.user.pk)
+                items.append(
+                    MediaItem(
+                        pk=str(media.pk),
+                        media_id=f"{media.pk}_{owner}",
+                        owner_pk=owner,
+                        kind=kind,
+                        taken_at=_aware(media.taken_at),
+                        has_liked=bool(raw.get("has_liked")),
+                        code=str(media.code),
+                    )
+                )
+            items.sort(key=lambda m: m.taken_at, reverse=True)
+            return items[:amount]
+
+        return self._call(endpoint, posts)
 
     def like_story(self, story: MediaItem) -> None:
-        """Mark the story seen, then like it (two requests; one story view).
+        """
+        Mark the story seen, then like it (two requests; one story view).
+
+        `POST /api/v2/media/seen/?reel=1&live_vod=0`, then
+        `story_interactions/send_story_like` with `media_id` = `<pk>_<owner pk>`.
 
         Raises:
             FeedbackRequired, RateLimited, SessionExpired, ChallengeRequired,
             TargetNotFound (story gone), CannotConnect.
+
         """
-        raise NotImplementedError
+        match = _MEDIA_ID.fullmatch(story.media_id)
+        if match is None or match.group(1) != story.pk:
+            msg = f"Not a story media id: {story.media_id!r}"
+            raise TargetNotFound(msg)
+        self._require_login()
+
+        def like() -> None:
+            client = self._client
+            client.media_seen([story.media_id])
+            if not client.story_like(story.media_id, mark_seen=False):
+                text = _instagram_text(client) or "refused"
+                msg = f"send_story_like {story.pk}: {text}"
+                raise InstagramError(msg)
+
+        self._call(f"send_story_like {story.pk}", like)
 
     def like_post(self, post: MediaItem) -> None:
-        """Like a photo, album or reel (one request: `media/{pk}/like/`).
+        """
+        Like a photo, album or reel (one request: `media/{pk}/like/`, bare pk).
 
         Raises:
             FeedbackRequired, RateLimited, SessionExpired, ChallengeRequired,
             TargetNotFound (post gone), CannotConnect.
+
         """
-        raise NotImplementedError
+        pk = self._checked_pk(post.pk)
+        self._require_login()
+
+        def like() -> None:
+            if not self._client.media_like(pk):
+                msg = f"media/{pk}/like/: {_instagram_text(self._client) or 'refused'}"
+                raise InstagramError(msg)
+
+        self._call(f"media/{pk}/like/", like)
 
     def keep_alive(self) -> None:
-        """Touch the session with one light authenticated request.
+        """
+        Touch the session with one light authenticated request.
+
+        One request: `accounts/current_user/?edit=true`.
 
         Raises:
             SessionExpired, ChallengeRequired, RateLimited, CannotConnect.
+
         """
-        raise NotImplementedError
+        self._require_login()
+        self._call("accounts/current_user/", self._client.account_info)
+
+    def _checked_pk(self, value: str) -> str:
+        pk = str(value).strip()
+        if not _DIGITS.fullmatch(pk):
+            msg = f"Not an Instagram pk: {pk[:30]!r}"
+            raise TargetNotFound(msg)
+        return pk

@@ -1,0 +1,42 @@
+"""Shared fixtures of the test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from custom_components.ig_autoliker.api import ConnectionOptions
+
+from tests.sandbox import Sandbox, World, build_test_world
+
+# --------------------------------------------------------------------------------------
+# Sandbox (Instagram private-API emulator) fixtures -- owner: api.py / tests/sandbox.
+# `sandbox` is a started emulator serving `sandbox_world` (override that fixture for a
+# different world); it runs in a background thread that is stopped and joined in
+# teardown (HA's verify_cleanup fails tests that leave threads). PHACC disables sockets
+# per test, hence `socket_enabled`.
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox_world() -> World:
+    """A fresh test world (see tests/sandbox/testworld.py for accounts and targets)."""
+    return build_test_world()
+
+
+@pytest.fixture
+def sandbox(socket_enabled: None, sandbox_world: World) -> Iterator[Sandbox]:
+    """A running emulator; stopped and joined after the test."""
+    with Sandbox(sandbox_world) as running:
+        yield running
+
+
+@pytest.fixture
+def connection_options(sandbox: Sandbox) -> ConnectionOptions:
+    """ConnectionOptions reaching the emulator through its proxy; short timeout."""
+    return ConnectionOptions(
+        proxy=sandbox.proxy_url, verify=str(sandbox.ca_path), timeout=3.0
+    )
+
+
+# -------------------------------------------------------------- end sandbox fixtures

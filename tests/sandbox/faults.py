@@ -1,0 +1,169 @@
+"""Scriptable fault injection for the sandbox, per endpoint and per nth call.
+
+An endpoint is the request path as instagrapi names it: the part after `/api/v1/`
+(`media/123/like/`, `accounts/login/`), `v2/` plus the rest for `/api/v2/`
+(`v2/media/seen/`), or `graphql_www`. Patterns are `fnmatch` patterns on that
+string (`*` also matches `/`), e.g. `"media/*/like/"` or `"feed/user/*/story/"`.
+
+    rule = world.faults.add("media/*/like/", Fault.HTTP_429, on_call=3)
+
+fires on the third matching request counted from the moment the rule was added (and
+only then: `times=1`). `times=None` keeps firing on every matching call from
+`on_call` on. Rules are checked in the order they were added; the first that fires
+wins, but every matching rule counts the call.
+
+CONNECTION_RESET cuts the client's CONNECT tunnel with a TCP RST. libcurl (instagrapi's
+transport) transparently resends a request once when a *reused* connection dies before
+any answer, so a single reset is usually invisible to the caller: use `times=2` to
+make it surface.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fnmatch import fnmatchcase
+
+
+class Fault(StrEnum):
+    """What the sandbox does instead of answering normally."""
+
+    HTTP_429 = (
+        "http_429"  # 429, body without "Please wait"; `retry_after` adds Retry-After
+    )
+    HTTP_500 = "http_500"
+    HTTP_502 = "http_502"
+    HTTP_503 = "http_503"
+    CONNECTION_RESET = "connection_reset"  # TCP reset of the client's tunnel
+    TIMEOUT = "timeout"  # answers only after `delay` seconds (real time)
+    MALFORMED_JSON = "malformed_json"  # 200 with a body that is not JSON
+    LOGIN_REQUIRED = "login_required"  # 403 login_required (the session stays valid)
+    CHALLENGE_REQUIRED = (
+        "challenge_required"  # 400 challenge_required; opens a checkpoint
+    )
+    FEEDBACK_REQUIRED = "feedback_required"  # 400 feedback_required
+    PLEASE_WAIT = "please_wait"  # 400 "Please wait a few minutes before you try again."
+    RAW = "raw"  # answers `status` with `body` verbatim (content-type application/json)
+
+
+@dataclass
+class FaultRule:
+    """One scripted fault.
+
+    Attributes:
+        pattern: fnmatch pattern on the endpoint (see module docstring).
+        fault: What happens.
+        on_call: 1-based number of the first matching call that faults.
+        times: How many consecutive matching calls fault; None = all from on_call on.
+        method: Only requests with this HTTP method match (None = any).
+        delay: Seconds the TIMEOUT fault waits before answering.
+        retry_after: Seconds for a Retry-After header (HTTP_429 / PLEASE_WAIT only).
+        status / body: The verbatim answer of a RAW fault.
+        calls: Matching calls seen so far (updated by the sandbox).
+        fired: How often this rule has fired.
+    """
+
+    pattern: str
+    fault: Fault
+    on_call: int = 1
+    times: int | None = 1
+    method: str | None = None
+    delay: float = 5.0
+    retry_after: int | None = None
+    status: int = 200
+    body: bytes = b""
+    calls: int = 0
+    fired: int = 0
+
+    def matches(self, method: str, endpoint: str) -> bool:
+        """True when a request with this method and endpoint is counted by the rule."""
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return fnmatchcase(endpoint, self.pattern)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-safe view (admin API)."""
+        return {
+            "endpoint": self.pattern,
+            "fault": self.fault.value,
+            "on_call": self.on_call,
+            "times": self.times,
+            "method": self.method,
+            "delay": self.delay,
+            "retry_after": self.retry_after,
+            "status": self.status,
+            "calls": self.calls,
+            "fired": self.fired,
+        }
+
+
+@dataclass
+class Faults:
+    """Thread-safe list of fault rules, consulted once per Instagram request."""
+
+    _rules: list[FaultRule] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(
+        self,
+        pattern: str,
+        fault: Fault | str,
+        *,
+        on_call: int = 1,
+        times: int | None = 1,
+        method: str | None = None,
+        delay: float = 5.0,
+        retry_after: int | None = None,
+        status: int = 200,
+        body: bytes = b"",
+    ) -> FaultRule:
+        """Script a fault; returns the rule (its `calls`/`fired` update live)."""
+        if on_call < 1:
+            msg = "on_call is 1-based"
+            raise ValueError(msg)
+        if times is not None and times < 1:
+            msg = "times must be >= 1 or None"
+            raise ValueError(msg)
+        rule = FaultRule(
+            pattern=pattern,
+            fault=Fault(fault),
+            on_call=on_call,
+            times=times,
+            method=method,
+            delay=delay,
+            retry_after=retry_after,
+            status=status,
+            body=body,
+        )
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules.clear()
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        """A copy of the current rules."""
+        with self._lock:
+            return list(self._rules)
+
+    def check(self, method: str, endpoint: str) -> FaultRule | None:
+        """Count the request against every matching rule; return the one that fires."""
+        chosen: FaultRule | None = None
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(method, endpoint):
+                    continue
+                rule.calls += 1
+                last = None if rule.times is None else rule.on_call + rule.times - 1
+                due = rule.calls >= rule.on_call and (
+                    last is None or rule.calls <= last
+                )
+                if due and chosen is None:
+                    rule.fired += 1
+                    chosen = rule
+        return chosen

@@ -1,0 +1,726 @@
+"""The state of the emulated Instagram: users, media, sessions, likes and a request log.
+
+Everything is guarded by one re-entrant lock, so tests may read and change the world
+from their own thread while the sandbox thread serves requests. Times are Unix
+seconds on `world.clock`, which starts at the real time and only moves when a test
+calls `clock.advance()` / `clock.set()`.
+
+Nothing secret is recorded: the request log keeps method, host, endpoint, a redacted
+query and the viewer's pk, never bodies, cookies, passwords or authorization headers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Literal
+
+from .faults import Faults
+
+STORY_LIFETIME = 24 * 3600  # seconds a story stays visible
+
+MediaKindName = Literal["story", "photo", "album", "reel"]
+PostKindName = Literal["photo", "album", "reel"]
+LoginFlow = Literal["caa", "legacy"]
+ChallengeMethodName = Literal["email", "sms"]
+
+#: Query keys whose values may appear in the request log; every other value is redacted.
+_LOGGABLE_QUERY_KEYS = frozenset(
+    {
+        "edit",
+        "reel",
+        "live_vod",
+        "max_id",
+        "count",
+        "min_timestamp",
+        "ranked_content",
+        "is_prefetch",
+        "entry_point",
+        "from_module",
+        "is_app_start",
+        "is_external_deeplink_profile_view",
+    }
+)
+
+
+class Clock:
+    """A settable clock (Unix seconds). Thread-safe."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = float(int(time.time()) if start is None else start)
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """Current world time, seconds."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by `seconds`; returns the new time."""
+        if seconds < 0:
+            msg = "the clock only moves forward"
+            raise ValueError(msg)
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    def set(self, when: float) -> None:
+        """Jump to an absolute time."""
+        with self._lock:
+            self._now = float(when)
+
+
+@dataclass
+class User:
+    """An Instagram profile; with a password it is an account that can log in.
+
+    Attributes:
+        pk: Numeric user id.
+        username: Lower-case username.
+        full_name: Display name.
+        is_private: Private profile.
+        password: Login password, None for profiles nobody logs into here.
+        email / phone_number: Contact points offered by challenges.
+        login_flow: "caa" logs in through the Bloks/CAA flow; "legacy" makes the CAA
+            answer carry a CAA_LOGIN_FALLBACK marker so the client uses accounts/login/.
+        two_factor_code: When set, login needs this code (two-factor on).
+        two_factor_method: "totp" or "sms" (what the login response advertises).
+        challenge_code: When set, a checkpoint is pending and login answers
+            challenge_required until this code is submitted.
+        challenge_methods: Contact points the checkpoint offers.
+        following: pks this user follows.
+    """
+
+    pk: int
+    username: str
+    full_name: str = ""
+    is_private: bool = False
+    password: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    login_flow: LoginFlow = "caa"
+    two_factor_code: str | None = None
+    two_factor_method: Literal["totp", "sms"] = "totp"
+    challenge_code: str | None = None
+    challenge_methods: tuple[ChallengeMethodName, ...] = ("email", "sms")
+    following: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Media:
+    """A story or post.
+
+    Attributes:
+        pk: Media pk; `id` is `<pk>_<owner_pk>`.
+        owner_pk: pk of the author.
+        kind: story, photo, album or reel.
+        taken_at: Unix seconds (world clock).
+        media_type: Instagram's media_type (1 photo, 2 video, 8 carousel).
+        carousel_count: Number of children of an album.
+        liked_by: pks of the accounts that like it.
+        deleted: Deleted media answer "has been deleted".
+    """
+
+    pk: int
+    owner_pk: int
+    kind: MediaKindName
+    taken_at: float
+    media_type: int
+    carousel_count: int = 0
+    liked_by: set[int] = field(default_factory=set)
+    deleted: bool = False
+
+    @property
+    def id(self) -> str:
+        """`<pk>_<owner_pk>`."""
+        return f"{self.pk}_{self.owner_pk}"
+
+    @property
+    def expiring_at(self) -> float | None:
+        """When a story disappears (None for posts)."""
+        return self.taken_at + STORY_LIFETIME if self.kind == "story" else None
+
+    @property
+    def like_count(self) -> int:
+        """Number of accounts that like it."""
+        return len(self.liked_by)
+
+
+@dataclass(frozen=True)
+class Like:
+    """One accepted like request."""
+
+    viewer_pk: int
+    media_pk: int
+    owner_pk: int
+    kind: MediaKindName
+    at: float
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One story marked seen via v2/media/seen/."""
+
+    viewer_pk: int
+    media_pk: int
+    owner_pk: int
+    at: float
+
+
+@dataclass
+class Session:
+    """A login session: sessionid cookie + bearer token carry the same sessionid."""
+
+    sessionid: str
+    pk: int
+    created_at: float
+    via: str
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the sandbox saw it. Holds no secret.
+
+    Attributes:
+        at: World time. wall: real time.time().
+        method / host / path / endpoint: What was asked (path without query).
+        query: Query parameters, values redacted except harmless paging keys.
+        viewer_pk: pk of the valid session that sent it, else None.
+        status: HTTP status answered (0 when the connection was reset).
+        fault: Name of the injected fault, if any.
+    """
+
+    at: float
+    wall: float
+    method: str
+    host: str
+    path: str
+    endpoint: str
+    query: dict[str, str]
+    viewer_pk: int | None
+    status: int
+    fault: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-safe view."""
+        return {
+            "at": self.at,
+            "method": self.method,
+            "host": self.host,
+            "path": self.path,
+            "endpoint": self.endpoint,
+            "query": dict(self.query),
+            "viewer_pk": self.viewer_pk,
+            "status": self.status,
+            "fault": self.fault,
+        }
+
+
+@dataclass
+class Challenge:
+    """A pending checkpoint of one account."""
+
+    pk: int
+    nonce: str
+    code: str
+    methods: tuple[ChallengeMethodName, ...]
+    chosen: ChallengeMethodName | None = None
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    """A challenge code Instagram 'sent'."""
+
+    username: str
+    method: ChallengeMethodName
+    at: float
+
+
+def redact_query(query: dict[str, str]) -> dict[str, str]:
+    """Keep harmless paging values; replace everything else (device ids...) by '***'."""
+    return {
+        key: (value if key in _LOGGABLE_QUERY_KEYS else "***")
+        for key, value in query.items()
+    }
+
+
+def mask_email(email: str) -> str:
+    """`demo@example.com` -> `d**o@e******.com`, as Instagram shows it."""
+    local, _, domain = email.partition("@")
+    host, _, tld = domain.rpartition(".")
+    masked_local = (
+        local[0] + "*" * max(len(local) - 2, 1) + local[-1] if len(local) > 1 else local
+    )
+    masked_host = host[0] + "*" * max(len(host) - 1, 1) if host else ""
+    return f"{masked_local}@{masked_host}.{tld}"
+
+
+def mask_phone(phone: str) -> str:
+    """`+15551234567` -> `+1 ***-***-**67`."""
+    return f"{phone[:2]} ***-***-**{phone[-2:]}"
+
+
+class World:
+    """The whole emulated Instagram. Thread-safe; see module docstring."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.faults = Faults()
+        self._lock = threading.RLock()
+        self._users: dict[int, User] = {}
+        self._by_name: dict[str, int] = {}
+        self._media: dict[int, Media] = {}
+        self._sessions: dict[str, Session] = {}
+        self._likes: list[Like] = []
+        self._seen: list[Seen] = []
+        self._requests: list[RequestRecord] = []
+        self._challenges: dict[int, Challenge] = {}
+        self._codes_sent: list[CodeSent] = []
+        # Login-flow state handed out to clients (opaque tokens -> username/pk).
+        self.caa_aacs: set[str] = set()
+        self.attestation_nonces: set[str] = set()
+        self.two_step_contexts: dict[str, int] = {}
+        self.two_factor_identifiers: dict[str, int] = {}
+        self._user_ids = itertools.count(5_501_000_001, 7919)
+        self._media_ids = itertools.count(3_400_000_000_000_000_000, 1_000_003)
+
+    # ----------------------------------------------------------------- users
+    def add_account(
+        self,
+        username: str,
+        password: str,
+        *,
+        pk: int | None = None,
+        full_name: str = "",
+        is_private: bool = False,
+        email: str | None = None,
+        phone_number: str | None = None,
+        login_flow: LoginFlow = "caa",
+        two_factor_code: str | None = None,
+        two_factor_method: Literal["totp", "sms"] = "totp",
+        challenge_code: str | None = None,
+        challenge_methods: tuple[ChallengeMethodName, ...] = ("email", "sms"),
+    ) -> User:
+        """Add an account that can log in; `challenge_code` opens a checkpoint."""
+        user = User(
+            pk=pk or self._next_user_pk(),
+            username=username.lower(),
+            full_name=full_name,
+            is_private=is_private,
+            password=password,
+            email=email if email is not None else f"{username.lower()}@example.com",
+            phone_number=phone_number
+            if phone_number is not None
+            else "+15550100" + str(len(self._users)).zfill(3),
+            login_flow=login_flow,
+            two_factor_code=two_factor_code,
+            two_factor_method=two_factor_method,
+            challenge_code=challenge_code,
+            challenge_methods=challenge_methods,
+        )
+        self._store_user(user)
+        if challenge_code is not None:
+            self.start_challenge(user.username, challenge_code)
+        return user
+
+    def add_target(
+        self,
+        username: str,
+        *,
+        pk: int | None = None,
+        full_name: str = "",
+        is_private: bool = False,
+        followed_by: tuple[str, ...] = (),
+    ) -> User:
+        """Add a profile (no login); `followed_by` lists usernames that follow it."""
+        user = User(
+            pk=pk or self._next_user_pk(),
+            username=username.lower(),
+            full_name=full_name,
+            is_private=is_private,
+        )
+        self._store_user(user)
+        for viewer in followed_by:
+            self.follow(viewer, user.username)
+        return user
+
+    def _next_user_pk(self) -> int:
+        with self._lock:
+            return next(self._user_ids)
+
+    def _store_user(self, user: User) -> None:
+        with self._lock:
+            if user.username in self._by_name:
+                msg = f"username {user.username!r} exists"
+                raise ValueError(msg)
+            self._users[user.pk] = user
+            self._by_name[user.username] = user.pk
+
+    def follow(self, viewer: str, target: str) -> None:
+        """`viewer` follows `target` (usernames)."""
+        with self._lock:
+            self._need(viewer).following.add(self._need(target).pk)
+
+    def unfollow(self, viewer: str, target: str) -> None:
+        """`viewer` stops following `target`."""
+        with self._lock:
+            self._need(viewer).following.discard(self._need(target).pk)
+
+    def user(self, username: str) -> User | None:
+        """The user with this username (case-insensitive), or None."""
+        with self._lock:
+            pk = self._by_name.get(username.lower())
+            return None if pk is None else self._users[pk]
+
+    def users(self) -> list[User]:
+        """Every user, in creation order."""
+        with self._lock:
+            return list(self._users.values())
+
+    def user_by_pk(self, pk: int) -> User | None:
+        """The user with this pk, or None."""
+        with self._lock:
+            return self._users.get(pk)
+
+    def find_login(self, contact_point: str) -> User | None:
+        """The account a login identifier (username or email) names."""
+        with self._lock:
+            user = self.user(contact_point.strip())
+            if user is not None:
+                return user
+            for candidate in self._users.values():
+                if (
+                    candidate.email
+                    and candidate.email.lower() == contact_point.strip().lower()
+                ):
+                    return candidate
+            return None
+
+    def _need(self, username: str) -> User:
+        user = self.user(username)
+        if user is None:
+            msg = f"no user {username!r}"
+            raise KeyError(msg)
+        return user
+
+    def can_view(self, viewer_pk: int | None, owner: User) -> bool:
+        """Whether the viewer may see the owner's media (public, followed or self)."""
+        with self._lock:
+            if not owner.is_private or viewer_pk == owner.pk:
+                return True
+            viewer = self._users.get(viewer_pk) if viewer_pk is not None else None
+            return viewer is not None and owner.pk in viewer.following
+
+    # ----------------------------------------------------------------- media
+    def add_story(
+        self,
+        username: str,
+        *,
+        media_type: int = 1,
+        age: float = 0.0,
+        liked_by: tuple[str, ...] = (),
+    ) -> Media:
+        """Post a story `age` seconds ago (world clock). media_type 1 photo, 2 video."""
+        return self._add_media(
+            username, "story", media_type=media_type, age=age, liked_by=liked_by
+        )
+
+    def add_post(
+        self,
+        username: str,
+        kind: PostKindName = "photo",
+        *,
+        age: float = 0.0,
+        carousel_count: int = 3,
+        liked_by: tuple[str, ...] = (),
+    ) -> Media:
+        """Publish a photo, album (`carousel_count` children) or reel `age` s ago."""
+        media_type = {"photo": 1, "album": 8, "reel": 2}[kind]
+        return self._add_media(
+            username,
+            kind,
+            media_type=media_type,
+            age=age,
+            liked_by=liked_by,
+            carousel_count=carousel_count if kind == "album" else 0,
+        )
+
+    def _add_media(
+        self,
+        username: str,
+        kind: MediaKindName,
+        *,
+        media_type: int,
+        age: float,
+        liked_by: tuple[str, ...],
+        carousel_count: int = 0,
+    ) -> Media:
+        with self._lock:
+            owner = self._need(username)
+            media = Media(
+                pk=next(self._media_ids),
+                owner_pk=owner.pk,
+                kind=kind,
+                taken_at=float(int(self.clock.now() - age)),
+                media_type=media_type,
+                carousel_count=carousel_count,
+                liked_by={self._need(name).pk for name in liked_by},
+            )
+            self._media[media.pk] = media
+            return media
+
+    def delete_media(self, pk: int) -> None:
+        """Delete a story or post (later likes answer 'has been deleted')."""
+        with self._lock:
+            self._media[pk].deleted = True
+
+    def media(self, pk: int) -> Media | None:
+        """A media by pk (deleted ones too), or None."""
+        with self._lock:
+            return self._media.get(pk)
+
+    def stories_of(self, owner_pk: int) -> list[Media]:
+        """Live (unexpired, undeleted) stories of a user, oldest first."""
+        now = self.clock.now()
+        with self._lock:
+            items = [
+                m
+                for m in self._media.values()
+                if m.owner_pk == owner_pk
+                and m.kind == "story"
+                and not m.deleted
+                and m.taken_at + STORY_LIFETIME > now
+            ]
+        return sorted(items, key=lambda m: (m.taken_at, m.pk))
+
+    def posts_of(self, owner_pk: int) -> list[Media]:
+        """Posts of a user, newest first."""
+        with self._lock:
+            items = [
+                m
+                for m in self._media.values()
+                if m.owner_pk == owner_pk and m.kind != "story" and not m.deleted
+            ]
+        return sorted(items, key=lambda m: (m.taken_at, m.pk), reverse=True)
+
+    def is_live(self, media: Media) -> bool:
+        """Not deleted and, for a story, not expired."""
+        expiring = media.expiring_at
+        return not media.deleted and (expiring is None or expiring > self.clock.now())
+
+    def record_like(self, viewer_pk: int, media: Media, endpoint: str) -> Like:
+        """Count a like (has_liked/like_count change once; every call is recorded)."""
+        with self._lock:
+            media.liked_by.add(viewer_pk)
+            like = Like(
+                viewer_pk,
+                media.pk,
+                media.owner_pk,
+                media.kind,
+                self.clock.now(),
+                endpoint,
+            )
+            self._likes.append(like)
+            return like
+
+    def record_unlike(self, viewer_pk: int, media: Media) -> None:
+        """Withdraw a like."""
+        with self._lock:
+            media.liked_by.discard(viewer_pk)
+
+    def record_seen(self, viewer_pk: int, media: Media) -> None:
+        """Mark a story seen by the viewer."""
+        with self._lock:
+            self._seen.append(
+                Seen(viewer_pk, media.pk, media.owner_pk, self.clock.now())
+            )
+
+    @property
+    def likes(self) -> list[Like]:
+        """Every accepted like request, in order."""
+        with self._lock:
+            return list(self._likes)
+
+    @property
+    def seen(self) -> list[Seen]:
+        """Every story-seen mark, in order."""
+        with self._lock:
+            return list(self._seen)
+
+    # -------------------------------------------------------------- sessions
+    def open_session(self, user: User, via: str) -> Session:
+        """Issue a new session for a successful login."""
+        sessionid = (
+            f"{user.pk}%3A{secrets.token_urlsafe(18)}%3A27%3A{secrets.token_hex(16)}"
+        )
+        session = Session(
+            sessionid=sessionid, pk=user.pk, created_at=self.clock.now(), via=via
+        )
+        with self._lock:
+            self._sessions[sessionid] = session
+        return session
+
+    def session(self, sessionid: str | None) -> Session | None:
+        """The live (not revoked) session with this id, or None."""
+        if not sessionid:
+            return None
+        with self._lock:
+            found = self._sessions.get(sessionid)
+            return found if found is not None and not found.revoked else None
+
+    def revoke_sessions(self, username: str) -> int:
+        """Revoke every session of the account; returns how many were live."""
+        with self._lock:
+            pk = self._need(username).pk
+            live = [s for s in self._sessions.values() if s.pk == pk and not s.revoked]
+            for found in live:
+                found.revoked = True
+            return len(live)
+
+    def revoke_session(self, sessionid: str) -> None:
+        """Revoke one session."""
+        with self._lock:
+            self._sessions[sessionid].revoked = True
+
+    def sessions_of(self, username: str) -> list[Session]:
+        """All sessions (live and revoked) ever issued to the account."""
+        with self._lock:
+            pk = self._need(username).pk
+            return [s for s in self._sessions.values() if s.pk == pk]
+
+    @property
+    def logins(self) -> list[Session]:
+        """Every session issued, i.e. every successful login, in order."""
+        with self._lock:
+            return list(self._sessions.values())
+
+    # ------------------------------------------------------------ challenges
+    def start_challenge(self, username: str, code: str | None = None) -> Challenge:
+        """Open a checkpoint for the account (login answers challenge_required)."""
+        with self._lock:
+            user = self._need(username)
+            existing = self._challenges.get(user.pk)
+            if existing is not None:
+                return existing
+            user.challenge_code = code or user.challenge_code or "123456"
+            challenge = Challenge(
+                pk=user.pk,
+                nonce=secrets.token_urlsafe(8).replace("-", "x").replace("_", "y"),
+                code=user.challenge_code,
+                methods=user.challenge_methods,
+            )
+            self._challenges[user.pk] = challenge
+            return challenge
+
+    def challenge_for(self, pk: int) -> Challenge | None:
+        """The pending checkpoint of the account, if any."""
+        with self._lock:
+            return self._challenges.get(pk)
+
+    def clear_challenge(self, pk: int) -> None:
+        """The checkpoint was passed."""
+        with self._lock:
+            self._challenges.pop(pk, None)
+            user = self._users.get(pk)
+            if user is not None:
+                user.challenge_code = None
+
+    def record_code_sent(self, user: User, method: ChallengeMethodName) -> None:
+        """Remember that a challenge code went out by email or sms."""
+        with self._lock:
+            self._codes_sent.append(CodeSent(user.username, method, self.clock.now()))
+
+    @property
+    def codes_sent(self) -> list[CodeSent]:
+        """Challenge codes sent, in order."""
+        with self._lock:
+            return list(self._codes_sent)
+
+    # ----------------------------------------------------------- request log
+    def record_request(self, record: RequestRecord) -> None:
+        """Append to the request log (the sandbox does this)."""
+        with self._lock:
+            self._requests.append(record)
+
+    def requests(
+        self, pattern: str | None = None, method: str | None = None
+    ) -> list[RequestRecord]:
+        """Logged requests whose endpoint matches the fnmatch pattern (None: all)."""
+        with self._lock:
+            records = list(self._requests)
+        return [
+            r
+            for r in records
+            if (pattern is None or fnmatchcase(r.endpoint, pattern))
+            and (method is None or r.method == method.upper())
+        ]
+
+    def count(self, pattern: str, method: str | None = None) -> int:
+        """How many logged requests match the endpoint pattern (and method)."""
+        return len(self.requests(pattern, method))
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests per endpoint."""
+        return dict(Counter(r.endpoint for r in self.requests()))
+
+    def login_attempts(self) -> int:
+        """Credential submissions: CAA send_login_request plus accounts/login/."""
+        return self.count(CAA_LOGIN_ENDPOINT) + self.count("accounts/login/")
+
+    def clear_log(self) -> None:
+        """Forget the request log (likes, sessions and media stay)."""
+        with self._lock:
+            self._requests.clear()
+
+    # ----------------------------------------------------------------- admin
+    def snapshot(self) -> dict[str, object]:
+        """JSON-safe summary for GET /__sandbox/state."""
+        with self._lock:
+            return {
+                "now": self.clock.now(),
+                "likes": [
+                    {
+                        "viewer_pk": like.viewer_pk,
+                        "media_pk": str(like.media_pk),
+                        "owner_pk": like.owner_pk,
+                        "kind": like.kind,
+                        "at": like.at,
+                        "endpoint": like.endpoint,
+                    }
+                    for like in self._likes
+                ],
+                "seen": [
+                    {"viewer_pk": s.viewer_pk, "media_pk": str(s.media_pk), "at": s.at}
+                    for s in self._seen
+                ],
+                "request_counts": self.request_counts(),
+                "requests_total": len(self._requests),
+                "login_count": len(self._sessions),
+                "login_attempts": self.login_attempts(),
+                "codes_sent": [
+                    {"username": c.username, "method": c.method, "at": c.at}
+                    for c in self._codes_sent
+                ],
+                "users": [
+                    {
+                        "pk": u.pk,
+                        "username": u.username,
+                        "is_private": u.is_private,
+                        "account": u.password is not None,
+                    }
+                    for u in self._users.values()
+                ],
+                "faults": [rule.as_dict() for rule in self.faults.rules],
+            }
+
+
+CAA_LOGIN_ENDPOINT = (
+    "bloks/async_action/com.bloks.www.bloks.caa.login.async.send_login_request/"
+)
