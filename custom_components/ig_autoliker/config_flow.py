@@ -356,7 +356,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             signed_in = await self.hass.async_add_executor_job(self._run, job)
         except TwoFactorRequired:
-            return self._async_show_code_form(STEP_TWO_FACTOR, {})
+            return await self.async_step_two_factor()
         except ChallengeRequired as err:
             if not solving:
                 return await self._async_start_challenge(err.methods)
@@ -374,7 +374,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             error = "unknown"
         else:
             if signed_in is None:  # a checkpoint code is on its way
-                return self._async_show_code_form(STEP_CHALLENGE_CODE, {})
+                return await self.async_step_challenge_code()
             return await self._async_finish(*signed_in)
         return error
 
@@ -388,7 +388,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="challenge_unsupported")
         if len(methods) == 1:
             return await self._async_send_challenge_code(methods[0])
-        return self._async_show_challenge_form()
+        return await self.async_step_challenge()
 
     async def _async_send_challenge_code(
         self, method: ChallengeMethod
