@@ -841,3 +841,51 @@ def test_garbage_session_is_session_expired(
             session={"cookies": 42},
             options=connection_options,
         )
+
+
+def test_full_session_uses_private_api_only(
+    sandbox: Sandbox, connection_options: ConnectionOptions
+) -> None:
+    """Everything the integration does, then: no public web GraphQL, no www host."""
+    world = sandbox.world
+    api = make_api(ALICE, connection_options)
+    api.login()
+    for name in (PUBLIC, PRIVATE_FOLLOWED):
+        target = api.resolve_username(name)
+        stories = api.user_stories(target.pk)
+        posts = api.user_posts(target.pk)
+        api.like_story(stories[0])
+        api.like_post(posts[0])
+    api.reels_tray()
+    api.keep_alive()
+    world.revoke_sessions(ALICE.username)
+    api.login()
+
+    assert len(world.likes) == 4
+    assert_private_api_only(world)
+    assert sandbox.proxy is not None
+    assert set(sandbox.proxy.stats.tunnels) <= INSTAGRAM_HOSTS
+    assert sandbox.proxy.stats.refused == []
+
+
+def test_story_like_needs_full_media_id(alice: InstagramApi, sandbox: Sandbox) -> None:
+    """The emulator, like Instagram, refuses a bare pk on send_story_like."""
+    from instagrapi.exceptions import InvalidMediaId  # noqa: PLC0415
+
+    story = alice.user_stories(pk_of(sandbox.world, PUBLIC))[0]
+    with pytest.raises(InvalidMediaId):
+        alice._client.private_request(
+            "story_interactions/send_story_like", {"media_id": story.pk}
+        )
+    with pytest.raises(TargetNotFound):  # the adapter checks before sending
+        alice.like_story(
+            MediaItem(
+                story.pk,
+                story.pk,
+                story.owner_pk,
+                MediaKind.STORY,
+                story.taken_at,
+                False,
+            )
+        )
+    assert sandbox.world.likes == []

@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -375,3 +376,82 @@ def test_scripts_sandbox_without_venv(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "run scripts/setup first" in result.stderr
+
+
+@pytest.mark.skipif(CURL is None, reason="no system curl")
+def test_reset_without_proxy_breaks_the_stream(sandbox: Sandbox) -> None:
+    sandbox.world.faults.add("qe/sync/", Fault.CONNECTION_RESET)
+    result = curl(
+        "--http2", "--cacert", str(sandbox.ca_path), f"{sandbox.url}/api/v1/qe/sync/"
+    )
+    assert result.returncode != 0
+    assert sandbox.world.requests()[0].status == 0
+
+
+def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
+    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+        ConnectionOptions,
+        InstagramApi,
+    )
+    from custom_components.ig_autoliker.exceptions import CannotConnect  # noqa: PLC0415
+
+    sandbox = Sandbox(build_test_world()).start()
+    options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=30)
+    api = InstagramApi("alice", "alice-pass-1", options=options)
+    api.login()
+    rule = sandbox.world.faults.add("accounts/current_user/", Fault.TIMEOUT, delay=60)
+    outcome: list[BaseException | None] = []
+
+    def keep_alive() -> None:
+        try:
+            api.keep_alive()
+            outcome.append(None)
+        except CannotConnect as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=keep_alive)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not rule.fired:  # the slow answer is being prepared
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        started = time.monotonic()
+        sandbox.stop()
+        worker.join(10)
+    assert time.monotonic() - started < 5
+    assert isinstance(outcome[0], CannotConnect)
+
+
+def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
+    """instagrapi's own *_v1 parsers accept the emulator's answers (incl. paging)."""
+    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+        ConnectionOptions,
+        InstagramApi,
+    )
+
+    world = sandbox.world
+    world.add_target("prolific")
+    created = [world.add_post("prolific", "photo", age=60 * n) for n in range(30)]
+    options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=3)
+    api = InstagramApi("alice", "alice-pass-1", options=options)
+    api.login()
+    client = api._client
+    owner = world.user("prolific")
+    assert owner is not None
+
+    medias = client.user_medias_v1(owner.pk)  # pages through next_max_id
+    assert [str(m.pk) for m in medias] == [str(m.pk) for m in created]
+    assert world.count(f"feed/user/{owner.pk}/") > 1
+
+    info = client.user_info_v1(owner.pk)
+    assert (info.username, info.media_count) == ("prolific", 30)
+    relation = client.user_friendship_v1(owner.pk)
+    assert relation is not None
+    assert relation.following is False
+    public = world.user(PUBLIC)
+    assert public is not None
+    stories = client.user_stories_v1(public.pk)
+    assert [s.media_type for s in stories] == [1, 2]
+    assert client.account_info().username == "alice"

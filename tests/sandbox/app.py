@@ -1091,23 +1091,19 @@ class SandboxApp:
                 if self.abort_connection
                 else False
             )
-            if not aborted:
-                # No tunnel to cut (direct client): break the stream mid-response.
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [(b"content-length", b"4096")],
-                    }
-                )
-                await send(
-                    {
-                        "type": "http.response.body",
-                        "body": b'{"status": ',
-                        "more_body": True,
-                    }
-                )
-            raise ConnectionResetRequested
+            if aborted:
+                raise ConnectionResetRequested
+            # No tunnel to cut (direct client): end the stream 4 KiB short of the
+            # announced length, which clients report as a broken transfer.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"4096")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"status": '})
+            return
         if fault is Fault.TIMEOUT:
             assert rule is not None
             await self._sleep(rule.delay)
