@@ -622,6 +622,21 @@ async def test_reauth_wrong_account(hass: HomeAssistant, world: World) -> None:
     assert CONF_SESSION not in entry.data
 
 
+async def test_reauth_running_entry(
+    hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
+) -> None:
+    """The reloaded entry takes the handed-over session into its store."""
+    result = await loaded_entry.start_reauth_flow(hass)
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        result = await submit(hass, result, password=ALICE.password)
+        await hass.async_block_till_done()
+
+    assert result["reason"] == "reauth_successful"
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert CONF_SESSION not in loaded_entry.data
+    assert len(world.sessions_of(ALICE.username)) == 2
+
+
 # --------------------------------------------------------------- reconfigure --
 
 
@@ -805,6 +820,31 @@ async def test_options_invalid(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+#: Home Assistant refuses OptionsFlowWithReload for an entry with update listeners and
+#: deprecates async_update_reload_and_abort for one (breaks in 2026.12).
+UPDATE_LISTENER = (
+    "pending in __init__.py: entry.add_update_listener() must go (subentry changes "
+    "can be followed through SIGNAL_CONFIG_ENTRY_CHANGED instead)"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=UPDATE_LISTENER)
+async def test_options_reload_running_entry(
+    hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
+) -> None:
+    """Saved options reach the running account by a reload."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], option_values(**{CONF_CYCLE_INTERVAL: 30})
+        )
+        await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert loaded_entry.runtime_data.update_interval.total_seconds() == 30 * 60
+
+
 # --------------------------------------------------------- target subentries --
 
 
@@ -827,6 +867,16 @@ def target(
         subentry_type=SUBENTRY_TYPE_TARGET,
         title=username,
         unique_id=unique_id or pk_of(world, username),
+    )
+
+
+def _subentry(data: ConfigSubentryData) -> ConfigSubentry:
+    """A subentry to add to a loaded entry."""
+    return ConfigSubentry(
+        data=data["data"],
+        subentry_type=data["subentry_type"],
+        title=data["title"],
+        unique_id=data["unique_id"],
     )
 
 
@@ -1059,16 +1109,6 @@ async def test_target_entry_not_loaded(hass: HomeAssistant, world: World) -> Non
     assert result["reason"] == "entry_not_loaded"
 
 
-def _subentry(data: ConfigSubentryData) -> ConfigSubentry:
-    """A subentry to add to a loaded entry."""
-    return ConfigSubentry(
-        data=data["data"],
-        subentry_type=data["subentry_type"],
-        title=data["title"],
-        unique_id=data["unique_id"],
-    )
-
-
 async def test_target_reconfigure(hass: HomeAssistant, world: World) -> None:
     """What is liked changes; the account (username, pk) stays."""
     entry = account_entry(world, subentries=[target(world, PUBLIC)])
@@ -1155,43 +1195,3 @@ def test_option_descriptions_state_ranges(language: str, default_word: str) -> N
 def test_normalize_code(raw: str, code: str | None) -> None:
     """Codes lose whitespace; anything but ASCII digits is no code."""
     assert normalize_code(raw) == code
-
-
-#: Home Assistant refuses OptionsFlowWithReload for an entry with update listeners and
-#: deprecates async_update_reload_and_abort for one (breaks in 2026.12).
-UPDATE_LISTENER = (
-    "pending in __init__.py: entry.add_update_listener() must go (subentry changes "
-    "can be followed through SIGNAL_CONFIG_ENTRY_CHANGED instead)"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=UPDATE_LISTENER)
-async def test_options_reload_running_entry(
-    hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
-) -> None:
-    """Saved options reach the running account by a reload."""
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    with patch("custom_components.ig_autoliker.async_call_later"):
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], option_values(**{CONF_CYCLE_INTERVAL: 30})
-        )
-        await hass.async_block_till_done()
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert loaded_entry.runtime_data.update_interval.total_seconds() == 30 * 60
-
-
-async def test_reauth_running_entry(
-    hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
-) -> None:
-    """The reloaded entry takes the handed-over session into its store."""
-    result = await loaded_entry.start_reauth_flow(hass)
-    with patch("custom_components.ig_autoliker.async_call_later"):
-        result = await submit(hass, result, password=ALICE.password)
-        await hass.async_block_till_done()
-
-    assert result["reason"] == "reauth_successful"
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert CONF_SESSION not in loaded_entry.data
-    assert len(world.sessions_of(ALICE.username)) == 2
