@@ -820,15 +820,6 @@ async def test_options_invalid(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-#: Home Assistant refuses OptionsFlowWithReload for an entry with update listeners and
-#: deprecates async_update_reload_and_abort for one (breaks in 2026.12).
-UPDATE_LISTENER = (
-    "pending in __init__.py: entry.add_update_listener() must go (subentry changes "
-    "can be followed through SIGNAL_CONFIG_ENTRY_CHANGED instead)"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=UPDATE_LISTENER)
 async def test_options_reload_running_entry(
     hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
 ) -> None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
 from homeassistant.const import (
     CONF_PASSWORD,
     CONF_USERNAME,
@@ -19,6 +24,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_time_change,
@@ -34,6 +40,8 @@ from .services import async_setup_services
 from .store import IgAutolikerStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.helpers.typing import ConfigType
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
@@ -94,7 +102,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    # Targets added, removed or switched show without a reload. Not an update
+    # listener: options and reauthentication reload through their flows.
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_CONFIG_ENTRY_CHANGED, _entry_changed(entry)
+        )
+    )
     entry.async_on_unload(
         async_track_time_interval(hass, coordinator.async_keep_alive, KEEP_ALIVE_CHECK)
     )
@@ -128,7 +142,9 @@ def _first_cycle_delay(coordinator: IgAutolikerCoordinator) -> float:
     return max(0.0, last + interval - coordinator.clock())
 
 
-def _start_cycle(coordinator: IgAutolikerCoordinator) -> callback:  # type: ignore[valid-type]
+def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], None]:
+    """Build the timer callback that starts the first cycle."""
+
     @callback
     def _start(_now: datetime) -> None:
         coordinator.async_start_cycle()
@@ -136,11 +152,15 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> callback:  # type: igno
     return _start
 
 
-async def _async_entry_updated(
-    hass: HomeAssistant, entry: IgAutolikerConfigEntry
-) -> None:
-    """Targets were added, removed or switched: show it without a reload."""
-    entry.runtime_data.async_targets_changed()
+def _entry_changed(
+    entry: IgAutolikerConfigEntry,
+) -> Callable[[ConfigEntryChange, ConfigEntry], None]:
+    @callback
+    def _changed(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if change is ConfigEntryChange.UPDATED and changed.entry_id == entry.entry_id:
+            entry.runtime_data.async_targets_changed()
+
+    return _changed
 
 
 async def async_unload_entry(

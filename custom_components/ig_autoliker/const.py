@@ -15,7 +15,7 @@ DOMAIN: Final = "ig_autoliker"
 LOGGER = logging.getLogger(__package__)
 
 # Config entry data.
-CONF_SESSION: Final = "session"  # only in the Store, never in entry data
+CONF_SESSION: Final = "session"  # handed from the config flow to the Store at setup
 
 # Target subentries.
 SUBENTRY_TYPE_TARGET: Final = "target"
