@@ -193,28 +193,35 @@ class InstagramApi:
         session: dict[str, Any] | None = None,
         options: ConnectionOptions | None = None,
     ) -> None:
-        """Prepare the instagrapi client; sends no request."""
+        """
+        Prepare the instagrapi client; sends no request.
+
+        Raises:
+            SessionExpired: `session` cannot be loaded (malformed).
+
+        """
         self._username = username.strip()
         self._password = password
         self._options = options or ConnectionOptions()
         self._lock = threading.Lock()
         self._challenge: _PendingChallenge | None = None
-        try:
-            self._client = self._new_client(session)
-        except (ValueError, TypeError, KeyError, AttributeError, ig.ClientError) as exc:
-            msg = "The saved session cannot be loaded"
-            raise SessionExpired(msg) from exc
+        self._client = self._new_client(session)
 
     # ------------------------------------------------------------ plumbing
     def _new_client(self, session: dict[str, Any] | None) -> Any:
         client = Client(
-            settings=session or None,
             delay_range=None,
             logger=_SILENT,
             request_timeout=0,
             session_retry_total=0,
             with_challenge_flow=False,
         )
+        if session:
+            try:
+                client.set_settings(session)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                msg = "The saved session cannot be loaded"
+                raise SessionExpired(msg) from exc
         client.private_request_logger = _SILENT
         client.public_request_logger = _SILENT
         client.challenge_code_handler = _refuse_interactive

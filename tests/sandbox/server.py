@@ -22,7 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -56,6 +56,23 @@ class _Tls13Config(Config):
         if context is not None:
             context.minimum_version = ssl.TLSVersion.TLSv1_3
         return context
+
+
+class _Loop(asyncio.SelectorEventLoop):
+    """The sandbox thread's loop; remembers hypercorn's servers to cut clients on stop.
+
+    Since Python 3.12 `Server.wait_closed()` waits for every client connection, so a
+    client that keeps an idle keep-alive connection would hold up stop().
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.servers: list[asyncio.Server] = []
+
+    async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+        server = await super().create_server(*args, **kwargs)
+        self.servers.append(server)
+        return server
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -195,7 +212,7 @@ class Sandbox:
 
     # --------------------------------------------------------------- thread
     def _run(self, config: Config, proxy_sock: socket.socket) -> None:
-        loop = asyncio.EventLoop()
+        loop = _Loop()
         self._loop = loop
         try:
             loop.run_until_complete(self._main(config, proxy_sock))
@@ -231,6 +248,12 @@ class Sandbox:
             await self._stop.wait()
         finally:
             await self.proxy.close()
+            # Let answers in flight finish briefly, then drop lingering connections.
+            await asyncio.wait({server}, timeout=0.5)
+            loop = asyncio.get_running_loop()
+            if not server.done() and isinstance(loop, _Loop):
+                for listener in loop.servers:
+                    listener.abort_clients()
             try:
                 await asyncio.wait_for(server, 5)
             except TimeoutError, asyncio.CancelledError:
