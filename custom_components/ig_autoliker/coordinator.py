@@ -231,7 +231,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def snapshot(self) -> IgAutolikerData:
         """Build what the entities show from the stored state and the limiter."""
         now = self._now()
-        midnight = dt_util.start_of_local_day().timestamp()
+        midnight = dt_util.start_of_local_day(
+            dt_util.as_local(dt_util.utc_from_timestamp(now))
+        ).timestamp()
         state = self.limiter.state().value if self.stored.auto_like else "paused"
         return IgAutolikerData(
             likes_today=self.limiter.count(Action.LIKE, window=now - midnight),

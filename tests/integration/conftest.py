@@ -55,9 +55,9 @@ class FakeClock:
     The emulator's clock follows, so Instagram's like times and the limiter's agree.
     """
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, start: float | None = None) -> None:
         self.world = world
-        self.now = dt_util.utcnow().timestamp()
+        self.now = dt_util.utcnow().timestamp() if start is None else start
         self.world.clock.set(self.now)
         self.pauses: list[float] = []
 
@@ -70,9 +70,15 @@ class FakeClock:
 
 
 @pytest.fixture
-def clock(world: World) -> Iterator[FakeClock]:
+def clock_start() -> float | None:
+    """Unix seconds the fake clock starts at (None: now); fixed for snapshots."""
+    return None
+
+
+@pytest.fixture
+def clock(world: World, clock_start: float | None) -> Iterator[FakeClock]:
     """Drive the coordinator's clock and pauses; `clock.pauses` lists every wait."""
-    fake = FakeClock(world)
+    fake = FakeClock(world, clock_start)
 
     async def _sleep(_self: IgAutolikerCoordinator, seconds: float) -> None:
         fake.pauses.append(seconds)
