@@ -40,7 +40,12 @@ async def test_qs01_hundred_new_items_stay_within_every_limit(
     world: World,
     clock: FakeClock,
 ) -> None:
-    """QS-01: 100 new stories, 40 likes/hour: liked over three cycles, no 429."""
+    """QS-01: 100 new stories, 40 likes/hour: liked over three cycles, no 429.
+
+    The emulator throttles like Instagram (429 past 45 likes an hour), so a cycle that
+    ignored the limit would draw 429s.
+    """
+    world.like_limit_per_hour = 45
     for _ in range(100):
         world.add_story(QUIET)
     cycles = 0

@@ -751,6 +751,14 @@ def _likeable(ctx: Context, media: Media | None) -> Response | None:
     return None
 
 
+def _throttled(ctx: Context) -> Response | None:
+    """Instagram's own spam limit: HTTP 429 past `world.like_limit_per_hour` likes."""
+    limit = ctx.world.like_limit_per_hour
+    if limit is not None and ctx.world.likes_in_last_hour(_viewer(ctx).pk) >= limit:
+        return Response(429, b'{"message": "", "status": "fail"}')
+    return None
+
+
 def h_media_like(request: Request, ctx: Context, match: re.Match[str]) -> Response:
     """media/{pk}/like/ and media/{pk}/unlike/ (pk bare or `<pk>_<owner>`)."""
     media = ctx.world.media(int(match.group(1).split("_")[0]))
@@ -759,6 +767,8 @@ def h_media_like(request: Request, ctx: Context, match: re.Match[str]) -> Respon
         return error
     assert media is not None
     if match.group(2) == "like":
+        if (throttled := _throttled(ctx)) is not None:
+            return throttled
         ctx.world.record_like(_viewer(ctx).pk, media, request.endpoint)
     else:
         ctx.world.record_unlike(_viewer(ctx).pk, media)
@@ -785,6 +795,8 @@ def h_story_like(request: Request, ctx: Context, match: re.Match[str]) -> Respon
         return error
     assert media is not None
     if match.group(1) == "send":
+        if (throttled := _throttled(ctx)) is not None:
+            return throttled
         ctx.world.record_like(_viewer(ctx).pk, media, request.endpoint)
     else:
         ctx.world.record_unlike(_viewer(ctx).pk, media)

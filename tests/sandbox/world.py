@@ -288,6 +288,8 @@ class World:
         self.attestation_nonces: set[str] = set()
         self.two_step_contexts: dict[str, int] = {}
         self.two_factor_identifiers: dict[str, int] = {}
+        #: Likes per viewer and sliding hour before a 429 (None: no limit).
+        self.like_limit_per_hour: int | None = None
         self._user_ids = itertools.count(5_501_000_001, 7919)
         self._media_ids = itertools.count(3_400_000_000_000_000_000, 1_000_003)
 
@@ -540,6 +542,16 @@ class World:
         with self._lock:
             self._seen.append(
                 Seen(viewer_pk, media.pk, media.owner_pk, self.clock.now())
+            )
+
+    def likes_in_last_hour(self, viewer_pk: int) -> int:
+        """Likes the viewer sent in the last hour of world time."""
+        now = self.clock.now()
+        with self._lock:
+            return sum(
+                1
+                for like in self._likes
+                if like.viewer_pk == viewer_pk and now - like.at < 3600
             )
 
     @property
