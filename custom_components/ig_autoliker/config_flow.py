@@ -19,7 +19,6 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, override
 
-import probatio
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_USER,
@@ -55,6 +54,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .api import InstagramApi
+from .compat import vol
 from .const import (
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
@@ -110,25 +110,23 @@ _USERNAME_SELECTOR = TextSelector(
 _PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
 )
-CREDENTIALS_SCHEMA: Final = probatio.Schema(
+CREDENTIALS_SCHEMA: Final = vol.Schema(
     {
-        probatio.Required(CONF_USERNAME): _USERNAME_SELECTOR,
-        probatio.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+        vol.Required(CONF_USERNAME): _USERNAME_SELECTOR,
+        vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
     }
 )
-REAUTH_SCHEMA: Final = probatio.Schema(
-    {probatio.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}
-)
-CODE_SCHEMA: Final = probatio.Schema(
+REAUTH_SCHEMA: Final = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
+CODE_SCHEMA: Final = vol.Schema(
     {
-        probatio.Required(CONF_CODE): TextSelector(
+        vol.Required(CONF_CODE): TextSelector(
             TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="one-time-code")
         )
     }
 )
 LIKE_KINDS_SCHEMA: Final = {
-    probatio.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
-    probatio.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
+    vol.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
+    vol.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
 }
 
 #: Units shown next to the option fields; the others are plain counts.
@@ -449,9 +447,9 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         methods = [method.value for method in self._methods]
         return self.async_show_form(
             step_id=STEP_CHALLENGE,
-            data_schema=probatio.Schema(
+            data_schema=vol.Schema(
                 {
-                    probatio.Required(CONF_METHOD, default=methods[0]): SelectSelector(
+                    vol.Required(CONF_METHOD, default=methods[0]): SelectSelector(
                         SelectSelectorConfig(
                             options=methods,
                             mode=SelectSelectorMode.LIST,
@@ -468,22 +466,22 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
 # ------------------------------------------------------------------- options --
 
 
-def options_schema() -> probatio.Schema:
+def options_schema() -> vol.Schema:
     """
     Build the options form: one number box per option, in the order of OPTIONS.
 
     The boxes carry no min/max: the flow checks ranges itself, so an out-of-range
     value gets a translated error on its field instead of a generic schema error.
     """
-    fields: dict[probatio.Marker, NumberSelector] = {}
+    fields: dict[vol.Marker, NumberSelector] = {}
     for key, spec in OPTIONS.items():
         config = NumberSelectorConfig(
             mode=NumberSelectorMode.BOX, step=1 if spec.integer else 0.1
         )
         if unit := OPTION_UNITS.get(key):
             config["unit_of_measurement"] = unit
-        fields[probatio.Required(key, default=spec.default)] = NumberSelector(config)
-    return probatio.Schema(fields)
+        fields[vol.Required(key, default=spec.default)] = NumberSelector(config)
+    return vol.Schema(fields)
 
 
 def validate_options(
@@ -581,9 +579,9 @@ class TargetSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(
+                vol.Schema(
                     {
-                        probatio.Required(CONF_USERNAME): _USERNAME_SELECTOR,
+                        vol.Required(CONF_USERNAME): _USERNAME_SELECTOR,
                         **LIKE_KINDS_SCHEMA,
                     }
                 ),
@@ -608,10 +606,10 @@ class TargetSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(
+                vol.Schema(
                     {
                         # Shown for orientation only; the input is ignored.
-                        probatio.Optional(CONF_USERNAME): TextSelector(
+                        vol.Optional(CONF_USERNAME): TextSelector(
                             TextSelectorConfig(read_only=True)
                         ),
                         **LIKE_KINDS_SCHEMA,

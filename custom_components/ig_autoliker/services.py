@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
+from .compat import vol
 from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_RUN_CYCLE
 
 if TYPE_CHECKING:
@@ -62,7 +62,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_RUN_CYCLE,
         _async_run_cycle,
-        # Home Assistant 2026.10+ aliases voluptuous to probatio at runtime;
-        # 2026.6 uses voluptuous itself. Only the static types differ.
-        schema=RUN_CYCLE_SCHEMA,  # type: ignore[arg-type,unused-ignore]
+        schema=RUN_CYCLE_SCHEMA,
     )
