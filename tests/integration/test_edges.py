@@ -1,4 +1,4 @@
-"""Edges of the cycle: the request budget, switches flipped mid-cycle, keep-alive errors."""
+"""Edges of the cycle: request budget, switches flipped mid-cycle, keep-alive errors."""
 
 from __future__ import annotations
 
