@@ -266,17 +266,13 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Finish the login with the two-factor code."""
         if TYPE_CHECKING:
             assert self._api is not None
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            if (code := normalize_code(user_input[CONF_CODE])) is None:
-                errors["base"] = "invalid_code"
-            else:
-                job = partial(self._api.login, verification_code=code)
-                result = await self._async_attempt(job, solving=False)
-                if not isinstance(result, str):
-                    return result
-                errors["base"] = result
-        return self._async_show_code_form(STEP_TWO_FACTOR, errors)
+        login = self._api.login
+        return await self._async_step_code(
+            STEP_TWO_FACTOR,
+            user_input,
+            lambda code: partial(login, verification_code=code),
+            solving=False,
+        )
 
     async def async_step_challenge(
         self, user_input: dict[str, Any] | None = None
@@ -294,17 +290,33 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Submit the checkpoint code Instagram sent."""
         if TYPE_CHECKING:
             assert self._api is not None
+        submit = self._api.challenge_submit_code
+        return await self._async_step_code(
+            STEP_CHALLENGE_CODE,
+            user_input,
+            lambda code: partial(submit, code),
+            solving=True,
+        )
+
+    async def _async_step_code(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        make_job: Callable[[str], Callable[[], Account]],
+        *,
+        solving: bool,
+    ) -> ConfigFlowResult:
+        """Ask for a code; a well-formed one runs `make_job(code)` in the executor."""
         errors: dict[str, str] = {}
         if user_input is not None:
             if (code := normalize_code(user_input[CONF_CODE])) is None:
                 errors["base"] = "invalid_code"
             else:
-                job = partial(self._api.challenge_submit_code, code)
-                result = await self._async_attempt(job, solving=True)
+                result = await self._async_attempt(make_job(code), solving=solving)
                 if not isinstance(result, str):
                     return result
                 errors["base"] = result
-        return self._async_show_code_form(STEP_CHALLENGE_CODE, errors)
+        return self._async_show_code_form(step_id, errors)
 
     # --------------------------------------------------------------- helpers --
 

@@ -333,10 +333,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         try:
             await self._async_executor(self.api.login)
         except ChallengeRequired:
-            await self._async_challenge()
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="challenge_required"
-            ) from None
+            raise await self._async_challenge() from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
             raise self._auth_failed(err) from err
         self._last_request_at = self._now()
@@ -381,10 +378,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 )
                 continue
             except ChallengeRequired:
-                await self._async_challenge()
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="challenge_required"
-                ) from None
+                raise await self._async_challenge() from None
             except (AuthenticationFailed, TwoFactorRequired) as err:
                 raise self._auth_failed(err) from err
             self.session_health = SessionHealth.HEALTHY
@@ -392,11 +386,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             return
         raise self._auth_failed(SessionExpired())
 
-    async def _async_challenge(self) -> None:
+    async def _async_challenge(self) -> ConfigEntryAuthFailed:
         """
         Stop all requests, tell the user: repair issue, event, binary sensor.
 
         Never retried (spec 8.5); the reauth flow solves the checkpoint.
+
+        Returns:
+            The error to raise: it starts the reauthentication flow.
+
         """
         self.session_health = SessionHealth.CHALLENGE_REQUIRED
         username = self.config_entry.title
@@ -419,6 +417,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self._schedule_save()
         if self.data is not None:
             self.async_publish()
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="challenge_required"
+        )
 
     # -------------------------------------------------------------- calls --
 
@@ -490,10 +491,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._schedule_save()
                 raise _CycleStop from err
             except ChallengeRequired:
-                await self._async_challenge()
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN, translation_key="challenge_required"
-                ) from None
+                raise await self._async_challenge() from None
             self.limiter.register_success()
             return result
         raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
