@@ -7,11 +7,15 @@ from typing import Any
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
+from custom_components.ig_autoliker.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from .conftest import run_cycle
 
@@ -89,4 +93,21 @@ async def test_devices(
             assert device.config_subentry_id is not None
     assert (
         sorted((device_view(d) for d in devices), key=lambda d: d["name"]) == snapshot
+    )
+
+
+async def test_diagnostics(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """The dump a user attaches to a bug report; secrets redacted, times excluded."""
+    await run_cycle(hass, setup_integration)
+    dump = await async_get_config_entry_diagnostics(hass, setup_integration)
+    assert dump == snapshot(
+        exclude=props(
+            "latest_reel_media",
+            "last_cycle",
+            "last_story_check",
+            "last_post_check",
+            "last_like",
+        )
     )
