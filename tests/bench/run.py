@@ -1,0 +1,105 @@
+"""Benchmarks that print figures: store growth, limiter cost, adapter latency.
+
+Run through `scripts/benchmark`. Figures depend on the machine; compare runs on one.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+import tracemalloc
+
+from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.limiter import Action, Limits, RateLimiter
+from custom_components.ig_autoliker.store import StoredData
+from homeassistant.helpers.json import prepare_save_json
+
+from tests.sandbox import Sandbox, build_test_world
+from tests.sandbox.testworld import ALICE, PUBLIC
+
+#: Likes a year at the spec's daily ceiling (800/day, spec section 8.2).
+YEAR_OF_LIKES = 800 * 365
+
+
+def bench_store() -> None:
+    """Size and (de)serialisation time of the store as liked posts accumulate."""
+    for posts in (1_000, 10_000, YEAR_OF_LIKES):
+        stored = StoredData(
+            liked_posts={
+                str(3_400_000_000_000_000_000 + i): 1.8e9 + i for i in range(posts)
+            }
+        )
+        tracemalloc.start()
+        text = json.dumps(stored.as_dict())
+        raw = json.loads(text)
+        started = time.perf_counter()
+        StoredData.from_dict(raw)
+        parsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        # What a save costs the event loop: Home Assistant's Store serialises there.
+        started = time.perf_counter()
+        prepare_save_json({"version": 1, "data": stored.as_dict()})
+        on_loop = time.perf_counter() - started
+        print(
+            f"store: liked_posts={posts} json_bytes={len(text)} "
+            f"save_on_event_loop_ms={on_loop * 1000:.1f} "
+            f"parse_in_executor_ms={parsed * 1000:.1f} peak_mib={peak / 2**20:.1f}"
+        )
+
+
+def bench_limiter() -> None:
+    """Cost of a decision with full windows (what every request pays)."""
+    now = [1.8e9]
+    limiter = RateLimiter(Limits(), clock=lambda: now[0], rng=random.Random(1))
+    rounds = 100_000
+    started = time.perf_counter()
+    for _ in range(rounds):
+        now[0] += 0.5
+        if limiter.allows(Action.REQUEST):
+            limiter.record(Action.REQUEST)
+        limiter.allows(Action.LIKE)
+    elapsed = time.perf_counter() - started
+    per_decision = elapsed / (rounds * 2) * 1e6
+    print(f"limiter: decisions={rounds * 2} us_per_decision={per_decision:.2f}")
+
+
+def bench_adapter() -> None:
+    """Latency of real instagrapi calls via the proxy to the emulator (h2, TLS 1.3)."""
+    world = build_test_world()
+    with Sandbox(world) as sandbox:
+        options = ConnectionOptions(
+            proxy=sandbox.proxy_url, verify=str(sandbox.ca_path)
+        )
+        api = InstagramApi(ALICE.username, ALICE.password, options=options)
+        started = time.perf_counter()
+        api.login()
+        login = time.perf_counter() - started
+        target = api.resolve_username(PUBLIC)
+        timings: dict[str, list[float]] = {
+            "user_stories": [],
+            "user_posts": [],
+            "keep_alive": [],
+        }
+        for _ in range(20):
+            for name, call in (
+                ("user_stories", lambda: api.user_stories(target.pk)),
+                ("user_posts", lambda: api.user_posts(target.pk)),
+                ("keep_alive", api.keep_alive),
+            ):
+                started = time.perf_counter()
+                call()
+                timings[name].append(time.perf_counter() - started)
+        print(f"adapter: fresh_login_ms={login * 1000:.0f}", end="")
+        for name, values in timings.items():
+            median = statistics.median(values) * 1000
+            print(f" {name}_median_ms={median:.1f}", end="")
+        print()
+
+
+if __name__ == "__main__":
+    bench_store()
+    bench_limiter()
+    bench_adapter()
