@@ -239,6 +239,22 @@ async def test_user_invalid_auth_then_recovers(
 
 
 @pytest.mark.usefixtures("mock_setup")
+async def test_password_retry_keeps_the_device(
+    hass: HomeAssistant, world: World
+) -> None:
+    """A mistyped password does not make Instagram see a second phone."""
+    result = await log_in(hass, ALICE.username, "wrong-password")
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+    first_device = flow._api.export_session()["uuids"]
+
+    result = await submit(
+        hass, result, username=ALICE.username, password=ALICE.password
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SESSION]["uuids"] == first_device
+
+
+@pytest.mark.usefixtures("mock_setup")
 @pytest.mark.parametrize(
     ("username", "password"),
     [("   ", ALICE.password), ("@", ALICE.password), (ALICE.username, "")],

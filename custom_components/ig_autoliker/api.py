@@ -350,6 +350,11 @@ class InstagramApi:
 
     # ----------------------------------------------------------------- API
     @property
+    def username(self) -> str:
+        """The username (or email) this adapter logs in with."""
+        return self._username
+
+    @property
     def user_pk(self) -> str | None:
         """Pk of the logged-in account, or None before the first login."""
         user_id = self._client.user_id

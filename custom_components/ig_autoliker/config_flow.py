@@ -330,8 +330,17 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_attempt(self._login_fresh, solving=False)
 
     def _login_fresh(self) -> Account:
-        """Create the adapter (a new device) and log in. Runs in the executor."""
-        self._api = InstagramApi(self._username, self._password)
+        """
+        Create the adapter and log in. Runs in the executor.
+
+        A retry for the same username (say, after a mistyped password) keeps the
+        device of the first try: a new phone on every attempt is what Instagram's
+        checks flag.
+        """
+        device = None
+        if self._api is not None and self._api.username == self._username:
+            device = self._api.export_session()
+        self._api = InstagramApi(self._username, self._password, device)
         return self._api.login()
 
     def _send_code(self, method: ChallengeMethod) -> None:
