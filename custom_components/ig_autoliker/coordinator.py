@@ -511,11 +511,17 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         async with self._cycle_lock:
             self._cycle_task = asyncio.current_task()
             self.cycle_id = secrets.token_hex(4)
+            interrupted = False
             try:
                 await self._async_cycle()
+            except asyncio.CancelledError:
+                # Not a finished cycle: after a restart the rest goes on at once.
+                interrupted = True
+                raise
             finally:
                 self._cycle_task = None
-                self.stored.last_cycle = self._now()
+                if not interrupted:
+                    self.stored.last_cycle = self._now()
                 self._schedule_save()
         return self.snapshot()
 

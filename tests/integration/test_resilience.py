@@ -117,6 +117,8 @@ async def test_qs04_unload_during_a_like_keeps_the_confirmed_like(
     )
     assert str(liked_posts[0]) in stored.liked_posts
     assert stored.session is not None
+    # An interrupted cycle is not a finished one: after a restart the rest goes on.
+    assert stored.last_cycle is None
     assert set(stored.liked_stories) == {
         str(pk) for pk in liked_by_alice(world) if world.media(pk).kind == "story"
     }
