@@ -56,7 +56,6 @@ def curl(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 # ------------------------------------------------------------------ transport
-@pytest.mark.skipif(CURL is None, reason="no system curl")
 def test_curl_negotiates_http2_and_tls13(sandbox: Sandbox) -> None:
     result = curl(
         "-v", "--http2", "--tlsv1.3", "--cacert", str(sandbox.ca_path),
@@ -71,7 +70,6 @@ def test_curl_negotiates_http2_and_tls13(sandbox: Sandbox) -> None:
     assert json.loads(result.stdout[:-1])["status"] == "ok"
 
 
-@pytest.mark.skipif(CURL is None, reason="no system curl")
 def test_curl_through_proxy_verifies_instagram_name(sandbox: Sandbox) -> None:
     result = curl(
         "-v", "--http2", "--tlsv1.3", "--proxy", sandbox.proxy_url,
@@ -84,7 +82,6 @@ def test_curl_through_proxy_verifies_instagram_name(sandbox: Sandbox) -> None:
     assert sandbox.world.requests()[-1].host == "i.instagram.com"
 
 
-@pytest.mark.skipif(CURL is None, reason="no system curl")
 def test_tls12_and_unknown_ca_are_refused(sandbox: Sandbox) -> None:
     too_old = curl(
         "--tls-max",
@@ -217,7 +214,6 @@ def test_admin_api(sandbox: Sandbox) -> None:
     assert err.value.code == 400
 
 
-@pytest.mark.skipif(CURL is None, reason="no system curl")
 def test_admin_api_not_reachable_as_instagram(sandbox: Sandbox) -> None:
     result = curl(
         "--proxy", sandbox.proxy_url, "--cacert", str(sandbox.ca_path),
@@ -378,7 +374,6 @@ def test_scripts_sandbox_without_venv(tmp_path: Path) -> None:
     assert "run scripts/setup first" in result.stderr
 
 
-@pytest.mark.skipif(CURL is None, reason="no system curl")
 def test_reset_without_proxy_breaks_the_stream(sandbox: Sandbox) -> None:
     sandbox.world.faults.add("qe/sync/", Fault.CONNECTION_RESET)
     result = curl(
