@@ -562,11 +562,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             if target.like_stories and self._stories_may_be_new(target, state, tray):
                 stories = await self._async_call(self.api.user_stories, target.pk)
                 state.last_story_check = self._now()
-                if stories:
+                # Only when all were handled: a limit or a switch mid-list must not
+                # let the tray hide the rest.
+                if await self._async_like_all(target, stories) and stories:
                     state.latest_reel_media = max(
                         int(story.taken_at.timestamp()) for story in stories
                     )
-                await self._async_like_all(target, stories)
             if target.like_posts:
                 posts = await self._async_call(self.api.user_posts, target.pk)
                 state.last_post_check = self._now()
@@ -615,13 +616,23 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
         return item.pk in liked
 
-    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> None:
-        """Like, oldest first, the items liked neither in the store nor on Instagram."""
+    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> bool:
+        """
+        Like, oldest first, the items liked neither in the store nor on Instagram.
+
+        Returns:
+            True when every item was handled; False when the target or its kind
+            was switched off on the way.
+
+        Raises:
+            _CycleStop: Auto-like was switched off or a limit was reached.
+
+        """
         for item in items:
             if not self.stored.auto_like:
                 raise _CycleStop
             if not self._still_wanted(target, item):
-                return
+                return False
             if self._is_liked(item):
                 continue
             if item.has_liked:
@@ -629,6 +640,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._remember(item)
                 continue
             await self._async_like(target, item)
+        return True
 
     def _still_wanted(self, target: Target, item: MediaItem) -> bool:
         """Re-read the target's switches mid-cycle: they may be off by now."""

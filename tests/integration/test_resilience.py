@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
 from custom_components.ig_autoliker.coordinator import SessionHealth
+from custom_components.ig_autoliker.limiter import Limits
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -244,3 +245,25 @@ async def test_unreachable_instagram_at_setup_retries(
     config_entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_stories_left_at_a_limit_are_liked_later_even_with_the_tray(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """Two story targets use the reels tray; a limit mid-target must not hide the rest."""
+    coordinator = coordinator_of(setup_integration)
+    coordinator.limiter.update_limits(Limits(max_likes_per_hour=1))
+    stories = {story.pk for story in world.stories_of(world.user(PUBLIC).pk)}
+    assert len(stories) == 2
+    world.clear_log()  # the login flow at setup fetched the tray too
+
+    await run_cycle(hass, setup_integration)
+    assert world.count("feed/reels_tray/") == 1
+    assert len(set(liked_by_alice(world, PUBLIC)) & stories) == 1
+
+    clock.advance(3600)
+    await run_cycle(hass, setup_integration)
+    assert set(liked_by_alice(world, PUBLIC)) & stories == stories
