@@ -253,7 +253,7 @@ async def test_stories_left_at_a_limit_are_liked_later_even_with_the_tray(
     world: World,
     clock: FakeClock,
 ) -> None:
-    """Two story targets use the reels tray; a limit mid-target must not hide the rest."""
+    """Two story targets use the reels tray; a limit mid-target must not hide more."""
     coordinator = coordinator_of(setup_integration)
     coordinator.limiter.update_limits(Limits(max_likes_per_hour=1))
     stories = {story.pk for story in world.stories_of(world.user(PUBLIC).pk)}
