@@ -171,6 +171,26 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _media_item(
+    parsed: Any, raw: dict[str, Any], kind: MediaKind, code: str | None = None
+) -> MediaItem:
+    """
+    Build our model from instagrapi's parsed Story/Media and the raw item.
+
+    `has_liked` comes from the raw item: instagrapi's Story model drops it.
+    """
+    owner = str(parsed.user.pk)
+    return MediaItem(
+        pk=str(parsed.pk),
+        media_id=f"{parsed.pk}_{owner}",
+        owner_pk=owner,
+        kind=kind,
+        taken_at=_aware(parsed.taken_at),
+        has_liked=bool(raw.get("has_liked")),
+        code=code,
+    )
+
+
 class InstagramApi:
     """
     One logged-in (or logging-in) Instagram account. Blocking; executor only.
@@ -671,17 +691,7 @@ class InstagramApi:
                 item = dict(raw)
                 item.setdefault("user", reel.get("user"))
                 story = extract_story_v1(item)
-                owner = str(story.user.pk)
-                items.append(
-                    MediaItem(
-                        pk=str(story.pk),
-                        media_id=f"{story.pk}_{owner}",
-                        owner_pk=owner,
-                        kind=MediaKind.STORY,
-                        taken_at=_aware(story.taken_at),
-                        has_liked=bool(raw.get("has_liked")),
-                    )
-                )
+                items.append(_media_item(story, raw, MediaKind.STORY))
             return sorted(items, key=lambda m: m.taken_at)
 
         return self._call(endpoint, stories)
@@ -726,18 +736,7 @@ class InstagramApi:
                 if kind is None:
                     continue
                 media = extract_media_v1(raw)
-                owner = str(media.user.pk)
-                items.append(
-                    MediaItem(
-                        pk=str(media.pk),
-                        media_id=f"{media.pk}_{owner}",
-                        owner_pk=owner,
-                        kind=kind,
-                        taken_at=_aware(media.taken_at),
-                        has_liked=bool(raw.get("has_liked")),
-                        code=str(media.code),
-                    )
-                )
+                items.append(_media_item(media, raw, kind, code=str(media.code)))
             items.sort(key=lambda m: m.taken_at, reverse=True)
             return items[:amount]
 

@@ -151,3 +151,11 @@ async def run_cycle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     coordinator: IgAutolikerCoordinator = entry.runtime_data
     await coordinator.async_refresh()
     await hass.async_block_till_done()
+
+
+def flow_sources(hass: HomeAssistant) -> list[str]:
+    """The sources of this integration's config flows in progress (e.g. ["reauth"])."""
+    return [
+        flow["context"]["source"]
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    ]

@@ -27,7 +27,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import PRIVATE_STRANGER, PUBLIC
 
-from .conftest import FakeClock, run_cycle
+from .conftest import FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice, media_of
 
 
@@ -273,8 +273,7 @@ async def test_repair_flow_leads_to_reauth(
     result = await flow.async_step_confirm({})
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+    assert flow_sources(hass) == [SOURCE_REAUTH]
 
 
 async def test_keep_alive_touches_an_idle_session_only(

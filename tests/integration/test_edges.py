@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import PRIVATE_FOLLOWED, PUBLIC
 
-from .conftest import FakeClock, run_cycle
+from .conftest import FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice
 
 
@@ -140,7 +140,4 @@ async def test_keep_alive_with_a_changed_password_asks_for_reauth(
     await hass.async_block_till_done()
     coordinator = coordinator_of(setup_integration)
     assert coordinator.data.session_health is SessionHealth.REAUTH_REQUIRED
-    assert any(
-        flow["context"]["source"] == "reauth"
-        for flow in hass.config_entries.flow.async_progress_by_handler("ig_autoliker")
-    )
+    assert "reauth" in flow_sources(hass)

@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE, PUBLIC, QUIET
 
-from .conftest import FakeClock, run_cycle, target_subentry
+from .conftest import FakeClock, flow_sources, run_cycle, target_subentry
 from .test_cycle import coordinator_of, liked_by_alice
 
 
@@ -193,8 +193,7 @@ async def test_relogin_with_a_changed_password_asks_for_reauth(
 
     coordinator = coordinator_of(setup_integration)
     assert coordinator.session_health is SessionHealth.REAUTH_REQUIRED
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flow_sources(hass) == [SOURCE_REAUTH]
 
 
 async def test_relogin_gives_up_after_three_tries(
@@ -237,8 +236,7 @@ async def test_challenge_at_setup_alerts_and_asks_for_reauth(
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flow_sources(hass) == [SOURCE_REAUTH]
 
 
 @pytest.mark.parametrize("targets", [[PUBLIC]])

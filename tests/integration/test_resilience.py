@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import PRIVATE_STRANGER, PUBLIC, QUIET
 
-from .conftest import FakeClock, run_cycle
+from .conftest import FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice, media_of
 
 
@@ -143,8 +143,7 @@ async def test_runtime_challenge_stops_everything_and_alerts(
     )
     assert issue is not None
     assert issue.is_fixable
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flow_sources(hass) == [SOURCE_REAUTH]
 
     world.clear_log()
     await run_cycle(hass, setup_integration)
@@ -234,8 +233,7 @@ async def test_wrong_password_at_setup_asks_for_reauth(
     assert not await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flow_sources(hass) == [SOURCE_REAUTH]
 
 
 async def test_unreachable_instagram_at_setup_retries(

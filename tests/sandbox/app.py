@@ -522,13 +522,18 @@ def _verify_step(user: User, challenge: Challenge) -> dict[str, Any]:
     }
 
 
+def _challenge_gone() -> Response:
+    """Instagram's answer for a checkpoint that is gone or was never opened."""
+    return Response.fail(
+        400, "This page is no longer available.", error_type="challenge_not_found"
+    )
+
+
 def h_challenge_get(request: Request, ctx: Context, match: re.Match[str]) -> Response:
     """GET the checkpoint: select_verify_method, or the verify step once sent."""
     found = _challenge_of(ctx, match)
     if found is None:
-        return Response.fail(
-            400, "This page is no longer available.", error_type="challenge_not_found"
-        )
+        return _challenge_gone()
     user, challenge = found
     if challenge.chosen is not None:
         return Response.json(_verify_step(user, challenge))
@@ -567,9 +572,7 @@ def h_challenge_post(request: Request, ctx: Context, match: re.Match[str]) -> Re
     """POST choice (0 sms, 1 email) -> verify step; POST security_code -> logged in."""
     found = _challenge_of(ctx, match)
     if found is None:
-        return Response.fail(
-            400, "This page is no longer available.", error_type="challenge_not_found"
-        )
+        return _challenge_gone()
     user, challenge = found
     choice = request.value("choice")
     code = request.value("security_code")
