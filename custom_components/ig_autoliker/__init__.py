@@ -44,7 +44,13 @@ if TYPE_CHECKING:
 
     from homeassistant.helpers.typing import ConfigType
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 #: How often to check whether a keep-alive is due (the interval itself is an option).
@@ -147,7 +153,7 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], No
 
     @callback
     def _start(_now: datetime) -> None:
-        coordinator.async_start_cycle()
+        coordinator.async_start_cycle(user=False)
 
     return _start
 

@@ -1,7 +1,8 @@
-"""Binary sensor: Instagram asks for a challenge (checkpoint)."""
+"""Binary sensors: Instagram asks for a challenge (checkpoint); a cycle is running."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined,unused-ignore]
@@ -14,17 +15,35 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
 from .entity import IgAutolikerEntity
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import IgAutolikerConfigEntry
+    from .coordinator import IgAutolikerConfigEntry, IgAutolikerData
 
 PARALLEL_UPDATES = 0
 
-CHALLENGE_REQUIRED = BinarySensorEntityDescription(
-    key="challenge_required",
-    translation_key="challenge_required",
-    device_class=BinarySensorDeviceClass.PROBLEM,
+@dataclass(frozen=True, kw_only=True)
+class IgAutolikerBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """An account binary sensor and how to read it from the coordinator data."""
+
+    is_on_fn: Callable[[IgAutolikerData], bool]
+
+
+BINARY_SENSORS: tuple[IgAutolikerBinarySensorEntityDescription, ...] = (
+    IgAutolikerBinarySensorEntityDescription(
+        key="challenge_required",
+        translation_key="challenge_required",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda data: data.challenge_required,
+    ),
+    IgAutolikerBinarySensorEntityDescription(
+        key="cycle_running",
+        translation_key="cycle_running",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        is_on_fn=lambda data: data.cycle_running,
+    ),
 )
 
 
@@ -33,16 +52,19 @@ async def async_setup_entry(
     entry: IgAutolikerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the challenge binary sensor of the account."""
+    """Add the binary sensors of the account."""
     async_add_entities(
-        [ChallengeRequiredBinarySensor(entry.runtime_data, CHALLENGE_REQUIRED)]
+        IgAutolikerBinarySensor(entry.runtime_data, description)
+        for description in BINARY_SENSORS
     )
 
 
-class ChallengeRequiredBinarySensor(IgAutolikerEntity, BinarySensorEntity):
-    """On while Instagram waits for the user to pass a checkpoint."""
+class IgAutolikerBinarySensor(IgAutolikerEntity, BinarySensorEntity):
+    """An account state that is on or off (a problem, work in progress)."""
+
+    entity_description: IgAutolikerBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool:
-        """True while the session is stopped by a challenge."""
-        return self.coordinator.data.challenge_required
+        """Read the state from the latest coordinator data."""
+        return self.entity_description.is_on_fn(self.coordinator.data)

@@ -92,6 +92,8 @@ STORY_RETENTION: Final = 24 * 3600
 # Events.
 EVENT_LIKED: Final = "ig_autoliker_liked"
 EVENT_CHALLENGE_REQUIRED: Final = "ig_autoliker_challenge_required"
+EVENT_ACTION_BLOCKED: Final = "ig_autoliker_action_blocked"
+EVENT_REAUTH_REQUIRED: Final = "ig_autoliker_reauth_required"
 
 # Actions.
 SERVICE_RUN_CYCLE: Final = "run_cycle"

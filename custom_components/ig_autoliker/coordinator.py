@@ -32,6 +32,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from . import activity
 from .const import (
     CONF_CYCLE_INTERVAL,
     CONF_ENABLED,
@@ -43,6 +44,7 @@ from .const import (
     DOMAIN,
     EVENT_CHALLENGE_REQUIRED,
     EVENT_LIKED,
+    EVENT_REAUTH_REQUIRED,
     LOGGER,
     NETWORK_TRIES,
     RELOGIN_DELAY,
@@ -126,6 +128,7 @@ class IgAutolikerData:
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
+    cycle_running: bool = False
 
     @property
     def challenge_required(self) -> bool:
@@ -243,6 +246,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             last_cycle=_ts(self.stored.last_cycle),
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
+            cycle_running=self._cycle_lock.locked(),
             targets={
                 target.pk: self._target_snapshot(self.stored.target(target.pk))
                 for target in self.targets
@@ -342,11 +346,17 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         await self._async_refresh_session()
 
     def _auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
-        """Mark the session and build the error that starts a reauth flow."""
+        """Mark the session, tell automations, build the error that starts reauth."""
         if isinstance(err, TwoFactorRequired):
             self.session_health = SessionHealth.TWO_FACTOR_REQUIRED
         else:
             self.session_health = SessionHealth.REAUTH_REQUIRED
+        activity.async_fire(
+            self.hass,
+            self.config_entry,
+            EVENT_REAUTH_REQUIRED,
+            {"username": self.config_entry.title, "reason": self.session_health.value},
+        )
         self._schedule_save()
         return ConfigEntryAuthFailed(
             translation_domain=DOMAIN,
@@ -410,9 +420,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             translation_placeholders={"username": username},
             data={"entry_id": self.config_entry.entry_id},
         )
-        self.hass.bus.async_fire(
-            EVENT_CHALLENGE_REQUIRED,
-            {"config_entry_id": self.config_entry.entry_id, "username": username},
+        activity.async_fire(
+            self.hass, self.config_entry, EVENT_CHALLENGE_REQUIRED, {"username": username}
         )
         self._schedule_save()
         if self.data is not None:
@@ -512,6 +521,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self._cycle_task = asyncio.current_task()
             self.cycle_id = secrets.token_hex(4)
             interrupted = False
+            self.async_publish()  # "Cycle running" turns on
             try:
                 await self._async_cycle()
             except asyncio.CancelledError:
@@ -723,10 +733,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             item.kind,
             self.cycle_id,
         )
-        self.hass.bus.async_fire(
+        activity.async_fire(
+            self.hass,
+            self.config_entry,
             EVENT_LIKED,
             {
-                "config_entry_id": self.config_entry.entry_id,
                 "target": target.username,
                 "target_pk": target.pk,
                 "kind": item.kind.value,
@@ -734,23 +745,52 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             },
         )
         self._schedule_save()
+        # The counters move with each like, not only at the end of the cycle.
+        self.async_publish()
 
     # --------------------------------------------------------- side jobs --
 
+    def cycle_refusal(self) -> tuple[str, dict[str, str]] | None:
+        """
+        Why a cycle started now would like nothing, or None when it can run.
+
+        Returns:
+            (translation key of the `exceptions` section, its placeholders).
+
+        """
+        username = self.config_entry.title
+        if self.blocked:
+            return "reauth_required", {"username": username}
+        if not self.stored.auto_like:
+            return "cycle_paused", {"username": username}
+        if (until := self.limiter.backoff_until) is not None:
+            when = dt_util.as_local(dt_util.utc_from_timestamp(until))
+            return "cycle_frozen", {
+                "username": username,
+                "until": when.strftime("%Y-%m-%d %H:%M"),
+            }
+        return None
+
     @callback
-    def async_start_cycle(self) -> None:
+    def async_start_cycle(self, *, user: bool = True) -> None:
         """
         Start a cycle in the background now (button, action, first cycle).
 
+        Args:
+            user: True for the button and the action: refuse with a message when
+                the cycle could like nothing. The schedule passes False.
+
         Raises:
-            HomeAssistantError: The account waits for reauthentication.
+            HomeAssistantError: Paused, waiting for reauthentication or frozen
+                (backing off); the message says which and until when.
 
         """
-        if self.blocked:
+        if self.blocked or (user and self.cycle_refusal() is not None):
+            key, placeholders = self.cycle_refusal() or ("reauth_required", {})
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
-                translation_key="reauth_required",
-                translation_placeholders={"username": self.config_entry.title},
+                translation_key=key,
+                translation_placeholders=placeholders,
             )
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .compat import vol
@@ -50,9 +50,23 @@ def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
 
 
 async def _async_run_cycle(call: ServiceCall) -> None:
-    """Start a cycle now for one account, or for all loaded accounts."""
-    for entry in _entries(call):
-        entry.runtime_data.async_start_cycle()
+    """
+    Start a cycle now for one account, or for every loaded account that can run.
+
+    Raises:
+        HomeAssistantError: No named account can run a cycle now (paused, waiting
+            for reauthentication, frozen); the message says why (the first one's).
+
+    """
+    refused: list[HomeAssistantError] = []
+    entries = _entries(call)
+    for entry in entries:
+        try:
+            entry.runtime_data.async_start_cycle()
+        except HomeAssistantError as err:
+            refused.append(err)
+    if refused and len(refused) == len(entries):
+        raise refused[0]
 
 
 @callback

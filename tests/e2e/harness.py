@@ -65,6 +65,11 @@ LOGIN_ENDPOINTS = (
     "bloks/async_action/com.bloks.www.two_step_verification.verify_code.async/",
 )
 
+#: Seconds a `hass` start may take when Home Assistant installs requirements first.
+STARTUP_WITH_INSTALLS = 300
+#: Seconds one REST request may take (the first config flow installs instagrapi).
+REQUEST_TIMEOUT = 300
+
 CONFIGURATION_YAML = """\
 # Written by tests/e2e/harness.py for one run; thrown away afterwards.
 # No default_config: only what the run needs (Home Assistant still sets up its
@@ -300,9 +305,25 @@ class Hass:
     log_path: Path | None = None
     logs: list[Path] = field(default_factory=list)
 
+    #: The venv whose `hass` runs; None for the development .venv (with --skip-pip).
+    venv: Path | None = None
+
     @classmethod
-    def create(cls, workdir: Path, emulator: Emulator) -> Self:
-        """Write a minimal configuration for a free port; nothing runs yet."""
+    def create(
+        cls, workdir: Path, emulator: Emulator, venv: Path | None = None
+    ) -> Self:
+        """
+        Write a minimal configuration for a free port; nothing runs yet.
+
+        Args:
+            workdir: The run's temporary directory (config dir and logs go there).
+            emulator: The running emulator (its proxy and CA go into the env).
+            venv: A release's venv (tests/e2e/havenv.py): its `hass` runs without
+                --skip-pip, and NO_PROXY also names the package registry's hosts so
+                that Home Assistant's installer reaches it while instagrapi goes
+                through the emulator's proxy.
+
+        """
         config_dir = workdir / "config"
         config_dir.mkdir(parents=True, exist_ok=True)
         port = free_port()
@@ -316,15 +337,21 @@ class Hass:
         }
         proxy, ca_bundle = emulator.fields["proxy"], emulator.fields["ca"]
         pythonpath = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        no_proxy = ["127.0.0.1", "localhost"]
+        if venv is not None:
+            from tests.e2e.havenv import registry_hosts  # noqa: PLC0415
+
+            no_proxy += registry_hosts()
+            say(f"NO_PROXY={','.join(no_proxy)} (read from pip's and uv's config)")
         env.update(
             HTTPS_PROXY=proxy,
             https_proxy=proxy,
             REQUESTS_CA_BUNDLE=ca_bundle,
-            NO_PROXY="127.0.0.1,localhost",
-            no_proxy="127.0.0.1,localhost",
+            NO_PROXY=",".join(no_proxy),
+            no_proxy=",".join(no_proxy),
             PYTHONPATH=pythonpath,
         )
-        return cls(config_dir, workdir, port, env)
+        return cls(config_dir, workdir, port, env, venv=venv)
 
     @property
     def url(self) -> str:
@@ -341,15 +368,21 @@ class Hass:
         self.log_path = self.workdir / f"hass-{len(self.logs) + 1}.log"
         self.logs.append(self.log_path)
         log: IO[bytes]
+        # In .venv, --skip-pip: every requirement is there already. A release's venv
+        # lets Home Assistant install what it lacks (instagrapi, the frontend ...).
+        if self.venv is None:
+            command = [str(VENV_BIN / "hass"), "--skip-pip"]
+        else:
+            from tests.e2e.havenv import skip_pip_packages  # noqa: PLC0415
+
+            command = [str(self.venv / "bin" / "hass")]
+            if skipped := skip_pip_packages(self.venv):
+                command += ["--skip-pip-packages", ",".join(skipped)]
         with self.log_path.open("wb") as log:
-            # --skip-pip: every requirement is in .venv already; without it Home
-            # Assistant tries to pip-install extras through HTTPS_PROXY (the
-            # emulator), which refuses, and startup stalls for a minute.
             self.process = await asyncio.create_subprocess_exec(
-                str(VENV_BIN / "hass"),
+                *command,
                 "--config",
                 str(self.config_dir),
-                "--skip-pip",
                 "--log-no-color",
                 cwd=self.workdir,
                 env=self.env,
@@ -377,7 +410,9 @@ class Hass:
                 except aiohttp.ClientError, TimeoutError:
                     return False
 
-            await wait_until("Home Assistant's HTTP server", answers, 120)
+            # A release's first start installs the frontend and more.
+            within = 120 if self.venv is None else STARTUP_WITH_INSTALLS
+            await wait_until("Home Assistant's HTTP server", answers, within)
         say(f"hass answers HTTP after {time.monotonic() - started:.1f} s")
 
     @property
@@ -436,7 +471,7 @@ class HassClient:
             f"{self.hass.url}{path}",
             json=body,
             headers=headers,
-            timeout=aiohttp.ClientTimeout(total=60),
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
         ) as response:
             text = await response.text()
             if response.status not in {200, 201}:
@@ -469,7 +504,8 @@ class HassClient:
         # Home Assistant 2026.10 moves YAML `http:` settings into a "pending" trial
         # that reverts (and restarts) after five minutes unless promoted, which is
         # what the frontend's "Confirm new HTTP server configuration" dialog does.
-        await self.ws({"type": "http/config/promote"})
+        # Older releases have no such trial (and no such command).
+        await self.ws({"type": "http/config/promote"}, unknown_ok=True)
         if not frontend:
             return
         await self.request("POST", "/api/onboarding/core_config")
@@ -504,8 +540,8 @@ class HassClient:
             self.tokens = json.loads(text)
         self.tokens.setdefault("refresh_token", refresh_token)
 
-    async def ws(self, command: dict[str, Any]) -> Any:
-        """Run one websocket command and return its result."""
+    async def ws(self, command: dict[str, Any], *, unknown_ok: bool = False) -> Any:
+        """Run one websocket command and return its result (None: unknown_ok)."""
         async with self.session.ws_connect(
             f"{self.hass.url}/api/websocket",
             timeout=aiohttp.ClientWSTimeout(ws_close=10),
@@ -521,6 +557,9 @@ class HassClient:
             await socket_.send_json({"id": 1, **command})
             answer = await asyncio.wait_for(socket_.receive_json(), 30)
             if not answer.get("success"):
+                code = answer.get("error", {}).get("code")
+                if unknown_ok and code == "unknown_command":
+                    return None
                 msg = f"websocket {command['type']} failed: {answer}"
                 raise E2EError(msg)
             return answer["result"]
@@ -575,6 +614,20 @@ class HassClient:
             return entry["state"] == "loaded"
 
         await wait_until(f"entry {entry_id} to be loaded", loaded, within)
+
+    async def wait_running(self, within: float = STARTUP_WITH_INSTALLS) -> None:
+        """
+        Wait until Home Assistant finished starting (core state RUNNING).
+
+        Only then does `hass` handle SIGTERM as a stop (it registers its signal
+        handlers at the end of the start).
+        """
+
+        async def running() -> bool:
+            config = await self.request("GET", "/api/config")
+            return str(config.get("state", "")).upper() == "RUNNING"
+
+        await wait_until("Home Assistant to finish starting", running, within, 1.0)
 
     async def state(self, entity_id: str) -> dict[str, Any]:
         """GET /api/states/<entity_id>."""

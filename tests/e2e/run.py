@@ -19,7 +19,7 @@ End-to-end run of the integration in a real `hass` process against the emulator.
 
 Progress goes to stderr; stdout gets exactly one line:
 
-    e2e: likes=N logins_after_restart=0 double_likes=0 errors_in_log=0
+    e2e: ha=VERSION instagrapi=VERSION likes=N logins_after_restart=0 double_likes=0 errors_in_log=0
 
 The exit code is 0 only if every check held. Both subprocesses are stopped on every
 path (and die with this process if it is killed).
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from tests.e2e import havenv
 from tests.e2e.harness import (
     DOMAIN,
     E2EError,
@@ -67,7 +68,12 @@ TARGETS = ["nat_geo_demo", "chef_demo"]
 UNTOUCHED = "travel_demo"  # followed by the account, never a target
 CYCLE_TIMEOUT = 90.0
 
-_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (?P<level>[A-Z]+) ")
+#: A log record's first line. 2026.10: `2026-11-23 10:55:10.109 WARNING (...)`;
+#: 2026.11 adds the UTC offset: `2026-11-23 10:55:10.109+00:00 WARNING (...)`.
+_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? "
+    r"(?P<level>[A-Z]+) "
+)
 _OUR_LOGGER = "[custom_components.ig_autoliker"
 
 
@@ -330,6 +336,7 @@ async def phase_restart(run: Run, logins_at_stop: int) -> int:
         await run.client.state(run.s.entity("likes_today"))
     except E2EError:
         await run.client.refresh()
+    await run.client.wait_running()
     await run.client.wait_loaded(run.s.entry_id)
     after_setup = login_calls(await run.emulator.state()) - logins_at_stop
     run.check(after_setup == 0, f"restart: {after_setup} login calls during setup")
@@ -366,6 +373,7 @@ async def scenario(run: Run) -> None:
     """Run every phase, recording failed checks in `run`."""
     await run.hass.start()
     await run.client.onboard()
+    await run.client.wait_running()
     run.setup = await set_up_integration(run.client, run.emulator, TARGETS)
     await phase_first_cycle(run)
     await phase_switched_off(run)
@@ -376,10 +384,10 @@ async def scenario(run: Run) -> None:
     await run.check_store("after the final stop")
 
 
-async def run_all(workdir: Path) -> Run:
+async def run_all(workdir: Path, venv: Path | None = None) -> Run:
     """Start the emulator, run the scenario, always stop both processes."""
     emulator = await Emulator.start(workdir)
-    hass = Hass.create(workdir, emulator)
+    hass = Hass.create(workdir, emulator, venv)
     async with aiohttp.ClientSession() as session:
         run = Run(emulator, hass, HassClient(hass, session))
         try:
@@ -411,13 +419,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the temporary directory (logs, config)",
     )
+    parser.add_argument(
+        "--ha",
+        metavar="VERSION",
+        help="run against this Home Assistant release in its own venv "
+        "(.venv-ha-VERSION); Home Assistant's installer puts in instagrapi",
+    )
     args = parser.parse_args(argv)
     # SIGTERM (a CI timeout) unwinds like Ctrl-C, so both subprocesses are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workdir = Path(tempfile.mkdtemp(prefix="ig_autoliker_e2e."))
     started = time.monotonic()
+    venv = None if args.ha is None else havenv.build(args.ha)
+    built = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="ig_autoliker_e2e."))
     try:
-        run = asyncio.run(run_all(workdir))
+        run = asyncio.run(run_all(workdir, venv))
     except KeyboardInterrupt, SystemExit:
         say(f"interrupted; both subprocesses were stopped; kept {workdir}")
         raise
@@ -430,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         likes = len(likes_of(run.final_state, run.setup.account_pk))
         twice = double_likes(run.final_state, run.setup.account_pk)
     logins = run.logins_after_restart
+    ha_version = havenv.installed_version(venv or havenv.VENV_BIN.parent, "homeassistant")
+    instagrapi = havenv.installed_version(venv or havenv.VENV_BIN.parent, "instagrapi")
+    if venv is not None and instagrapi is None:
+        run.failures.append("Home Assistant's installer did not install instagrapi")
     ok = not run.failures and not errors and logins == 0 and twice == 0
     elapsed = time.monotonic() - started
     if not ok:
@@ -442,9 +462,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"kept {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
-    say(f"{'passed' if ok else 'FAILED'} in {elapsed:.1f} s")
+    say(
+        f"{'passed' if ok else 'FAILED'} in {elapsed:.1f} s "
+        f"(venv {built - started:.1f} s, run {time.monotonic() - built:.1f} s)"
+    )
     sys.stdout.write(
-        f"e2e: likes={likes} "
+        f"e2e: ha={ha_version} instagrapi={instagrapi} likes={likes} "
         f"logins_after_restart={'n/a' if logins is None else logins} "
         f"double_likes={twice} errors_in_log={len(errors)}\n"
     )

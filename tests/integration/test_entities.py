@@ -41,7 +41,8 @@ def entity_view(hass: HomeAssistant, entry: er.RegistryEntry) -> dict[str, Any]:
         "subentry": entry.config_subentry_id is not None,
         # Timestamps follow the jittered pauses; their values are asserted elsewhere.
         "state": "<timestamp>"
-        if entry.original_device_class == "timestamp" and state.state != "unknown"
+        if (entry.original_device_class == "timestamp" or entry.domain == "event")
+        and state.state != "unknown"
         else state.state,
         "attributes": dict(state.attributes),
     }
