@@ -24,6 +24,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.data_entry_flow import FlowHandler, FlowResultType
+from homeassistant.data_entry_flow import section as form_section
 from homeassistant.helpers.selector import Selector
 
 TRANSLATIONS = Path(__file__).parents[1] / "custom_components" / DOMAIN / "translations"
@@ -78,12 +79,29 @@ def check_result(flow: FlowHandler[Any, Any, Any], result: dict[str, Any]) -> No
         assert key in step, f"step {step_id!r} has no {key}"
         _check_placeholders(step[key], given, f"{step_id}.{key}")
     schema = result["data_schema"].schema if result["data_schema"] else {}
+    _check_fields(schema, step, given, step_id)
+    for field, error in (result.get("errors") or {}).items():
+        assert error in section.get("error", {}), (
+            f"error {error!r} ({field}) untranslated"
+        )
+        _check_placeholders(section["error"][error], given, f"error {error}")
+
+
+def _check_fields(
+    schema: dict[Any, Any], step: dict[str, Any], given: set[str], where: str
+) -> None:
+    """Every field (and section) of a form has a label and a description."""
     for marker, validator in schema.items():
         field = str(marker)
-        assert field in step.get("data", {}), f"{step_id}: no label for {field!r}"
+        if isinstance(validator, form_section):
+            texts = step.get("sections", {}).get(field, {})
+            assert "name" in texts, f"{where}: section {field!r} untranslated"
+            _check_fields(validator.schema.schema, texts, given, f"{where}.{field}")
+            continue
+        assert field in step.get("data", {}), f"{where}: no label for {field!r}"
         descriptions = step.get("data_description", {})
-        assert field in descriptions, f"{step_id}: no data_description for {field!r}"
-        _check_placeholders(descriptions[field], given, f"{step_id}.{field}")
+        assert field in descriptions, f"{where}: no data_description for {field!r}"
+        _check_placeholders(descriptions[field], given, f"{where}.{field}")
         if isinstance(validator, Selector) and (
             key := validator.config.get("translation_key")
         ):
@@ -92,11 +110,6 @@ def check_result(flow: FlowHandler[Any, Any, Any], result: dict[str, Any]) -> No
                 assert option in names, (
                     f"selector {key}: option {option!r} untranslated"
                 )
-    for field, error in (result.get("errors") or {}).items():
-        assert error in section.get("error", {}), (
-            f"error {error!r} ({field}) untranslated"
-        )
-        _check_placeholders(section["error"][error], given, f"error {error}")
 
 
 def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -108,3 +121,11 @@ def leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def option_texts(language: str, part: str = "data") -> dict[str, str]:
+    """Option key -> its label (`data`) or `data_description`, over all sections."""
+    sections = translations(language)["options"]["step"]["init"]["sections"]
+    return {
+        key: text for texts in sections.values() for key, text in texts[part].items()
+    }

@@ -108,4 +108,4 @@ def test_every_exemption_and_todo_says_why() -> None:
     for name, value in _rules().items():
         if _status(value) in {"exempt", "todo"}:
             assert isinstance(value, dict), name
-            assert len(value.get("comment", "")) > 20, name  # noqa: PLR2004
+            assert len(value.get("comment", "")) > 20, name

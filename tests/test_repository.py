@@ -120,3 +120,23 @@ def test_instagrapi_resolves_under_home_assistants_constraints() -> None:
             assert dependency.specifier.contains(pinned), (dependency, pinned)
             checked += 1
     assert checked >= 3  # requests, pydantic, Pillow at least are pinned by HA
+
+
+def _readme_options() -> list[tuple[str, str]]:
+    """(section, option) of each row of README's options table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("| Section | Option |") :].split("\n\n", 1)[0]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:]]
+    return [(section.strip(), option.strip()) for section, option in rows]
+
+
+def test_readme_names_the_options_as_the_form_shows_them() -> None:
+    """Each README option row uses the English label and section name of en.json."""
+    english = json.loads((PACKAGE / "translations" / "en.json").read_text())
+    sections = english["options"]["step"]["init"]["sections"]
+    shown = [
+        (texts["name"], label)
+        for texts in sections.values()
+        for label in texts["data"].values()
+    ]
+    assert _readme_options() == shown

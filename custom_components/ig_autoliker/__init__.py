@@ -34,7 +34,7 @@ from homeassistant.helpers.event import (
 from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
-from .entity import account_device_info
+from .entity import account_device_info, async_device_models
 from .exceptions import IgAutolikerError
 from .services import async_setup_services
 from .store import IgAutolikerStore
@@ -100,11 +100,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
             translation_placeholders={"error": type(err).__name__},
         ) from err
     coordinator.data = coordinator.snapshot()
+    coordinator.device_models = await async_device_models(hass)
     entry.runtime_data = coordinator
     # The account device first: target devices link to it by its id.
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
-        **account_device_info(entry.data[CONF_USERNAME], str(entry.unique_id)),
+        **account_device_info(
+            entry.data[CONF_USERNAME],
+            str(entry.unique_id),
+            coordinator.device_models["account"],
+        ),
     )
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def account_device_id(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
     """
-    The device registry id of the entry's account device (None before setup).
+    Return the id of the entry's account device in the registry (None before setup).
 
     Home Assistant 2026.10 looks devices up per config entry and deprecates the
     global lookup; 2026.6 has only the global one.

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
+
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerBinarySensorEntityDescription(BinarySensorEntityDescription):
     """An account binary sensor and how to read it from the coordinator data."""

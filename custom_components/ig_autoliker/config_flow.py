@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Final, override
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_USER,
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -39,7 +38,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import callback
-from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.data_entry_flow import AbortFlow, SectionConfig, section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -70,8 +69,10 @@ from .const import (
     CONF_TARGET_PK,
     DEFAULT_OPTIONS,
     DOMAIN,
+    OPTION_SECTIONS,
     OPTIONS,
     SUBENTRY_TYPE_TARGET,
+    OptionSection,
 )
 from .exceptions import (
     AuthenticationFailed,
@@ -173,7 +174,9 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> IgAutolikerOptionsFlow:
+    def async_get_options_flow(
+        config_entry: IgAutolikerConfigEntry,
+    ) -> IgAutolikerOptionsFlow:
         """Return the options flow (pacing and limits)."""
         return IgAutolikerOptionsFlow()
 
@@ -181,7 +184,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     @override
     def async_get_supported_subentry_types(
-        cls, config_entry: ConfigEntry
+        cls, config_entry: IgAutolikerConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Return the subentry flows: the accounts whose stories and posts are liked."""
         return {SUBENTRY_TYPE_TARGET: TargetSubentryFlow}
@@ -489,20 +492,51 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
 
 def options_schema() -> vol.Schema:
     """
-    Build the options form: one number box per option, in the order of OPTIONS.
+    Build the options form: one section per `OptionSection`, one number box per option.
 
-    The boxes carry no min/max: the flow checks ranges itself, so an out-of-range
-    value gets a translated error on its field instead of a generic schema error.
+    Options keep the order of OPTIONS within their section (OPTION_SECTIONS). The
+    boxes carry no min/max: the flow checks ranges itself, so an out-of-range value
+    gets a translated error on its section instead of a generic schema error.
     """
-    fields: dict[vol.Marker, NumberSelector] = {}
+    sections: dict[OptionSection, dict[vol.Marker, NumberSelector]] = {
+        name: {} for name in OptionSection
+    }
     for key, spec in OPTIONS.items():
         config = NumberSelectorConfig(
             mode=NumberSelectorMode.BOX, step=1 if spec.integer else 0.1
         )
         if unit := OPTION_UNITS.get(key):
             config["unit_of_measurement"] = unit
-        fields[vol.Required(key, default=spec.default)] = NumberSelector(config)
-    return vol.Schema(fields)
+        sections[OPTION_SECTIONS[key]][vol.Required(key, default=spec.default)] = (
+            NumberSelector(config)
+        )
+    return vol.Schema(
+        {
+            vol.Required(name.value): section(
+                vol.Schema(fields), SectionConfig(collapsed=False)
+            )
+            for name, fields in sections.items()
+            if fields
+        }
+    )
+
+
+def _flat(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options form's answer without its sections (stored flat)."""
+    return {
+        key: value
+        for name in OptionSection
+        for key, value in user_input.get(name.value, {}).items()
+    }
+
+
+def _nested(options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Flat option values as the sectioned form expects them (suggested values)."""
+    nested: dict[str, dict[str, Any]] = {name.value: {} for name in OptionSection}
+    for key, value in options.items():
+        if key in OPTION_SECTIONS:
+            nested[OPTION_SECTIONS[key].value][key] = value
+    return nested
 
 
 def validate_options(
@@ -540,14 +574,23 @@ class IgAutolikerOptionsFlow(OptionsFlowWithReload):
         """Show all options with their current values and validate them."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            options, errors = validate_options(user_input)
-            if not errors:
+            flat = _flat(user_input)
+            options, field_errors = validate_options(flat)
+            if not field_errors:
                 return self.async_create_entry(data=options)
-        suggested = user_input or {**DEFAULT_OPTIONS, **self.config_entry.options}
+            # Sections show errors for the section, as Home Assistant's mqtt does.
+            errors = {
+                OPTION_SECTIONS[key].value: error for key, error in field_errors.items()
+            }
+        suggested = (
+            _flat(user_input)
+            if user_input is not None
+            else {**DEFAULT_OPTIONS, **self.config_entry.options}
+        )
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(), suggested
+                options_schema(), _nested(suggested)
             ),
             errors=errors,
         )

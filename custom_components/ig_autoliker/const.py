@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "ig_autoliker"
@@ -74,6 +75,34 @@ OPTIONS: Final[dict[str, OptionSpec]] = {
     CONF_BACKOFF_MAX: OptionSpec(3600, 60, 86400),
     # Spec 8.3: keep-alive every 30 min.
     CONF_KEEP_ALIVE: OptionSpec(30, 5, 720),
+}
+
+
+class OptionSection(StrEnum):
+    """The sections of the options form, in the order the form shows them."""
+
+    PACING = "pacing"
+    HOURLY_LIMITS = "hourly_limits"
+    DAILY_LIMIT = "daily_limit"
+    BACKOFF = "backoff"  # "Backoff and freezes"
+    SESSION = "session"
+
+
+#: The one table of which section shows which option (tests/test_config_flow.py fails
+#: on an option without one). The options themselves are stored flat.
+OPTION_SECTIONS: Final[dict[str, OptionSection]] = {
+    CONF_CYCLE_INTERVAL: OptionSection.PACING,
+    CONF_DELAY_REQUESTS: OptionSection.PACING,
+    CONF_DELAY_LIKES: OptionSection.PACING,
+    CONF_DELAY_ACCOUNTS: OptionSection.PACING,
+    CONF_JITTER: OptionSection.PACING,
+    CONF_MAX_REQUESTS_HOUR: OptionSection.HOURLY_LIMITS,
+    CONF_MAX_LIKES_HOUR: OptionSection.HOURLY_LIMITS,
+    CONF_MAX_STORY_VIEWS_HOUR: OptionSection.HOURLY_LIMITS,
+    CONF_MAX_LIKES_DAY: OptionSection.DAILY_LIMIT,
+    CONF_BACKOFF_BASE: OptionSection.BACKOFF,
+    CONF_BACKOFF_MAX: OptionSection.BACKOFF,
+    CONF_KEEP_ALIVE: OptionSection.SESSION,
 }
 
 DEFAULT_OPTIONS: Final[dict[str, float]] = {

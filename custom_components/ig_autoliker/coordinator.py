@@ -186,6 +186,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
         )
         self.session_health = SessionHealth.HEALTHY
+        #: Device models in Home Assistant's language (entity.async_device_models).
+        self.device_models: dict[str, str] = {}
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
@@ -421,7 +423,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             data={"entry_id": self.config_entry.entry_id},
         )
         activity.async_fire(
-            self.hass, self.config_entry, EVENT_CHALLENGE_REQUIRED, {"username": username}
+            self.hass,
+            self.config_entry,
+            EVENT_CHALLENGE_REQUIRED,
+            {"username": username},
         )
         self._schedule_save()
         if self.data is not None:

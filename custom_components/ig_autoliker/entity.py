@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import translation
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -21,6 +22,7 @@ from .coordinator import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -46,7 +48,9 @@ class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
         account_pk = str(coordinator.config_entry.unique_id)
         self._attr_unique_id = f"{account_pk}_{description.key}"
         self._attr_device_info = account_device_info(
-            coordinator.config_entry.data[CONF_USERNAME], account_pk
+            coordinator.config_entry.data[CONF_USERNAME],
+            account_pk,
+            coordinator.device_models["account"],
         )
 
     @property
@@ -72,13 +76,33 @@ def _via_account(coordinator: IgAutolikerCoordinator, account_pk: str) -> Device
     return {} if device is None else DeviceInfo(via_device_id=device.id)
 
 
-def account_device_info(username: str, account_pk: str) -> DeviceInfo:
+#: Device model -> its English text (translations: `device.<model>.name`).
+DEVICE_MODELS = {"account": "Account", "target": "Target account"}
+
+
+async def async_device_models(hass: HomeAssistant) -> dict[str, str]:
+    """
+    Return the device models in Home Assistant's language.
+
+    Device registry entries hold a model as plain text, so it is looked up once
+    per setup from the integration's translations (`device.account.name` ...).
+    """
+    strings = await translation.async_get_translations(
+        hass, hass.config.language, "device", {DOMAIN}
+    )
+    return {
+        model: strings.get(f"component.{DOMAIN}.device.{model}.name", english)
+        for model, english in DEVICE_MODELS.items()
+    }
+
+
+def account_device_info(username: str, account_pk: str, model: str) -> DeviceInfo:
     """Describe the account device: one per config entry, named after the username."""
     return DeviceInfo(
         identifiers={(DOMAIN, account_pk)},
         name=username,
         manufacturer="Instagram",
-        model="Account",
+        model=model,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=INSTAGRAM_URL.format(username),
     )
@@ -106,7 +130,7 @@ class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
             identifiers={(DOMAIN, f"{account_pk}_{target.pk}")},
             name=target.username,
             manufacturer="Instagram",
-            model="Target account",
+            model=coordinator.device_models["target"],
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=INSTAGRAM_URL.format(target.username),
             **_via_account(coordinator, account_pk),

@@ -104,7 +104,8 @@ class IgAutolikerEventEntity(IgAutolikerEntity, EventEntity):
     @callback
     def _on_event(self, event: Event) -> None:
         """Turn a bus event into this entity's event."""
-        event_type = self.entity_description.bus_events[event.event_type](event.data)
+        to_type = self.entity_description.bus_events[str(event.event_type)]
+        event_type = to_type(event.data)
         attributes = {k: v for k, v in event.data.items() if k not in _HIDDEN}
         self._trigger_event(event_type, attributes)
         self.async_write_ha_state()

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.logbook import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import (
@@ -69,7 +72,7 @@ def async_describe_events(
         name = entry.title if entry is not None else "Instagram Auto-Liker"
         return {
             LOGBOOK_ENTRY_NAME: name,
-            LOGBOOK_ENTRY_MESSAGE: MESSAGES[event.event_type](event.data),
+            LOGBOOK_ENTRY_MESSAGE: MESSAGES[str(event.event_type)](event.data),
         }
 
     for event_type in MESSAGES:

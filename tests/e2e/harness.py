@@ -80,6 +80,11 @@ http:
 api:
 config:
 onboarding:
+# The account device's Activity (logbook) and history graphs.
+recorder:
+  commit_interval: 1
+history:
+logbook:
 logger:
   default: warning
   logs:
@@ -672,6 +677,27 @@ class Setup:
         return str(row["device_id"])
 
 
+def form_values(
+    schema: list[dict[str, Any]], changes: dict[str, float]
+) -> dict[str, Any]:
+    """
+    A form's answer: every field's current value, `changes` applied.
+
+    Sections (type "expandable") answer as nested objects, as the frontend sends them.
+    """
+    values: dict[str, Any] = {}
+    for item in schema:
+        if item.get("type") == "expandable":
+            values[item["name"]] = form_values(item["schema"], changes)
+        elif item["name"] in changes:
+            values[item["name"]] = changes[item["name"]]
+        else:
+            values[item["name"]] = item.get("description", {}).get(
+                "suggested_value", item.get("default")
+            )
+    return values
+
+
 async def set_up_integration(
     client: HassClient, emulator: Emulator, targets: list[str]
 ) -> Setup:
@@ -705,13 +731,7 @@ async def set_up_integration(
     form = await client.request(
         "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
     )
-    values = {
-        item["name"]: item.get("description", {}).get(
-            "suggested_value", item.get("default")
-        )
-        for item in form["data_schema"]
-    }
-    values.update(FAST_OPTIONS)
+    values = form_values(form["data_schema"], FAST_OPTIONS)
     result = await client.request(
         "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", values
     )

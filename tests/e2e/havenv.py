@@ -31,9 +31,18 @@ from packaging.requirements import Requirement
 from tests.e2e.harness import REPO, VENV_BIN, say
 
 #: Bumped when the way a venv is built changes, so old ones are rebuilt.
-BUILD_RECIPE = "3"
+BUILD_RECIPE = "4"
 #: The integrations the run's configuration.yaml names (harness.CONFIGURATION_YAML).
-CONFIGURED_DOMAINS = ("http", "api", "config", "onboarding", "logger")
+CONFIGURED_DOMAINS = (
+    "http",
+    "api",
+    "config",
+    "onboarding",
+    "recorder",
+    "history",
+    "logbook",
+    "logger",
+)
 #: In a venv: the packages that could not be installed there, one a line.
 SKIP_FILE = "skip-pip-packages.txt"
 

@@ -19,7 +19,7 @@ End-to-end run of the integration in a real `hass` process against the emulator.
 
 Progress goes to stderr; stdout gets exactly one line:
 
-    e2e: ha=VERSION instagrapi=VERSION likes=N logins_after_restart=0 double_likes=0 errors_in_log=0
+    e2e: ha=V instagrapi=V likes=N logins_after_restart=0 double_likes=0 errors_in_log=0
 
 The exit code is 0 only if every check held. Both subprocesses are stopped on every
 path (and die with this process if it is killed).
@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +124,8 @@ class Run:
     published: dict[str, set[str]] = field(default_factory=dict)
     logins_after_restart: int | None = None
     final_state: dict[str, Any] | None = None
+    #: ISO time the run started (the logbook's start_time)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def check(self, ok: object, message: str) -> None:
         """Record a failed check (the run goes on, so every problem shows)."""
@@ -271,6 +273,35 @@ async def phase_first_cycle(run: Run) -> None:
         f"nothing of {UNTOUCHED} (not a target) was liked",
     )
     await run.check_likes_today("after the first cycle")
+    await check_activity(run, TARGETS[0])
+
+
+async def check_activity(run: Run, target: str) -> None:
+    """The account device's Activity (logbook) lists the likes: "liked X's story"."""
+    device_id = run.s.device("likes_today")
+    wanted = f"liked {target}'s story"
+
+    async def listed() -> list[str] | None:
+        entries = await run.client.ws(
+            {
+                "type": "logbook/get_events",
+                "start_time": run.started_at,
+                "device_ids": [device_id],
+            }
+        )
+        messages = [str(entry.get("message")) for entry in entries]
+        return messages if wanted in messages else None
+
+    try:
+        messages = await wait_until(f"Activity to list {wanted!r}", listed, 15)
+    except E2EError as err:
+        run.check(ok=False, message=str(err))
+        return
+    run.check(
+        messages.count(wanted) >= 1,
+        f"the account's Activity lists {len(messages)} entries, "
+        f"{messages.count(wanted)} of them {wanted!r}",
+    )
 
 
 async def phase_switched_off(run: Run) -> None:
@@ -446,7 +477,9 @@ def main(argv: list[str] | None = None) -> int:
         likes = len(likes_of(run.final_state, run.setup.account_pk))
         twice = double_likes(run.final_state, run.setup.account_pk)
     logins = run.logins_after_restart
-    ha_version = havenv.installed_version(venv or havenv.VENV_BIN.parent, "homeassistant")
+    ha_version = havenv.installed_version(
+        venv or havenv.VENV_BIN.parent, "homeassistant"
+    )
     instagrapi = havenv.installed_version(venv or havenv.VENV_BIN.parent, "instagrapi")
     if venv is not None and instagrapi is None:
         run.failures.append("Home Assistant's installer did not install instagrapi")

@@ -233,3 +233,19 @@ async def test_run_cycle_refuses_with_the_end_of_the_freeze(
     assert pressed.value.translation_key == "cycle_frozen"
     assert pressed.value.translation_placeholders is not None
     assert pressed.value.translation_placeholders["until"]
+
+
+@pytest.fixture
+async def german(hass: HomeAssistant) -> None:
+    """Home Assistant set to German before the entry is set up."""
+    hass.config.language = "de"
+
+
+@pytest.mark.usefixtures("german")
+async def test_device_models_follow_home_assistants_language(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), setup_integration.entry_id
+    )
+    assert {device.model for device in devices} == {"Konto", "Zielkonto"}
