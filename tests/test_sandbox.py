@@ -358,10 +358,14 @@ def test_scripts_sandbox_prints_line_and_stops(
             process.stderr.close()
 
 
-def test_scripts_sandbox_without_venv(tmp_path: Path) -> None:
+def test_scripts_sandbox_runs_setup_first(tmp_path: Path) -> None:
+    """scripts/sandbox runs scripts/setup first, as every script; a failure stops it."""
     scripts = tmp_path / "scripts"
     scripts.mkdir()
     shutil.copy2(REPO / "scripts" / "sandbox", scripts / "sandbox")
+    setup = scripts / "setup"
+    setup.write_text("#!/usr/bin/env bash\ntouch setup-ran\nexit 3\n")
+    setup.chmod(0o755)
     result = subprocess.run(  # noqa: S603
         [str(scripts / "sandbox")],
         capture_output=True,
@@ -370,8 +374,8 @@ def test_scripts_sandbox_without_venv(tmp_path: Path) -> None:
         check=False,
         env=dict(os.environ),
     )
-    assert result.returncode == 1
-    assert "run scripts/setup first" in result.stderr
+    assert result.returncode == 3
+    assert (tmp_path / "setup-ran").is_file()
 
 
 def test_reset_without_proxy_breaks_the_stream(sandbox: Sandbox) -> None:
