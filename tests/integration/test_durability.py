@@ -17,12 +17,10 @@ from custom_components.ig_autoliker.const import (
     DEFAULT_OPTIONS,
     DOMAIN,
 )
-from custom_components.ig_autoliker.coordinator import (
-    IgAutolikerCoordinator,
-    SessionHealth,
-)
+from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from custom_components.ig_autoliker.history import LikeHistory
 from custom_components.ig_autoliker.limiter import Action
+from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import SAVE_DELAY
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import issue_registry as ir
