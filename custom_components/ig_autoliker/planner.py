@@ -352,7 +352,7 @@ class CyclePlanner:
 
     def _due(self, last_check: float | None) -> bool:
         """Tell whether a feed would go a cycle interval unchecked otherwise."""
-        return last_check is None or last_check + self.interval <= self.deadline
+        return last_check is None or last_check + self.interval < self.deadline
 
     def _overdue(self, target: TargetView) -> bool:
         """Tell whether skipping the poll may exceed the 6 h ceiling (next cycle)."""
@@ -428,6 +428,8 @@ class CyclePlanner:
 
     def _spare_requests(self, story_work: int) -> bool:
         """Leave enough requests for the story work still waiting this hour."""
+        if not story_work:
+            return True
         limiter = self._limiter
         left = limiter.limits.max_requests_per_hour - limiter.count(Action.REQUEST)
         likes_left = max(
