@@ -5,7 +5,8 @@ Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
-rest waits for later cycles (spec QS-01).
+rest waits for later cycles (spec QS-01). The session (login, relogin, challenge,
+keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
 loop. A cycle can be cancelled at any await (unload, Home Assistant stop): the call in
@@ -20,7 +21,6 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -42,52 +41,40 @@ from .const import (
     CONF_TARGET_PK,
     DEFAULT_OPTIONS,
     DOMAIN,
-    EVENT_CHALLENGE_REQUIRED,
     EVENT_LIKED,
-    EVENT_REAUTH_REQUIRED,
     LOGGER,
     NETWORK_TRIES,
-    RELOGIN_DELAY,
-    RELOGIN_TRIES,
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
-    AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
     FeedbackRequired,
-    IgAutolikerError,
     RateLimited,
     SessionExpired,
     TargetNotFound,
     TargetPrivate,
-    TwoFactorRequired,
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
-from .store import SAVE_DELAY, IgAutolikerStore, StoredData
+from .planner import (
+    SINGLE_REQUEST,
+    STORY_LIKE_REQUESTS,
+    CyclePlanner,
+    Policy,
+    Step,
+    StepKind,
+    TargetView,
+)
+from .session import SessionHealth, SessionManager, async_complete_job
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .api import InstagramApi
-    from .store import TargetState
+    from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
-
-#: Requests each adapter call sends (see `api.py`), counted against requests/hour.
-STORY_LIKE_REQUESTS = 2
-SINGLE_REQUEST = 1
-
-
-class SessionHealth(StrEnum):
-    """State of the Instagram session, as the "Session health" sensor shows it."""
-
-    HEALTHY = "healthy"
-    REAUTH_REQUIRED = "reauth_required"
-    CHALLENGE_REQUIRED = "challenge_required"
-    TWO_FACTOR_REQUIRED = "two_factor_required"
-    ERROR = "error"
 
 
 #: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
@@ -179,25 +166,49 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.api = api
         self.store = store
         self.stored = stored
+        store.clock = self._now
         self.limiter = RateLimiter.from_dict(
             stored.limiter,
             Limits.from_options(options),
             clock=self._now,
             rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
         )
-        self.session_health = SessionHealth.HEALTHY
         #: Device models in Home Assistant's language (entity.async_device_models).
         self.device_models: dict[str, str] = {}
+        self.session = SessionManager(
+            hass,
+            entry,
+            api,
+            stored,
+            self.limiter,
+            clock=self.clock,
+            sleep=self._pause,
+            on_change=self._schedule_save,
+            on_publish=self._publish_if_shown,
+        )
+        #: Cycle interval, seconds; cycles are planned from their start times.
+        self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+        #: What a safety policy imposes on the planner (issue 10 sets it).
+        self.policy = Policy()
+        #: Unix seconds when the next regular cycle is due.
+        self.next_cycle_at = (
+            self._now()
+            if stored.last_cycle is None
+            else max(self._now(), stored.last_cycle + self.interval)
+        )
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
-        self._last_request_at = 0.0
 
     # ----------------------------------------------------------------- state --
 
     async def _sleep(self, seconds: float) -> None:
         """Wait on the event loop (never in an executor thread)."""
         await asyncio.sleep(seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """`_sleep`, looked up at call time (tests replace it on the class)."""
+        await self._sleep(seconds)
 
     def clock(self) -> float:
         """Return the coordinator's clock in Unix seconds (the limiter's too)."""
@@ -209,13 +220,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         return dt_util.utcnow().timestamp()
 
     @property
+    def session_health(self) -> SessionHealth:
+        """The session's state, as the "Session health" sensor shows it."""
+        return self.session.health
+
+    @property
     def blocked(self) -> bool:
         """True while no request may reach Instagram until the user reauthenticates."""
-        return self.session_health in {
-            SessionHealth.CHALLENGE_REQUIRED,
-            SessionHealth.REAUTH_REQUIRED,
-            SessionHealth.TWO_FACTOR_REQUIRED,
-        }
+        return self.session.blocked
 
     @property
     def targets(self) -> list[Target]:
@@ -271,22 +283,26 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.async_update_listeners()
 
     @callback
+    def _publish_if_shown(self) -> None:
+        """Publish once the entities exist (not during setup's login)."""
+        if self.data is not None:
+            self.async_publish()
+
+    @callback
     def _schedule_save(self) -> None:
+        """Have the store written within `SAVE_DELAY` seconds (store.py)."""
+        self.store.async_schedule_save(self._prepare_save)
+
+    @callback
+    def _prepare_save(self) -> StoredData:
+        """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
-        self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
+        return self.stored
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
-        await self._async_refresh_session()
-        self.stored.limiter = self.limiter.as_dict()
-        await self.store.async_save(self.stored.as_dict())
-
-    async def _async_refresh_session(self) -> None:
-        """Copy the session into the store when its cookies or device changed."""
-        session = await self.hass.async_add_executor_job(self.api.export_session)
-        if session != self.stored.session:
-            self.stored.session = session
-            self._schedule_save()
+        await self.session.async_refresh()
+        await self.store.async_save_data(self._prepare_save())
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -294,38 +310,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.stored.auto_like = enabled
         self._schedule_save()
         self.async_publish()
-
-    # ----------------------------------------------------------- executor --
-
-    async def _async_executor[T](
-        self,
-        func: Callable[..., T],
-        *args: Any,
-        on_done: Callable[[T], None] | None = None,
-    ) -> T:
-        """
-        Run a blocking adapter call; if cancelled, let the call finish first.
-
-        A cancellation (unload, stop) cannot stop a thread. The call in flight is
-        awaited to its end and `on_done` records its outcome before the cancellation
-        goes on, so a like Instagram confirmed is never lost (spec QS-04).
-        """
-        future = self.hass.async_add_executor_job(func, *args)
-        try:
-            result = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            try:
-                result = await future
-            except Exception:  # noqa: BLE001 - the cancellation matters more
-                raise asyncio.CancelledError from None
-            if on_done is not None:
-                on_done(result)
-            raise
-        if on_done is not None:
-            on_done(result)
-        return result
-
-    # -------------------------------------------------------------- login --
 
     async def async_login(self) -> None:
         """
@@ -336,104 +320,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
 
         """
-        try:
-            await self._async_executor(self.api.login)
-        except ChallengeRequired:
-            raise await self._async_challenge() from None
-        except (AuthenticationFailed, TwoFactorRequired) as err:
-            raise self._auth_failed(err) from err
-        self._last_request_at = self._now()
-        self.limiter.record(Action.REQUEST)
-        self.session_health = SessionHealth.HEALTHY
-        await self._async_refresh_session()
-
-    def _auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
-        """Mark the session, tell automations, build the error that starts reauth."""
-        if isinstance(err, TwoFactorRequired):
-            self.session_health = SessionHealth.TWO_FACTOR_REQUIRED
-        else:
-            self.session_health = SessionHealth.REAUTH_REQUIRED
-        activity.async_fire(
-            self.hass,
-            self.config_entry,
-            EVENT_REAUTH_REQUIRED,
-            {"username": self.config_entry.title, "reason": self.session_health.value},
-        )
-        self._schedule_save()
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="reauth_required",
-            translation_placeholders={"username": self.config_entry.title},
-        )
-
-    async def _async_relogin(self) -> None:
-        """
-        Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
-
-        Raises:
-            ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
-                needed, or every try failed.
-
-        """
-        for attempt in range(RELOGIN_TRIES):
-            if attempt:
-                await self._sleep(RELOGIN_DELAY)
-            try:
-                await self._async_executor(self.api.login)
-            except (SessionExpired, CannotConnect, RateLimited) as err:
-                LOGGER.warning(
-                    "Relogin try %s of %s failed in cycle %s: %s",
-                    attempt + 1,
-                    RELOGIN_TRIES,
-                    self.cycle_id,
-                    type(err).__name__,
-                )
-                continue
-            except ChallengeRequired:
-                raise await self._async_challenge() from None
-            except (AuthenticationFailed, TwoFactorRequired) as err:
-                raise self._auth_failed(err) from err
-            self.session_health = SessionHealth.HEALTHY
-            await self._async_refresh_session()
-            return
-        raise self._auth_failed(SessionExpired())
-
-    async def _async_challenge(self) -> ConfigEntryAuthFailed:
-        """
-        Stop all requests, tell the user: repair issue, event, binary sensor.
-
-        Never retried (spec 8.5); the reauth flow solves the checkpoint.
-
-        Returns:
-            The error to raise: it starts the reauthentication flow.
-
-        """
-        self.session_health = SessionHealth.CHALLENGE_REQUIRED
-        username = self.config_entry.title
-        LOGGER.warning("Instagram asks %s to pass a challenge; liking stops", username)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"challenge_required_{self.config_entry.entry_id}",
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="challenge_required",
-            translation_placeholders={"username": username},
-            data={"entry_id": self.config_entry.entry_id},
-        )
-        activity.async_fire(
-            self.hass,
-            self.config_entry,
-            EVENT_CHALLENGE_REQUIRED,
-            {"username": username},
-        )
-        self._schedule_save()
-        if self.data is not None:
-            self.async_publish()
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="challenge_required"
-        )
+        await self.session.async_login()
 
     # -------------------------------------------------------------- calls --
 
@@ -445,7 +332,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
             raise _CycleStop
-        wait = self._last_request_at + self.limiter.request_delay() - self._now()
+        wait = self.session.last_request_at + self.limiter.request_delay() - self._now()
         if wait > 0:
             await self._sleep(wait)
 
@@ -473,10 +360,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         relogged = False
         for attempt in range(NETWORK_TRIES):
             await self._async_pace(requests)
-            self._last_request_at = self._now()
-            self.limiter.record(Action.REQUEST, requests)
+            self.session.record_request(requests)
             try:
-                result = await self._async_executor(func, *args, on_done=on_done)
+                result = await async_complete_job(
+                    self.hass, func, *args, on_done=on_done
+                )
             except CannotConnect as err:
                 if attempt + 1 == NETWORK_TRIES:
                     raise UpdateFailed(
@@ -488,8 +376,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 continue
             except SessionExpired:
                 if relogged:
-                    raise self._auth_failed(SessionExpired()) from None
-                await self._async_relogin()
+                    raise self.session.auth_failed(SessionExpired()) from None
+                await self.session.async_relogin(self.cycle_id)
                 relogged = True
                 continue
             except (RateLimited, FeedbackRequired) as err:
@@ -505,7 +393,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._schedule_save()
                 raise _CycleStop from err
             except ChallengeRequired:
-                raise await self._async_challenge() from None
+                raise await self.session.async_challenge() from None
             self.limiter.register_success()
             return result
         raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
@@ -541,55 +429,86 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         return self.snapshot()
 
     async def _async_cycle(self) -> None:
-        """Visit every enabled target once; stop early at a limit."""
-        if purged := self.stored.purge_stories(self._now()):
+        """Run the planner's steps until it is done or a limit stops the cycle."""
+        now = self._now()
+        self.next_cycle_at = now + self.interval
+        if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return
-        targets = [target for target in self.targets if target.enabled]
-        LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
+        LOGGER.debug("Cycle %s starts", self.cycle_id)
+        await self._async_run(
+            CyclePlanner(
+                self.limiter, started=now, interval=self.interval, policy=self.policy
+            )
+        )
+        await self.session.async_refresh()
+
+    async def _async_run(self, planner: CyclePlanner) -> None:
+        """Execute the planner's steps; a limit or backoff ends the run early."""
+        previous: str | None = None
         try:
-            tray = await self._async_tray(targets)
-            for index, target in enumerate(targets):
-                if index:
-                    await self._sleep(self.limiter.account_delay())
-                await self._async_visit(target, tray)
-                self.async_publish()
+            while True:
+                targets = {t.pk: t for t in self.targets if t.enabled}
+                step = planner.next_step(
+                    [self._view(target) for target in targets.values()], self._now()
+                )
+                if step.kind is StepKind.DONE:
+                    return
+                if step.kind is StepKind.WAIT:
+                    LOGGER.debug(
+                        "Cycle %s waits %.0f s for budget", self.cycle_id, step.seconds
+                    )
+                    await self._sleep(step.seconds)
+                    continue
+                if step.target_pk is not None and step.target_pk != previous:
+                    if previous is not None:
+                        await self._sleep(self.limiter.account_delay())
+                        self.async_publish()
+                    previous = step.target_pk
+                await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
-        await self._async_refresh_session()
+        finally:
+            self.async_publish()
 
-    async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
-        """
-        Fetch the reels tray once, when at least two targets want stories.
+    def _view(self, target: Target) -> TargetView:
+        state = self.stored.target(target.pk)
+        return TargetView(
+            pk=target.pk,
+            like_stories=target.like_stories,
+            like_posts=target.like_posts,
+            followed=state.followed,
+            followed_checked=state.followed_checked,
+            last_story_check=state.last_story_check,
+            last_post_check=state.last_post_check,
+            latest_reel_media=state.latest_reel_media,
+        )
 
-        With one story target the tray would cost as much as it saves.
-        """
-        if sum(target.like_stories for target in targets) < 2:  # noqa: PLR2004
-            return None
-        entries = await self._async_call(self.api.reels_tray)
-        return {entry.user_pk: entry.latest_reel_media for entry in entries}
-
-    async def _async_visit(self, target: Target, tray: dict[str, int] | None) -> None:
-        """Like the new stories and posts of one target; mark it on failure."""
+    async def _async_step(
+        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
+    ) -> None:
+        """Execute one step and tell the planner what came of it."""
+        if step.kind is StepKind.TRAY:
+            entries = await self._async_call(self.api.reels_tray)
+            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+            for pk in tray.keys() & targets.keys():
+                # Only followed accounts appear in the tray.
+                state = self.stored.target(pk)
+                state.followed, state.followed_checked = True, self._now()
+            planner.on_tray(tray)
+            return
+        assert step.target_pk is not None  # noqa: S101 - every other step has one
+        target = targets[step.target_pk]
+        if step.kind is StepKind.LIKE:
+            assert step.item is not None  # noqa: S101 - a LIKE step has an item
+            await self._async_like_step(planner, target, step.item)
+            return
         state = self.stored.target(target.pk)
         try:
-            if target.like_stories and self._stories_may_be_new(target, state, tray):
-                stories = await self._async_call(self.api.user_stories, target.pk)
-                state.last_story_check = self._now()
-                # Only when all were handled: a limit or a switch mid-list must not
-                # let the tray hide the rest.
-                if await self._async_like_all(target, stories) and stories:
-                    state.latest_reel_media = max(
-                        int(story.taken_at.timestamp()) for story in stories
-                    )
-            if target.like_posts:
-                posts = await self._async_call(self.api.user_posts, target.pk)
-                state.last_post_check = self._now()
-                await self._async_like_all(
-                    target, sorted(posts, key=lambda post: post.taken_at)
-                )
+            await self._async_fetch(planner, step.kind, target, state)
         except (TargetNotFound, TargetPrivate) as err:
+            planner.on_failed(target.pk)
             state.error_count += 1
             state.last_error = (
                 "not_found" if isinstance(err, TargetNotFound) else "private"
@@ -607,21 +526,67 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         finally:
             self._schedule_save()
 
-    @staticmethod
-    def _stories_may_be_new(
-        target: Target, state: TargetState, tray: dict[str, int] | None
-    ) -> bool:
-        """
-        Decide from the reels tray whether the story feed is worth a request.
+    async def _async_fetch(
+        self,
+        planner: CyclePlanner,
+        kind: StepKind,
+        target: Target,
+        state: TargetState,
+    ) -> None:
+        """Fetch a friendship status, story feed or post feed of one target."""
+        if kind is StepKind.FRIENDSHIP:
+            state.followed = await self._async_call(
+                self.api.in_tray_when_live, target.pk
+            )
+            state.followed_checked = self._now()
+            planner.on_friendship(target.pk)
+        elif kind is StepKind.STORIES:
+            stories = await self._async_call(self.api.user_stories, target.pk)
+            state.last_story_check = self._now()
+            newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            planner.on_stories(target.pk, self._unliked(stories), newest)
+            self._stories_handled(planner, state)
+        else:
+            posts = await self._async_call(self.api.user_posts, target.pk)
+            state.last_post_check = self._now()
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self.store.async_recall_posts(
+                self.stored, [post.pk for post in posts], self._now()
+            )
+            planner.on_posts(target.pk, self._unliked(posts))
 
-        Targets the account does not follow never appear in the tray, so only a
-        target in the tray with nothing newer than what was handled is skipped.
+    def _unliked(self, items: list[MediaItem]) -> list[MediaItem]:
+        """Items liked neither in the store nor on Instagram (those are remembered)."""
+        result = []
+        for item in items:
+            if self._is_liked(item):
+                continue
+            if item.has_liked:
+                # Liked by hand or another app: remember it, never like it again.
+                self._remember(item)
+                continue
+            result.append(item)
+        return result
+
+    @staticmethod
+    def _stories_handled(planner: CyclePlanner, state: TargetState) -> None:
         """
-        if tray is None or target.pk not in tray:
-            return True
-        return (
-            state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
-        )
+        Remember the newest story once all of the target's were handled.
+
+        Only then: a limit or a switch mid-list must not let the tray hide the rest.
+        """
+        if (newest := planner.stories_handled(state.pk)) is not None and newest:
+            state.latest_reel_media = newest
+
+    async def _async_like_step(
+        self, planner: CyclePlanner, target: Target, item: MediaItem
+    ) -> None:
+        if not self.stored.auto_like:
+            raise _CycleStop
+        liked = await self._async_like(target, item)
+        planner.on_handled(item, liked=liked)
+        if item.kind is MediaKind.STORY:
+            self._stories_handled(planner, self.stored.target(target.pk))
 
     def _is_liked(self, item: MediaItem) -> bool:
         liked = (
@@ -630,41 +595,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else self.stored.liked_posts
         )
         return item.pk in liked
-
-    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> bool:
-        """
-        Like, oldest first, the items liked neither in the store nor on Instagram.
-
-        Returns:
-            True when every item was handled; False when the target or its kind
-            was switched off on the way.
-
-        Raises:
-            _CycleStop: Auto-like was switched off or a limit was reached.
-
-        """
-        for item in items:
-            if not self.stored.auto_like:
-                raise _CycleStop
-            if not self._still_wanted(target, item):
-                return False
-            if self._is_liked(item):
-                continue
-            if item.has_liked:
-                # Liked by hand or another app: remember it, never like it again.
-                self._remember(item)
-                continue
-            await self._async_like(target, item)
-        return True
-
-    def _still_wanted(self, target: Target, item: MediaItem) -> bool:
-        """Re-read the target's switches mid-cycle: they may be off by now."""
-        current = next((t for t in self.targets if t.pk == target.pk), None)
-        if current is None or not current.enabled:
-            return False
-        return (
-            current.like_stories if item.kind is MediaKind.STORY else current.like_posts
-        )
 
     def _remember(self, item: MediaItem) -> None:
         liked = (
@@ -675,8 +605,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         liked[item.pk] = self._now()
         self._schedule_save()
 
-    async def _async_like(self, target: Target, item: MediaItem) -> None:
-        """Like one item within the like and story-view limits; log it (QS-03)."""
+    async def _async_like(self, target: Target, item: MediaItem) -> bool:
+        """
+        Like one item within the like and story-view limits; log it (QS-03).
+
+        Returns:
+            True when liked, False when the media is gone.
+
+        Raises:
+            _CycleStop: A limit was reached or Instagram throttles.
+            ConfigEntryAuthFailed, UpdateFailed: As `_async_call`.
+
+        """
         is_story = item.kind is MediaKind.STORY
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
@@ -706,6 +646,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 item.kind,
                 self.cycle_id,
             )
+            return False
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
             LOGGER.warning(
                 "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
@@ -716,6 +657,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
             raise
+        return True
 
     @callback
     def _record_like(self, target: Target, item: MediaItem, _result: None) -> None:
@@ -825,41 +767,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
             )
-        self.limiter.record(Action.REQUEST)
-        target = await self._async_executor(self.api.resolve_username, username)
+        self.session.record_request()
+        target = await async_complete_job(
+            self.hass, self.api.resolve_username, username
+        )
         self._schedule_save()
         return target
 
     async def async_keep_alive(self, _now: datetime | None = None) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
+        if self._cycle_lock.locked():
+            return
         options = {**DEFAULT_OPTIONS, **self.config_entry.options}
-        interval = float(options[CONF_KEEP_ALIVE]) * 60
-        last = max(self._last_request_at, self.stored.last_cycle or 0.0)
-        if self.blocked or self._cycle_lock.locked() or self._now() - last < interval:
-            return
-        if (
-            not self.limiter.allows(Action.REQUEST)
-            or self.limiter.backoff_until is not None
+        if await self.session.async_keep_alive(
+            float(options[CONF_KEEP_ALIVE]) * 60, self.stored.last_cycle or 0.0
         ):
-            return
-        self._last_request_at = self._now()
-        self.limiter.record(Action.REQUEST)
-        try:
-            await self._async_executor(self.api.keep_alive)
-        except SessionExpired:
-            try:
-                await self._async_relogin()
-            except ConfigEntryAuthFailed:
-                self.config_entry.async_start_reauth(self.hass)
-        except ChallengeRequired:
-            await self._async_challenge()
-            self.config_entry.async_start_reauth(self.hass)
-        except IgAutolikerError as err:
-            LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
-        else:
-            await self._async_refresh_session()
-        self._schedule_save()
-        self.async_publish()
+            self.async_publish()
 
     async def async_shutdown(self) -> None:
         """Stop the cycle in flight (its current call completes) and save (QS-04)."""
