@@ -27,6 +27,7 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_LIKES_DAY,
     CONF_SESSION,
     CONF_TARGET_PK,
+    CONF_WARMUP_DAYS,
     DEFAULT_OPTIONS,
     DOMAIN,
     OPTION_SECTIONS,
@@ -775,7 +776,8 @@ async def test_options_form_shows_current_values(
         "session",
     ]
     assert [str(marker) for marker in schema["daily_limit"].schema.schema] == [
-        CONF_MAX_LIKES_DAY
+        CONF_MAX_LIKES_DAY,
+        CONF_WARMUP_DAYS,
     ]
     assert sorted(str(marker) for marker in fields(result["data_schema"])) == sorted(
         OPTIONS
