@@ -180,6 +180,11 @@ def _media_item(
     `has_liked` comes from the raw item: instagrapi's Story model drops it.
     """
     owner = str(parsed.user.pk)
+    # An album's preview is its first item's; a photo, reel or story has its own.
+    resources = getattr(parsed, "resources", None) or []
+    thumbnail = parsed.thumbnail_url or next(
+        (res.thumbnail_url for res in resources if res.thumbnail_url), None
+    )
     return MediaItem(
         pk=str(parsed.pk),
         media_id=f"{parsed.pk}_{owner}",
@@ -188,6 +193,7 @@ def _media_item(
         taken_at=_aware(parsed.taken_at),
         has_liked=bool(raw.get("has_liked")),
         code=code,
+        thumbnail_url=None if thumbnail is None else str(thumbnail),
     )
 
 

@@ -101,6 +101,8 @@ class TargetSnapshot:
     stories_liked: int
     posts_liked: int
     error: str | None
+    #: Preview image of the last liked item (this run only; CDN URLs expire).
+    last_thumbnail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
         #: Device models in Home Assistant's language (entity.async_device_models).
         self.device_models: dict[str, str] = {}
+        #: Target pk -> preview URL of its last liked item, from the feed answer.
+        self.last_thumbnails: dict[str, str] = {}
         self.session = SessionManager(
             hass,
             entry,
@@ -262,18 +266,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             auto_like=self.stored.auto_like,
             cycle_running=self._cycle_lock.locked(),
             targets={
-                target.pk: self._target_snapshot(self.stored.target(target.pk))
+                target.pk: self._target_snapshot(
+                    self.stored.target(target.pk), self.last_thumbnails.get(target.pk)
+                )
                 for target in self.targets
             },
         )
 
     @staticmethod
-    def _target_snapshot(state: TargetState) -> TargetSnapshot:
+    def _target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot:
         return TargetSnapshot(
             last_like=_ts(state.last_like),
             stories_liked=state.stories_liked,
             posts_liked=state.posts_liked,
             error=state.last_error,
+            last_thumbnail=thumbnail,
         )
 
     @callback
@@ -680,6 +687,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             item.kind,
             self.cycle_id,
         )
+        if item.thumbnail_url:
+            self.last_thumbnails[target.pk] = item.thumbnail_url
         activity.async_fire(
             self.hass,
             self.config_entry,

@@ -85,6 +85,9 @@ class MediaItem:
         taken_at: When it was posted (timezone-aware UTC).
         has_liked: True when the logged-in account already likes it on Instagram.
         code: The shortcode of a post (None for stories).
+        thumbnail_url: The feed item's own preview image on Instagram's CDN (signed,
+            expires after days), None when the item has none. Reading it costs no
+            request: it is part of the feed answer.
 
     """
 
@@ -95,6 +98,7 @@ class MediaItem:
     taken_at: datetime
     has_liked: bool
     code: str | None = None
+    thumbnail_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

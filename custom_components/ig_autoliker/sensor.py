@@ -49,9 +49,10 @@ class IgAutolikerSensorEntityDescription(SensorEntityDescription):
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
-    """A target sensor and how to read it from the target's snapshot."""
+    """A target sensor and how to read it (and its picture) from the snapshot."""
 
     value_fn: Callable[[TargetSnapshot], StateType]
+    picture_fn: Callable[[TargetSnapshot], str | None] = lambda _target: None
 
 
 ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
@@ -103,6 +104,9 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         translation_key="last_like",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda target: target.last_like,
+        # The liked item's preview, from the feed answer: no request to Instagram's
+        # API; the browser loads the image from Instagram's CDN when it shows it.
+        picture_fn=lambda target: target.last_thumbnail,
     ),
     IgAutolikerTargetSensorEntityDescription(
         key="stories_liked",
@@ -163,3 +167,10 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
         if (snapshot := self.snapshot) is None:
             return None
         return self.entity_description.value_fn(snapshot)
+
+    @property
+    def entity_picture(self) -> str | None:
+        """The preview of the last liked item, where the feed gave one."""
+        if (snapshot := self.snapshot) is None:
+            return None
+        return self.entity_description.picture_fn(snapshot)
