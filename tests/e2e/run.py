@@ -8,7 +8,7 @@ End-to-end run of the integration in a real `hass` process against the emulator.
    targets through the REST flow APIs; a third demo account stays untouched.
 2. Run a cycle (action `ig_autoliker.run_cycle`): every live story and post of both
    targets is liked once, nothing of the third account; "Likes today" equals the
-   emulator's like count.
+   emulator's like count; the account device's Activity lists "liked ...'s story".
 3. Turn one target's "Enabled" switch off, publish new media for both, run a cycle:
    the enabled one is liked, the switched-off one is not.
 4. Turn it on again, publish more, run a cycle and SIGTERM `hass` as soon as the
@@ -16,6 +16,9 @@ End-to-end run of the integration in a real `hass` process against the emulator.
    data parses, session present) and hold every like the emulator recorded.
 5. Start `hass` again on the same config directory: no login request at all; a cycle
    likes the rest, still nothing twice; "Likes today" matches again.
+6. Import the "Like only while a schedule is on" blueprint from this repository (served
+   over HTTP, through the frontend's blueprint/import and blueprint/save), create an
+   automation from it with a real schedule helper: Auto-like follows the schedule.
 
 Progress goes to stderr; stdout gets exactly one line:
 
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import shutil
@@ -42,10 +46,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from aiohttp import web
 
 from tests.e2e import havenv
 from tests.e2e.harness import (
     DOMAIN,
+    REPO,
     E2EError,
     Emulator,
     Hass,
@@ -53,6 +59,7 @@ from tests.e2e.harness import (
     Setup,
     double_likes,
     expected_demo_media,
+    free_port,
     likes_of,
     login_calls,
     say,
@@ -62,7 +69,7 @@ from tests.e2e.harness import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
 TARGETS = ["nat_geo_demo", "chef_demo"]
 UNTOUCHED = "travel_demo"  # followed by the account, never a target
@@ -400,6 +407,115 @@ async def phase_restart(run: Run, logins_at_stop: int) -> int:
     return logins
 
 
+#: The schedule helper's days (Home Assistant's schedule integration).
+WEEKDAYS = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+
+@contextlib.asynccontextmanager
+async def repository_server() -> AsyncIterator[str]:
+    """Serve the repository's blueprints over HTTP on 127.0.0.1; yield the base URL."""
+    app = web.Application()
+    app.router.add_static("/blueprints", REPO / "blueprints")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def _schedule(run: Run, schedule_id: str | None, *, on: bool) -> str:
+    """Create or change the "Liking" schedule: on all day every day, or never."""
+    days = {
+        day: [{"from": "00:00:00", "to": "24:00:00"}] if on else [] for day in WEEKDAYS
+    }
+    if schedule_id is None:
+        created = await run.client.ws(
+            {"type": "schedule/create", "name": "Liking", **days}
+        )
+        return str(created["id"])
+    await run.client.ws(
+        {
+            "type": "schedule/update",
+            "schedule_id": schedule_id,
+            "name": "Liking",
+            **days,
+        }
+    )
+    return schedule_id
+
+
+async def _auto_like_is(run: Run, state: str) -> None:
+    entity_id = run.s.entity("auto_like")
+
+    async def reached() -> bool:
+        return (await run.client.state(entity_id))["state"] == state
+
+    await wait_until(f"{entity_id} to be {state}", reached, 30)
+
+
+async def phase_blueprint(run: Run) -> None:
+    """
+    Import a blueprint from the repository and let its automation work.
+
+    The import goes through the frontend's own websocket commands (blueprint/import,
+    blueprint/save); the file is served from this repository over HTTP, as GitHub
+    would serve it. The automation ("Like only while a schedule is on") must turn
+    Auto-like on and off with a real schedule helper.
+    """
+    async with repository_server() as base:
+        url = f"{base}/blueprints/automation/ig_autoliker/pause_outside_schedule.yaml"
+        imported = await run.client.ws({"type": "blueprint/import", "url": url})
+    path = f"{imported['suggested_filename']}.yaml"
+    await run.client.ws(
+        {
+            "type": "blueprint/save",
+            "domain": "automation",
+            "path": path,
+            "yaml": imported["raw_data"],
+            "source_url": url,
+        }
+    )
+    say(f"blueprint imported from the repository as {path}")
+    schedule_id = await _schedule(run, None, on=False)
+    await run.client.request(
+        "POST",
+        "/api/config/automation/config/ig_autoliker_e2e_schedule",
+        {
+            "alias": "Like only while Liking is on",
+            "use_blueprint": {
+                "path": path,
+                "input": {
+                    "schedule": "schedule.liking",
+                    "auto_like": run.s.entity("auto_like"),
+                },
+            },
+        },
+    )
+    try:
+        await _schedule(run, schedule_id, on=True)
+        await _auto_like_is(run, "on")
+        await _schedule(run, schedule_id, on=False)
+        await _auto_like_is(run, "off")
+    except E2EError as err:
+        run.check(ok=False, message=f"blueprint automation: {err}")
+        return
+    run.check(
+        ok=True, message="the imported blueprint's automation follows the schedule"
+    )
+
+
 async def scenario(run: Run) -> None:
     """Run every phase, recording failed checks in `run`."""
     await run.hass.start()
@@ -410,6 +526,7 @@ async def scenario(run: Run) -> None:
     await phase_switched_off(run)
     logins_at_stop = await phase_interrupted(run)
     run.logins_after_restart = await phase_restart(run, logins_at_stop)
+    await phase_blueprint(run)
     code = await run.hass.stop()
     run.check(code == 0, f"hass stopped normally at the end (exit code {code})")
     await run.check_store("after the final stop")

@@ -5,7 +5,9 @@ Pictures of the account device and a target device for README.md.
 set-up as scripts/e2e (emulator, real `hass`, onboarding, config flow, two targets,
 one cycle), then headless Chromium (Debian's, driven by Playwright) opens the two
 device pages with the owner's tokens in localStorage (where the frontend keeps them)
-and saves docs/images/account_device.png and docs/images/target_device.png.
+and saves docs/images/account_device.png and docs/images/target_device.png, the
+account's Activity (account_activity.png, "liked nat_geo_demo's story") and the
+options form with its sections (options.png).
 """
 
 from __future__ import annotations
@@ -84,6 +86,35 @@ async def shoot(page: Page, url: str, texts: list[str], path: Path) -> None:
     say(f"saved {path.relative_to(REPO)}")
 
 
+async def shoot_activity(page: Page, url: str, text: str, path: Path) -> None:
+    """Open a device page, scroll its Activity card to `text`, save a screenshot."""
+    say(f"opening {url}")
+    await page.goto(url, wait_until="load")
+    entry = page.get_by_text(text).first
+    await entry.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+    await entry.scroll_into_view_if_needed()
+    await page.wait_for_timeout(2000)
+    await page.screenshot(path=str(path))
+    say(f"saved {path.relative_to(REPO)}")
+
+
+async def shoot_options(page: Page, base_url: str, path: Path) -> None:
+    """Open the entry's options (Configure) and save the sectioned form."""
+    url = f"{base_url}/config/integrations/integration/{DOMAIN}"
+    say(f"opening {url}")
+    await page.goto(url, wait_until="load")
+    configure = page.get_by_text("Configure", exact=True).first
+    await configure.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+    await configure.click()
+    for text in ("Pacing", "Hourly limits", "Daily limit", "Backoff and freezes"):
+        await page.get_by_text(text, exact=True).first.wait_for(
+            state="visible", timeout=RENDER_TIMEOUT
+        )
+    await page.wait_for_timeout(2000)
+    await page.screenshot(path=str(path))
+    say(f"saved {path.relative_to(REPO)}")
+
+
 async def ignore_other_repairs(client: HassClient) -> None:
     """
     Ignore repair issues of other integrations (the sidebar would count them).
@@ -138,6 +169,13 @@ async def take_pictures(client: HassClient, setup: Setup, workdir: Path) -> None
                 ["Enabled", "Stories liked", "Posts liked"],
                 IMAGES / "target_device.png",
             )
+            await shoot_activity(
+                page,
+                f"{base}/{setup.device('likes_today')}",
+                f"liked {TARGETS[0]}'s story",
+                IMAGES / "account_activity.png",
+            )
+            await shoot_options(page, client.hass.url, IMAGES / "options.png")
         finally:
             await context.close()
 
@@ -154,6 +192,15 @@ async def main_async(workdir: Path) -> None:
             setup = await set_up_integration(client, emulator, TARGETS)
             run = Run(emulator, hass, client, setup)
             await phase_first_cycle(run)
+            # A fresh story, liked last, so the Activity card's top shows a story.
+            before = len(await run.account_likes())
+            await emulator.advance_clock(60)
+            await emulator.add_story(TARGETS[0])
+
+            async def liked() -> bool:
+                return len(await run.account_likes()) > before
+
+            await run.run_cycle("a new story for the Activity picture", liked)
             if run.failures:
                 msg = f"the cycle before the pictures failed: {run.failures}"
                 raise E2EError(msg)
