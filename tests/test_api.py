@@ -319,7 +319,7 @@ def test_challenge_calls_need_a_pending_challenge(
 
 
 def test_challenge_on_saved_session(alice: InstagramApi, sandbox: Sandbox) -> None:
-    """A code checkpoint met while validating a saved session is offered like a login one."""
+    """A code checkpoint met validating a saved session is offered like at login."""
     sandbox.world.faults.add("accounts/current_user/", Fault.CHALLENGE_CODES)
     with pytest.raises(ChallengeRequired) as err:
         alice.login()

@@ -171,11 +171,12 @@ def test_checkpoint_required_message_is_a_challenge(
     if endpoint != CAA_LOGIN_ENDPOINT:
         api.login()
     world.faults.add(endpoint, Fault.CHECKPOINT_REQUIRED)
+    owner = pk_of(world, PUBLIC)
+    call = (
+        api.login if endpoint == CAA_LOGIN_ENDPOINT else lambda: api.user_stories(owner)
+    )
     with pytest.raises(ChallengeRequired) as err:
-        if endpoint == CAA_LOGIN_ENDPOINT:
-            api.login()
-        else:
-            api.user_stories(pk_of(world, PUBLIC))
+        call()
     assert err.value.native
     body = world.requests(endpoint)[-1]
     assert (body.status, body.fault) == (400, "checkpoint_required")
@@ -236,7 +237,9 @@ def test_please_wait_at_any_status(
 def test_429_with_and_without_retry_after(
     alice: InstagramApi, sandbox: Sandbox, retry_after: int | None
 ) -> None:
-    sandbox.world.faults.add("feed/reels_tray/", Fault.HTTP_429, retry_after=retry_after)
+    sandbox.world.faults.add(
+        "feed/reels_tray/", Fault.HTTP_429, retry_after=retry_after
+    )
     with pytest.raises(RateLimited) as err:
         alice.reels_tray()
     assert err.value.retry_after == retry_after

@@ -29,10 +29,9 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from instagrapi import Client
 from instagrapi import config as ig_config
@@ -66,6 +65,9 @@ from .models import (
     TargetUser,
     TrayEntry,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -195,7 +197,7 @@ def _media_item(
 
 
 def _last_body(client: Any) -> dict[str, Any]:
-    """The JSON body of the last response, or {} (never logged: it holds tokens)."""
+    """Return the JSON body of the last response, or {} (never logged: tokens)."""
     last = getattr(client, "last_json", None)
     return last if isinstance(last, dict) else {}
 
@@ -222,7 +224,7 @@ class _Failure:
         return f"{self.what}: {self.text or type(self.exc).__name__}"
 
     def flag(self, name: str) -> bool:
-        """A boolean field of Instagram's answer (`invalid_credentials`, ...)."""
+        """Return a boolean field of Instagram's answer (`invalid_credentials`...)."""
         return bool(getattr(self.exc, name, None) or self.body.get(name))
 
 
@@ -240,7 +242,8 @@ def _is_checkpoint(failure: _Failure) -> bool:
     """Every wording of a checkpoint: challenge_required, checkpoint_required, ..."""
     return (
         isinstance(failure.exc, (ig.ChallengeError, ig.CaptchaChallengeRequired))
-        or str(failure.body.get("message")) in {"challenge_required", "checkpoint_required"}
+        or str(failure.body.get("message"))
+        in {"challenge_required", "checkpoint_required"}
         or "checkpoint_url" in failure.body
         or failure.error_type == "checkpoint_challenge_required"
     )
@@ -258,7 +261,7 @@ def _instagrapi_version() -> str:
         return "unknown"
 
 
-def _account_error(failure: _Failure) -> IgAutolikerError | None:
+def _account_error(failure: _Failure) -> IgAutolikerError | None:  # noqa: PLR0911
     """Suspension, refused credentials, IP block, two-factor, outdated client."""
     exc, what = failure.exc, failure.what
     if _is_suspension(failure):
@@ -302,9 +305,12 @@ def _throttle_error(failure: _Failure) -> IgAutolikerError | None:
     exc = failure.exc
     if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
         return FeedbackRequired(failure.detail)
-    if isinstance(
-        exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
-    ) or _status(exc) == _HTTP_TOO_MANY:
+    if (
+        isinstance(
+            exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
+        )
+        or _status(exc) == _HTTP_TOO_MANY
+    ):
         return RateLimited(failure.detail, retry_after=_retry_after(exc))
     return None
 
@@ -356,7 +362,14 @@ def _transport_error(failure: _Failure) -> IgAutolikerError:
         return InstagramError(failure.detail)
     if isinstance(
         exc,
-        (ValidationError, KeyError, TypeError, ValueError, AttributeError, AssertionError),
+        (
+            ValidationError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            AssertionError,
+        ),
     ):
         return CannotConnect(f"{what}: malformed response ({kind})")
     return InstagramError(f"{what}: unexpected {kind}")

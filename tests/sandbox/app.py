@@ -921,10 +921,16 @@ def _fault_body(rule: FaultRule, request: Request, ctx: Context) -> Response:
         return captured(build())
     if (status := _HTML_FAULTS.get(fault)) is not None:
         return Response(status, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8")
-    if fault in {Fault.CHALLENGE_REQUIRED, Fault.CHALLENGE_CODES, Fault.CHECKPOINT_REQUIRED}:
+    if fault in {
+        Fault.CHALLENGE_REQUIRED,
+        Fault.CHALLENGE_CODES,
+        Fault.CHECKPOINT_REQUIRED,
+    }:
         return _fault_checkpoint(rule, request, ctx)
     if fault is Fault.PLEASE_WAIT:
-        return captured(captures.please_wait(rule.status if rule.status != 200 else 400))  # noqa: PLR2004
+        return captured(
+            captures.please_wait(rule.status if rule.status != 200 else 400)
+        )
     if fault is Fault.MALFORMED_JSON:
         return Response(200, b'{"status": "ok", "items": [{"pk": 1, "media_type"')
     if fault is Fault.RAW:

@@ -210,7 +210,7 @@ def please_wait(status: int = 400) -> Answer:
     instagrapi#1476 shows it with status 401 and `require_login: true` too.
     """
     body: dict[str, Any] = {"message": PLEASE_WAIT_MESSAGE, "status": "fail"}
-    if status == 401:  # noqa: PLR2004 - the capture's status
+    if status == 401:
         body["require_login"] = True
     return status, body
 
@@ -221,7 +221,7 @@ def throttled() -> Answer:
 
 
 def login_required() -> Answer:
-    """403 on a dead saved session (instagrapi's LoginRequired docstring, errors collection)."""
+    """403 on a dead saved session (instagrapi's LoginRequired docstring)."""
     return 403, {
         "message": "login_required",
         "error_title": "You've Been Logged Out",

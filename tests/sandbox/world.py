@@ -717,7 +717,11 @@ class World:
                 return None
             if challenge.device is None:
                 challenge.device = device
-            if challenge.confirmed and device is not None and device == challenge.device:
+            if (
+                challenge.confirmed
+                and device is not None
+                and device == challenge.device
+            ):
                 self.clear_challenge(pk)
                 return None
             return challenge
