@@ -8,6 +8,7 @@ health", the repair issue, the event, and that nothing more reaches Instagram.
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
@@ -55,6 +56,14 @@ async def assert_nothing_sent(
     assert world.requests() == []
 
 
+async def confirm_and_reload(hass: HomeAssistant, flow_id: str) -> Any:
+    """Submit the app-confirmation step; the entry reloads (first cycle held back)."""
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        result = await hass.config_entries.flow.async_configure(flow_id, {})
+        await hass.async_block_till_done()
+    return result
+
+
 async def user_flow(hass: HomeAssistant, username: str, password: str) -> Any:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
@@ -94,8 +103,7 @@ async def test_native_checkpoint_in_a_cycle_back_to_liking_after_app_confirmatio
     assert world.login_attempts() == 0  # the same session, no new login
 
     assert world.confirm_challenge(ALICE.username)
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
-    await hass.async_block_till_done()
+    result = await confirm_and_reload(hass, flow_id)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -136,8 +144,7 @@ async def test_native_checkpoint_at_setup_reauth_confirms_in_the_app(
     flow_id = reauth_flow_id(hass)
     world.confirm_challenge(ALICE.username)
 
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
-    await hass.async_block_till_done()
+    result = await confirm_and_reload(hass, flow_id)
 
     assert result["reason"] == "reauth_successful"
     assert config_entry.state is ConfigEntryState.LOADED
