@@ -18,17 +18,21 @@ from custom_components.ig_autoliker.exceptions import (
     ChallengeRequired,
     ClientOutdated,
     FeedbackRequired,
+    InstagramError,
     IpBlocked,
     RateLimited,
     SessionExpired,
     TwoFactorRequired,
 )
+from custom_components.ig_autoliker.models import ChallengeMethod
+from instagrapi import exceptions as ig
 
-from tests.sandbox import Fault, Sandbox, World
+from tests.sandbox import Fault, Sandbox, World, captures
 from tests.sandbox.testworld import (
     ALICE,
     BOB,
     DAVE,
+    ERIN,
     GRACE,
     HEIDI,
     IVAN,
@@ -304,3 +308,146 @@ def test_server_error_html_is_a_connection_problem(
     with pytest.raises(CannotConnect) as err:
         alice.reels_tray()
     assert "HTTP 5" in str(err.value)
+
+
+# ------------------------------------------------------ edges of the shapes
+def test_interactive_prompts_are_refused_not_awaited(
+    sandbox: Sandbox, connection_options: ConnectionOptions
+) -> None:
+    """instagrapi's input() prompts would block an executor thread forever."""
+    client = make_api(ALICE, connection_options)._client
+    with pytest.raises(ig.ChallengeRequired):
+        client.challenge_code_handler(ALICE.username, "email")
+    with pytest.raises(ig.ChallengeRequired):
+        client.change_password_handler(ALICE.username)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"message": "rate limited", "status": "fail"}, {"Retry-After": "soon"}),
+        ({"message": "", "status": "fail", "error_type": "rate_limit_error"}, {}),
+    ],
+    ids=["unreadable-retry-after", "rate_limit_error"],
+)
+def test_throttles_without_a_usable_wait(
+    alice: InstagramApi,
+    sandbox: Sandbox,
+    body: dict[str, str],
+    headers: dict[str, str],
+) -> None:
+    status = 429 if headers else 400
+    sandbox.world.faults.add(
+        "feed/reels_tray/",
+        Fault.RAW,
+        status=status,
+        body=json.dumps(body).encode(),
+        headers=headers,
+    )
+    with pytest.raises(RateLimited) as err:
+        alice.reels_tray()
+    assert err.value.retry_after is None
+
+
+def test_code_checkpoint_with_a_prefixed_api_path(
+    sandbox: Sandbox, connection_options: ConnectionOptions
+) -> None:
+    """Some answers carry `/api/v1/challenge/...`; the step is read all the same."""
+    world = sandbox.world
+    pk = int(pk_of(world, ERIN.username))
+    challenge = world.challenge_for(pk)
+    assert challenge is not None
+    _, body = captures.challenge_required(f"/api/v1{challenge.api_path}", native=False)
+    world.faults.add(
+        CAA_LOGIN_ENDPOINT, Fault.RAW, status=400, body=json.dumps(body).encode()
+    )
+    with pytest.raises(ChallengeRequired) as err:
+        make_api(ERIN, connection_options).login()
+    assert err.value.methods == (ChallengeMethod.EMAIL, ChallengeMethod.SMS)
+
+
+def test_unreadable_code_checkpoint_is_passed_in_the_app(
+    sandbox: Sandbox, connection_options: ConnectionOptions
+) -> None:
+    sandbox.world.faults.add("challenge/*/*/", Fault.HTTP_503, method="GET")
+    with pytest.raises(ChallengeRequired) as err:
+        make_api(ERIN, connection_options).login()
+    assert err.value.native
+    assert err.value.methods == ()
+
+
+@pytest.mark.parametrize(
+    ("method", "offered"),
+    [
+        (ChallengeMethod.EMAIL, ChallengeMethod.EMAIL),
+        (ChallengeMethod.SMS, ChallengeMethod.SMS),
+    ],
+)
+def test_code_already_sent_offers_that_method(
+    sandbox: Sandbox,
+    connection_options: ConnectionOptions,
+    method: ChallengeMethod,
+    offered: ChallengeMethod,
+) -> None:
+    """A login after the code went out meets the verify step of that method."""
+    first = make_api(ERIN, connection_options)
+    with pytest.raises(ChallengeRequired):
+        first.login()
+    first.challenge_send_code(method)
+    with pytest.raises(ChallengeRequired) as err:
+        make_api(ERIN, connection_options).login()
+    assert err.value.methods == (offered,)
+
+
+def test_refused_method_choice(
+    sandbox: Sandbox, connection_options: ConnectionOptions
+) -> None:
+    api = make_api(ERIN, connection_options)
+    with pytest.raises(ChallengeRequired):
+        api.login()
+    sandbox.world.faults.add(
+        "challenge/*/*/",
+        Fault.RAW,
+        method="POST",
+        status=200,
+        body=json.dumps({"step_name": "select_verify_method", "status": "ok"}).encode(),
+    )
+    with pytest.raises(ChallengeRequired) as err:
+        api.challenge_send_code(ChallengeMethod.EMAIL)
+    assert err.value.methods == (ChallengeMethod.EMAIL, ChallengeMethod.SMS)
+    assert sandbox.world.codes_sent == []
+
+
+def test_tray_skips_reels_that_are_not_users(
+    alice: InstagramApi, sandbox: Sandbox
+) -> None:
+    pk = pk_of(sandbox.world, PUBLIC)
+    tray = {
+        "tray": [
+            {"id": "highlight:17900000000000000", "latest_reel_media": 1, "user": {}},
+            {"id": int(pk), "latest_reel_media": 2, "user": {"pk": int(pk)}},
+        ],
+        "status": "ok",
+    }
+    sandbox.world.faults.add(
+        "feed/reels_tray/", Fault.RAW, body=json.dumps(tray).encode()
+    )
+    assert [entry.user_pk for entry in alice.reels_tray()] == [pk]
+
+
+@pytest.mark.parametrize("kind", ["story", "post"])
+def test_unconfirmed_like_is_an_error(
+    alice: InstagramApi, sandbox: Sandbox, kind: str
+) -> None:
+    """A 200 without `status: ok` is no like: nothing may be recorded as liked."""
+    world = sandbox.world
+    owner = pk_of(world, PUBLIC)
+    pattern = "story_interactions/*" if kind == "story" else "media/*/like/"
+    items = alice.user_stories(owner) if kind == "story" else alice.user_posts(owner)
+    world.faults.add(
+        pattern, Fault.RAW, body=json.dumps({"status": "pending"}).encode()
+    )
+    like = alice.like_story if kind == "story" else alice.like_post
+    with pytest.raises(InstagramError):
+        like(items[0])
+    assert world.likes == []
