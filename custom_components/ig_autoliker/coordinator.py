@@ -125,6 +125,8 @@ class IgAutolikerData:
 
 #: Seconds before a refresh that found the cycle lock taken tries again.
 BUSY_RETRY = 60.0
+#: Least seconds between two mid-cycle updates of the entities.
+PUBLISH_EVERY = 30.0
 
 
 class _CycleStop(Exception):
@@ -202,6 +204,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
+        self._published_at = 0.0
 
     # ----------------------------------------------------------------- state --
 
@@ -467,12 +470,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if step.target_pk is not None and step.target_pk != previous:
                     if previous is not None:
                         await self._sleep(self.limiter.account_delay())
-                        self.async_publish()
+                        self._publish_progress()
                     previous = step.target_pk
                 await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
         finally:
+            self.async_publish()
+
+    def _publish_progress(self) -> None:
+        """Publish mid-cycle at most every PUBLISH_EVERY s (hundreds of entities)."""
+        if self._now() - self._published_at >= PUBLISH_EVERY:
+            self._published_at = self._now()
             self.async_publish()
 
     def _view(self, target: Target) -> TargetView:
