@@ -66,13 +66,12 @@ from .planner import (
     TargetView,
 )
 from .session import SessionHealth, SessionManager, async_complete_job
-from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .api import InstagramApi
-    from .store import TargetState
+    from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 
@@ -172,6 +171,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.api = api
         self.store = store
         self.stored = stored
+        store.clock = self._now
         self.limiter = RateLimiter.from_dict(
             stored.limiter,
             Limits.from_options(options),
@@ -296,14 +296,19 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def _schedule_save(self) -> None:
+        """Have the store written within `SAVE_DELAY` seconds (store.py)."""
+        self.store.async_schedule_save(self._prepare_save)
+
+    @callback
+    def _prepare_save(self) -> StoredData:
+        """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
-        self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
+        return self.stored
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
         await self.session.async_refresh()
-        self.stored.limiter = self.limiter.as_dict()
-        await self.store.async_save(self.stored.as_dict())
+        await self.store.async_save_data(self._prepare_save())
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -561,6 +566,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         else:
             posts = await self._async_call(self.api.user_posts, target.pk)
             state.last_post_check = self._now()
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self.store.async_recall_posts(
+                self.stored, [post.pk for post in posts], self._now()
+            )
             planner.on_posts(target.pk, self._unliked(posts))
 
     def _unliked(self, items: list[MediaItem]) -> list[MediaItem]:
