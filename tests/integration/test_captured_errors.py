@@ -282,3 +282,36 @@ async def test_native_checkpoint_in_the_user_flow(
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == GRACE.username
+
+
+async def test_ip_block_at_setup_retries_later(
+    hass: HomeAssistant, world: World, clock: FakeClock
+) -> None:
+    bob = world.user(BOB.username)
+    assert bob is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=BOB.username,
+        unique_id=str(bob.pk),
+        data={"username": BOB.username, "password": BOB.password},
+    )
+    world.faults.add("accounts/login/", Fault.IP_BLOCK)
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert flow_sources(hass) == []  # a new password would not help
+
+
+async def test_keep_alive_meets_a_suspension(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    world.faults.add("accounts/current_user/", Fault.ACCOUNT_SUSPENDED)
+    clock.advance(31 * 60)
+    await coordinator_of(setup_integration).async_keep_alive()
+    assert coordinator_of(setup_integration).session_health is SessionHealth.SUSPENDED
+    assert flow_sources(hass) == []
+    await assert_nothing_sent(hass, setup_integration, world)
