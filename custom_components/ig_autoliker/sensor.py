@@ -162,11 +162,14 @@ class IgAutolikerSensor(IgAutolikerEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Also follow each like (mid-cycle updates of all entities are throttled)."""
         await super().async_added_to_hass()
+
+        @callback
+        def _liked(_target_pk: str) -> None:
+            self.async_write_ha_state()
+
         self.async_on_remove(
             async_dispatcher_connect(
-                self.hass,
-                signal_liked(self.coordinator.config_entry),
-                lambda _pk: self.async_write_ha_state(),
+                self.hass, signal_liked(self.coordinator.config_entry), _liked
             )
         )
 
