@@ -404,8 +404,8 @@ def test_baseline_cutoff_keeps_only_the_newest_backlog_posts() -> None:
     assert [stamp for stamp in taken if stamp > cutoff] == []
     cutoff = baseline_cutoff(taken, 3)
     assert [stamp for stamp in taken if stamp > cutoff] == [1000.0, 1100.0, 1200.0]
-    assert baseline_cutoff(taken, 12) == -math.inf
-    assert baseline_cutoff([], 0) == -math.inf
+    assert baseline_cutoff(taken, 12) == 0.0
+    assert baseline_cutoff([], 0) == 0.0
 
 
 # -- persistence -------------------------------------------------------------------

@@ -36,6 +36,7 @@ from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .entity import account_device_info
 from .exceptions import IgAutolikerError
+from .safety import async_delete_block_issues
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -176,5 +177,6 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store (session, likes) when the account is removed."""
+    """Delete the store (session, likes) and the block notices of the account."""
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
+    async_delete_block_issues(hass, entry.entry_id)

@@ -47,6 +47,7 @@ from .exceptions import (
     IgAutolikerError,
     InstagramError,
     InvalidCode,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -143,6 +144,14 @@ def _instagram_text(client: Any) -> str:
     last = getattr(client, "last_json", None)
     message = last.get("message") if isinstance(last, dict) else None
     if isinstance(message, str) and message and "://" not in message:
+        return message[:_MAX_MESSAGE]
+    return ""
+
+
+def _feedback_text(exc: BaseException) -> str:
+    """Instagram's `feedback_message` of a feedback_required answer (no URL)."""
+    message = getattr(exc, "feedback_message", None)
+    if isinstance(message, str) and "://" not in message:
         return message[:_MAX_MESSAGE]
     return ""
 
@@ -308,10 +317,12 @@ class InstagramApi:
         ):
             return SessionExpired(detail)
         if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
-            return FeedbackRequired(detail)
-        if isinstance(
-            exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
-        ):
+            return FeedbackRequired(detail, feedback_message=_feedback_text(exc))
+        if isinstance(exc, ig.PleaseWaitFewMinutes):
+            return PleaseWait(
+                detail, retry_after=_retry_after(exc), instagram_message=text
+            )
+        if isinstance(exc, (ig.RateLimitError, ig.ClientThrottledError)):
             return RateLimited(detail, retry_after=_retry_after(exc))
         if (
             code_given

@@ -5,8 +5,12 @@ Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
-rest waits for later cycles (spec QS-01). The session (login, relogin, challenge,
-keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
+rest waits for later cycles (spec QS-01). `safety.py` adds what keeps the account
+safe (issue 10): no cycle outside the active hours or during a freeze, jittered cycle
+starts, like limits scaled by the warm-up, at most K likes per target and cycle, and
+a new target's earlier posts baselined instead of liked. The session (login,
+relogin, challenge, keep-alive) is `session.py`'s `SessionManager`, which the
+coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
 loop. A cycle can be cancelled at any await (unload, Home Assistant stop): the call in
@@ -32,9 +36,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_BACKLOG_POSTS,
     CONF_CYCLE_INTERVAL,
     CONF_ENABLED,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_TARGET_PK,
@@ -49,6 +55,7 @@ from .exceptions import (
     CannotConnect,
     ChallengeRequired,
     FeedbackRequired,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -56,6 +63,8 @@ from .exceptions import (
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
+from .policy import FreezeScope, baseline_cutoff
+from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager, async_complete_job
 from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
@@ -72,8 +81,14 @@ STORY_LIKE_REQUESTS = 2
 SINGLE_REQUEST = 1
 
 
-#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
-RATE_LIMIT_STATES = [*(state.value for state in LimitState), "paused"]
+#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off),
+#: "blocked" (an action-block freeze) and "sleeping" (outside the active hours).
+RATE_LIMIT_STATES = [
+    *(state.value for state in LimitState),
+    "paused",
+    BLOCKED,
+    SLEEPING,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +101,9 @@ class Target:
     enabled: bool
     like_stories: bool
     like_posts: bool
+    #: Older posts to like when added; None for a target from before baselining.
+    backlog_posts: int | None = None
+    like_current_stories: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +128,9 @@ class IgAutolikerData:
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
+    blocked_until: datetime | None = None
+    effective_likes_per_hour: int | None = None
+    effective_likes_per_day: int | None = None
 
     @property
     def challenge_required(self) -> bool:
@@ -160,11 +181,23 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.api = api
         self.store = store
         self.stored = stored
+        self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self._interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+        self.safety = SafetyGuard(
+            hass,
+            entry,
+            stored,
+            clock=self.clock,
+            on_change=self._schedule_save,
+            on_publish=self._publish_if_shown,
+        )
+        #: The configured limits; the limiter enforces them scaled by the warm-up.
+        self.limits = Limits.from_options(options)
         self.limiter = RateLimiter.from_dict(
             stored.limiter,
-            Limits.from_options(options),
+            self.safety.effective_limits(self.limits),
             clock=self._now,
-            rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
+            rng=self._rng,
         )
         self.session = SessionManager(
             hass,
@@ -180,6 +213,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
+        self._cycle_likes: dict[str, int] = {}  # target pk -> likes this cycle
+        self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
 
@@ -221,6 +256,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 enabled=bool(subentry.data.get(CONF_ENABLED, True)),
                 like_stories=bool(subentry.data.get(CONF_LIKE_STORIES, True)),
                 like_posts=bool(subentry.data.get(CONF_LIKE_POSTS, True)),
+                backlog_posts=(
+                    int(subentry.data[CONF_BACKLOG_POSTS])
+                    if CONF_BACKLOG_POSTS in subentry.data
+                    else None
+                ),
+                like_current_stories=bool(
+                    subentry.data.get(CONF_LIKE_CURRENT_STORIES, True)
+                ),
             )
             for subentry in self.config_entry.subentries.values()
             if subentry.subentry_type == SUBENTRY_TYPE_TARGET
@@ -232,7 +275,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         midnight = dt_util.start_of_local_day(
             dt_util.as_local(dt_util.utc_from_timestamp(now))
         ).timestamp()
-        state = self.limiter.state().value if self.stored.auto_like else "paused"
+        state = self.safety.rate_limit_state(
+            self.limiter.state().value, auto_like=self.stored.auto_like
+        )
+        effective = self._effective_limits()
         return IgAutolikerData(
             likes_today=self.limiter.count(Action.LIKE, window=now - midnight),
             likes_this_hour=self.limiter.count(Action.LIKE, window=3600.0),
@@ -245,7 +291,16 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 target.pk: self._target_snapshot(self.stored.target(target.pk))
                 for target in self.targets
             },
+            blocked_until=_ts(self.safety.policy.blocked_until),
+            effective_likes_per_hour=effective.max_likes_per_hour,
+            effective_likes_per_day=effective.max_likes_per_day,
         )
+
+    def _effective_limits(self) -> Limits:
+        """Hand the limiter the limits in force now (the warm-up changes them)."""
+        effective = self.safety.effective_limits(self.limits)
+        self.limiter.update_limits(effective)
+        return effective
 
     @staticmethod
     def _target_snapshot(state: TargetState) -> TargetSnapshot:
@@ -271,12 +326,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @callback
     def _schedule_save(self) -> None:
         self.stored.limiter = self.limiter.as_dict()
+        self.safety.save()
         self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
         await self.session.async_refresh()
         self.stored.limiter = self.limiter.as_dict()
+        self.safety.save()
         await self.store.async_save(self.stored.as_dict())
 
     @callback
@@ -301,6 +358,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_pace(self, requests: int) -> None:
         """Wait the jittered request delay, or stop the cycle when over budget."""
+        if not self.safety.requests_allowed():
+            raise _CycleStop  # "Please wait": not one request before it ends
         if not self.limiter.allows(Action.REQUEST, requests):
             LOGGER.info(
                 "Request budget reached in cycle %s; the rest waits for a later cycle",
@@ -322,8 +381,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         Send one adapter call within budget, with the retries of spec 8.5.
 
         Network errors are retried exponentially (3 tries), `login_required` after
-        a relogin. A rate limit or `feedback_required` starts the backoff and stops
-        the cycle; a challenge stops everything.
+        a relogin. A rate limit starts the backoff, `feedback_required` and "Please
+        wait" start a freeze (`safety.py`); each stops the cycle. A challenge stops
+        everything.
 
         Raises:
             _CycleStop: Budget reached or backoff started.
@@ -355,9 +415,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 await self.session.async_relogin(self.cycle_id)
                 relogged = True
                 continue
-            except (RateLimited, FeedbackRequired) as err:
-                retry_after = err.retry_after if isinstance(err, RateLimited) else None
-                wait = self.limiter.register_failure(retry_after)
+            except (PleaseWait, FeedbackRequired) as err:
+                self.safety.async_blocked(err)
+                self._publish_if_shown()
+                raise _CycleStop from err
+            except RateLimited as err:
+                wait = self.limiter.register_failure(err.retry_after)
                 LOGGER.warning(
                     "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
                     self.config_entry.title,
@@ -383,6 +446,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 translation_key="reauth_required",
                 translation_placeholders={"username": self.config_entry.title},
             )
+        self.safety.async_update()  # ends the issues of freezes that are over
         if self._cycle_lock.locked():
             return self.snapshot()
         async with self._cycle_lock:
@@ -399,6 +463,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._cycle_task = None
                 if not interrupted:
                     self.stored.last_cycle = self._now()
+                    # Not on the same minute every hour; never into the night.
+                    self.update_interval = timedelta(
+                        seconds=self.safety.next_cycle_delay(self._interval, self._rng)
+                    )
                 self._schedule_save()
         return self.snapshot()
 
@@ -408,6 +476,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return
+        if not self.safety.likes_allowed():
+            # Outside the active hours or frozen: fetching alone buys nothing.
+            return
+        self._cycle_likes = {}
         targets = [target for target in self.targets if target.enabled]
         LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
         try:
@@ -439,6 +511,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             if target.like_stories and self._stories_may_be_new(target, state, tray):
                 stories = await self._async_call(self.api.user_stories, target.pk)
                 state.last_story_check = self._now()
+                stories = self._after_baseline(target, state, stories, story=True)
                 # Only when all were handled: a limit or a switch mid-list must not
                 # let the tray hide the rest.
                 if await self._async_like_all(target, stories) and stories:
@@ -448,6 +521,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             if target.like_posts:
                 posts = await self._async_call(self.api.user_posts, target.pk)
                 state.last_post_check = self._now()
+                posts = self._after_baseline(target, state, posts, story=False)
                 await self._async_like_all(
                     target, sorted(posts, key=lambda post: post.taken_at)
                 )
@@ -468,6 +542,36 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             state.last_error = None
         finally:
             self._schedule_save()
+
+    def _after_baseline(
+        self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
+    ) -> list[MediaItem]:
+        """
+        Drop what a new target had published before it was added (issue 10).
+
+        At the first check of a target added with a backlog choice, its current
+        posts are baselined except the newest `backlog_posts`, and its current
+        stories unless `like_current_stories`; a target from before baselining
+        (no choice stored) is never baselined.
+        """
+        since = state.stories_since if story else state.posts_since
+        if since is None:
+            if target.backlog_posts is None:
+                return items
+            if story:
+                since = 0.0 if target.like_current_stories else self._now()
+                state.stories_since = since
+            else:
+                stamps = [item.taken_at.timestamp() for item in items]
+                since = baseline_cutoff(stamps, target.backlog_posts)
+                state.posts_since = since
+            LOGGER.debug(
+                "Baselined %s %s of %s",
+                sum(item.taken_at.timestamp() <= since for item in items),
+                "stories" if story else "posts",
+                target.username,
+            )
+        return [item for item in items if item.taken_at.timestamp() > since]
 
     @staticmethod
     def _stories_may_be_new(
@@ -499,7 +603,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         Returns:
             True when every item was handled; False when the target or its kind
-            was switched off on the way.
+            was switched off on the way, or the target had its likes of this cycle.
 
         Raises:
             _CycleStop: Auto-like was switched off or a limit was reached.
@@ -516,6 +620,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 # Liked by hand or another app: remember it, never like it again.
                 self._remember(item)
                 continue
+            if self._cycle_likes.get(target.pk, 0) >= (
+                self.safety.settings.max_likes_per_target_cycle
+            ):
+                return False  # no burst on one account: the rest waits a cycle
             await self._async_like(target, item)
         return True
 
@@ -540,6 +648,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     async def _async_like(self, target: Target, item: MediaItem) -> None:
         """Like one item within the like and story-view limits; log it (QS-03)."""
         is_story = item.kind is MediaKind.STORY
+        if not self.safety.likes_allowed():
+            raise _CycleStop  # frozen meanwhile, or the active hours ended
+        self._effective_limits()
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
         ):
@@ -584,6 +695,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Record a like as soon as Instagram confirmed it."""
         now = self._now()
         self.limiter.record(Action.LIKE)
+        self.safety.like_succeeded()
+        self._cycle_likes[target.pk] = self._cycle_likes.get(target.pk, 0) + 1
         if item.kind is MediaKind.STORY:
             self.limiter.record(Action.STORY_VIEW)
         self._remember(item)
@@ -653,6 +766,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """
         if self.blocked:
             raise ChallengeRequired
+        if (until := self.safety.policy.frozen_until(FreezeScope.ALL)) is not None:
+            raise RateLimited(retry_after=until - self._now())
         if not self.limiter.allows(Action.REQUEST, 2):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
@@ -666,8 +781,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def async_keep_alive(self, _now: datetime | None = None) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
-        if self._cycle_lock.locked():
+        if self._cycle_lock.locked() or not self.safety.requests_allowed():
             return
+        if self.safety.policy.sleeping():
+            return  # a person does not open the app at 3 a.m. either
         options = {**DEFAULT_OPTIONS, **self.config_entry.options}
         if await self.session.async_keep_alive(
             float(options[CONF_KEEP_ALIVE]) * 60, self.stored.last_cycle or 0.0
@@ -679,5 +796,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if (task := self._cycle_task) is not None and not task.done():
             task.cancel()
             await asyncio.wait([task])
+        self.safety.async_unload()
         await super().async_shutdown()
         await self.async_save()

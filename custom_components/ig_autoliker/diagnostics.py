@@ -65,5 +65,13 @@ async def async_get_config_entry_diagnostics(
             "backoff_until": coordinator.limiter.backoff_until,
             "consecutive_failures": coordinator.limiter.consecutive_failures,
         },
+        "safety": {
+            "settings": asdict(coordinator.safety.settings),
+            "policy": coordinator.safety.policy.as_dict(),
+            "warmup_fraction": coordinator.safety.policy.warmup_fraction(),
+            "sleeping": coordinator.safety.policy.sleeping(),
+            "effective_likes_per_hour": coordinator.limiter.limits.max_likes_per_hour,
+            "effective_likes_per_day": coordinator.limiter.limits.max_likes_per_day,
+        },
         "last_update_success": coordinator.last_update_success,
     }

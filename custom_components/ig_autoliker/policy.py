@@ -273,12 +273,12 @@ def baseline_cutoff(taken_at: Iterable[float], backlog: int) -> float:
 
     Returns:
         Unix seconds: posts published at or before it are baselined (never liked);
-        newer ones are liked. -inf when every post is to be liked.
+        newer ones are liked. 0.0 when every post is to be liked.
 
     """
     newest_first = sorted(taken_at, reverse=True)
     if backlog >= len(newest_first):
-        return -math.inf
+        return 0.0
     return newest_first[backlog]
 
 

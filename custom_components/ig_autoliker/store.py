@@ -43,6 +43,10 @@ class TargetState:
         posts_liked: Posts liked in total.
         error_count: Consecutive failed checks; 0 when the target is fine.
         last_error: Key of the last error ("not_found", "private", ...), or None.
+        posts_since: Unix seconds; posts published at or before it were there when
+            the target was added and are never liked (the baseline, issue 10).
+            None: not baselined yet (or a target from before baselining).
+        stories_since: The same for stories.
 
     """
 
@@ -55,6 +59,8 @@ class TargetState:
     posts_liked: int = 0
     error_count: int = 0
     last_error: str | None = None
+    posts_since: float | None = None
+    stories_since: float | None = None
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
@@ -97,6 +103,7 @@ class StoredData:
             kept for good (spec section 8.1).
         targets: Target pk -> its bookkeeping.
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
+        policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
         auto_like: False while the user has paused everything.
         last_cycle: Unix seconds when the last cycle finished, or None.
 
@@ -107,6 +114,7 @@ class StoredData:
     liked_posts: dict[str, float] = field(default_factory=dict)
     targets: dict[str, TargetState] = field(default_factory=dict)
     limiter: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
     auto_like: bool = True
     last_cycle: float | None = None
 
@@ -131,6 +139,8 @@ class StoredData:
             }
         if isinstance(limiter := data.get("limiter"), dict):
             stored.limiter = limiter
+        if isinstance(policy := data.get("policy"), dict):
+            stored.policy = policy
         if isinstance(auto_like := data.get("auto_like"), bool):
             stored.auto_like = auto_like
         if isinstance(
@@ -147,6 +157,7 @@ class StoredData:
             "liked_posts": self.liked_posts,
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
             "limiter": self.limiter,
+            "policy": self.policy,
             "auto_like": self.auto_like,
             "last_cycle": self.last_cycle,
         }
