@@ -648,8 +648,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     async def _async_like(self, target: Target, item: MediaItem) -> None:
         """Like one item within the like and story-view limits; log it (QS-03)."""
         is_story = item.kind is MediaKind.STORY
-        if not self.safety.likes_allowed():
-            raise _CycleStop  # frozen meanwhile, or the active hours ended
+        delay = self.limiter.like_delay()
+        # The like goes out after its pause and the request pause (at most 2x).
+        lead = delay + 2 * self.limiter.limits.delay_between_requests
+        if not self.safety.likes_allowed(within=lead):
+            raise _CycleStop  # frozen meanwhile, or the active hours end
         self._effective_limits()
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
@@ -662,7 +665,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 target.username,
             )
             raise _CycleStop
-        await self._sleep(self.limiter.like_delay())
+        await self._sleep(delay)
         like = self.api.like_story if is_story else self.api.like_post
         try:
             await self._async_call(

@@ -475,9 +475,20 @@ class SafetyPolicy:
     def _local(self, stamp: float) -> datetime:
         return datetime.fromtimestamp(stamp, self._tz)
 
-    def sleeping(self) -> bool:
-        """Tell whether it is outside the active hours (no cycle, no like)."""
-        return not is_active_hour(self._settings, self._local(self._clock()))
+    def sleeping(self, within: float = 0.0) -> bool:
+        """
+        Tell whether it is, or within `within` seconds will be, outside active hours.
+
+        Args:
+            within: Seconds ahead that must be inside the active hours too (a like
+                about to wait its delay must not land after the end), >= 0.
+
+        """
+        now = self._clock()
+        return not (
+            is_active_hour(self._settings, self._local(now))
+            and is_active_hour(self._settings, self._local(now + within))
+        )
 
     def next_cycle_delay(self, interval: float, rng: random.Random) -> float:
         """

@@ -105,11 +105,18 @@ class SafetyGuard:
 
     # -- decisions ---------------------------------------------------------------
 
-    def likes_allowed(self) -> bool:
-        """Tell whether a like (or story view) may be sent now."""
+    def likes_allowed(self, within: float = 0.0) -> bool:
+        """
+        Tell whether a like (or story view) may be sent now.
+
+        Args:
+            within: Seconds until it would be sent (its pauses); it must still
+                fall inside the active hours then.
+
+        """
         return (
             self.policy.frozen_until(FreezeScope.LIKES) is None
-            and not self.policy.sleeping()
+            and not self.policy.sleeping(within)
         )
 
     def requests_allowed(self) -> bool:
