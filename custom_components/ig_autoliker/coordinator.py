@@ -6,11 +6,11 @@ jittered pause between accounts: it fetches the target's stories and recent post
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
 rest waits for later cycles (spec QS-01). `safety.py` adds what keeps the account
-safe (issue 10): no cycle outside the active hours or during a freeze, jittered cycle
-starts, like limits scaled by the warm-up, at most K likes per target and cycle, and
-a new target's earlier posts baselined instead of liked. The session (login,
-relogin, challenge, keep-alive) is `session.py`'s `SessionManager`, which the
-coordinator owns.
+safe (issue 10) through the planner's `Policy` and a few checks here: no cycle
+outside the active hours or during a freeze, jittered cycle starts, like limits
+scaled by the warm-up, at most K likes per target and cycle, and a new target's
+earlier posts baselined instead of liked. The session (login, relogin, challenge,
+keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
 loop. A cycle can be cancelled at any await (unload, Home Assistant stop): the call in
@@ -63,6 +63,15 @@ from .exceptions import (
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
+from .planner import (
+    SINGLE_REQUEST,
+    STORY_LIKE_REQUESTS,
+    CyclePlanner,
+    Policy,
+    Step,
+    StepKind,
+    TargetView,
+)
 from .policy import FreezeScope, baseline_cutoff
 from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager, async_complete_job
@@ -75,10 +84,6 @@ if TYPE_CHECKING:
     from .store import TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
-
-#: Requests each adapter call sends (see `api.py`), counted against requests/hour.
-STORY_LIKE_REQUESTS = 2
-SINGLE_REQUEST = 1
 
 
 #: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off),
@@ -182,7 +187,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.store = store
         self.stored = stored
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self._interval = float(options[CONF_CYCLE_INTERVAL]) * 60
         self.safety = SafetyGuard(
             hass,
             entry,
@@ -191,13 +195,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             on_change=self._schedule_save,
             on_publish=self._publish_if_shown,
         )
-        #: The configured limits; the limiter enforces them scaled by the warm-up.
-        self.limits = Limits.from_options(options)
         self.limiter = RateLimiter.from_dict(
-            stored.limiter,
-            self.safety.effective_limits(self.limits),
-            clock=self._now,
-            rng=self._rng,
+            stored.limiter, Limits.from_options(options), clock=self._now, rng=self._rng
         )
         self.session = SessionManager(
             hass,
@@ -210,10 +209,19 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             on_change=self._schedule_save,
             on_publish=self._publish_if_shown,
         )
+        #: Cycle interval, seconds; cycles are planned from their start times.
+        self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+        #: What the safety policy imposes on the planner (`_policy()` refreshes it).
+        self.policy = Policy()
+        #: Unix seconds when the next regular cycle is due.
+        self.next_cycle_at = (
+            self._now()
+            if stored.last_cycle is None
+            else max(self._now(), stored.last_cycle + self.interval)
+        )
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
-        self._cycle_likes: dict[str, int] = {}  # target pk -> likes this cycle
         self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
@@ -278,7 +286,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         state = self.safety.rate_limit_state(
             self.limiter.state().value, auto_like=self.stored.auto_like
         )
-        effective = self._effective_limits()
+        effective = self.safety.effective_limits(self.limiter.limits)
         return IgAutolikerData(
             likes_today=self.limiter.count(Action.LIKE, window=now - midnight),
             likes_this_hour=self.limiter.count(Action.LIKE, window=3600.0),
@@ -295,12 +303,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             effective_likes_per_hour=effective.max_likes_per_hour,
             effective_likes_per_day=effective.max_likes_per_day,
         )
-
-    def _effective_limits(self) -> Limits:
-        """Hand the limiter the limits in force now (the warm-up changes them)."""
-        effective = self.safety.effective_limits(self.limits)
-        self.limiter.update_limits(effective)
-        return effective
 
     @staticmethod
     def _target_snapshot(state: TargetState) -> TargetSnapshot:
@@ -465,67 +467,108 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     self.stored.last_cycle = self._now()
                     # Not on the same minute every hour; never into the night.
                     self.update_interval = timedelta(
-                        seconds=self.safety.next_cycle_delay(self._interval, self._rng)
+                        seconds=self.safety.next_cycle_delay(self.interval, self._rng)
                     )
                 self._schedule_save()
         return self.snapshot()
 
     async def _async_cycle(self) -> None:
-        """Visit every enabled target once; stop early at a limit."""
-        if purged := self.stored.purge_stories(self._now()):
+        """Run the planner's steps until it is done or a limit stops the cycle."""
+        now = self._now()
+        self.next_cycle_at = now + self.interval
+        if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return
         if not self.safety.likes_allowed():
             # Outside the active hours or frozen: fetching alone buys nothing.
             return
-        self._cycle_likes = {}
-        targets = [target for target in self.targets if target.enabled]
-        LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
-        try:
-            tray = await self._async_tray(targets)
-            for index, target in enumerate(targets):
-                if index:
-                    await self._sleep(self.limiter.account_delay())
-                await self._async_visit(target, tray)
-                self.async_publish()
-        except _CycleStop:
-            pass
+        LOGGER.debug("Cycle %s starts", self.cycle_id)
+        await self._async_run(
+            CyclePlanner(
+                self.limiter, started=now, interval=self.interval, policy=self._policy()
+            )
+        )
         await self.session.async_refresh()
 
-    async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
-        """
-        Fetch the reels tray once, when at least two targets want stories.
+    async def _async_run(self, planner: CyclePlanner) -> None:
+        """Execute the planner's steps; a limit or backoff ends the run early."""
+        previous: str | None = None
+        try:
+            while True:
+                targets = {t.pk: t for t in self.targets if t.enabled}
+                planner.policy = self._policy()  # a like may start the warm-up ramp
+                step = planner.next_step(
+                    [self._view(target) for target in targets.values()], self._now()
+                )
+                if step.kind is StepKind.DONE:
+                    return
+                if step.kind is StepKind.WAIT:
+                    LOGGER.debug(
+                        "Cycle %s waits %.0f s for budget", self.cycle_id, step.seconds
+                    )
+                    await self._sleep(step.seconds)
+                    continue
+                if step.target_pk is not None and step.target_pk != previous:
+                    if previous is not None:
+                        await self._sleep(self.limiter.account_delay())
+                        self.async_publish()
+                    previous = step.target_pk
+                await self._async_step(planner, step, targets)
+        except _CycleStop:
+            pass
+        finally:
+            self.async_publish()
 
-        With one story target the tray would cost as much as it saves.
-        """
-        if sum(target.like_stories for target in targets) < 2:  # noqa: PLR2004
-            return None
-        entries = await self._async_call(self.api.reels_tray)
-        return {entry.user_pk: entry.latest_reel_media for entry in entries}
+    def _policy(self) -> Policy:
+        """Return the safety policy's constraints for the planner, as they are now."""
+        effective = self.safety.effective_limits(self.limiter.limits)
+        self.policy = Policy(
+            requests_frozen_until=self.safety.policy.frozen_until(FreezeScope.ALL),
+            likes_frozen_until=self.safety.policy.frozen_until(FreezeScope.LIKES),
+            max_likes_per_hour=effective.max_likes_per_hour,
+            max_likes_per_day=effective.max_likes_per_day,
+            max_likes_per_target=self.safety.settings.max_likes_per_target_cycle,
+        )
+        return self.policy
 
-    async def _async_visit(self, target: Target, tray: dict[str, int] | None) -> None:
-        """Like the new stories and posts of one target; mark it on failure."""
+    def _view(self, target: Target) -> TargetView:
+        state = self.stored.target(target.pk)
+        return TargetView(
+            pk=target.pk,
+            like_stories=target.like_stories,
+            like_posts=target.like_posts,
+            followed=state.followed,
+            followed_checked=state.followed_checked,
+            last_story_check=state.last_story_check,
+            last_post_check=state.last_post_check,
+            latest_reel_media=state.latest_reel_media,
+        )
+
+    async def _async_step(
+        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
+    ) -> None:
+        """Execute one step and tell the planner what came of it."""
+        if step.kind is StepKind.TRAY:
+            entries = await self._async_call(self.api.reels_tray)
+            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+            for pk in tray.keys() & targets.keys():
+                # Only followed accounts appear in the tray.
+                state = self.stored.target(pk)
+                state.followed, state.followed_checked = True, self._now()
+            planner.on_tray(tray)
+            return
+        assert step.target_pk is not None  # noqa: S101 - every other step has one
+        target = targets[step.target_pk]
+        if step.kind is StepKind.LIKE:
+            assert step.item is not None  # noqa: S101 - a LIKE step has an item
+            await self._async_like_step(planner, target, step.item)
+            return
         state = self.stored.target(target.pk)
         try:
-            if target.like_stories and self._stories_may_be_new(target, state, tray):
-                stories = await self._async_call(self.api.user_stories, target.pk)
-                state.last_story_check = self._now()
-                stories = self._after_baseline(target, state, stories, story=True)
-                # Only when all were handled: a limit or a switch mid-list must not
-                # let the tray hide the rest.
-                if await self._async_like_all(target, stories) and stories:
-                    state.latest_reel_media = max(
-                        int(story.taken_at.timestamp()) for story in stories
-                    )
-            if target.like_posts:
-                posts = await self._async_call(self.api.user_posts, target.pk)
-                state.last_post_check = self._now()
-                posts = self._after_baseline(target, state, posts, story=False)
-                await self._async_like_all(
-                    target, sorted(posts, key=lambda post: post.taken_at)
-                )
+            await self._async_fetch(planner, step.kind, target, state)
         except (TargetNotFound, TargetPrivate) as err:
+            planner.on_failed(target.pk)
             state.error_count += 1
             state.last_error = (
                 "not_found" if isinstance(err, TargetNotFound) else "private"
@@ -542,6 +585,33 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             state.last_error = None
         finally:
             self._schedule_save()
+
+    async def _async_fetch(
+        self,
+        planner: CyclePlanner,
+        kind: StepKind,
+        target: Target,
+        state: TargetState,
+    ) -> None:
+        """Fetch a friendship status, story feed or post feed of one target."""
+        if kind is StepKind.FRIENDSHIP:
+            state.followed = await self._async_call(
+                self.api.in_tray_when_live, target.pk
+            )
+            state.followed_checked = self._now()
+            planner.on_friendship(target.pk)
+        elif kind is StepKind.STORIES:
+            stories = await self._async_call(self.api.user_stories, target.pk)
+            state.last_story_check = self._now()
+            newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            stories = self._after_baseline(target, state, stories, story=True)
+            planner.on_stories(target.pk, self._unliked(stories), newest)
+            self._stories_handled(planner, state)
+        else:
+            posts = await self._async_call(self.api.user_posts, target.pk)
+            state.last_post_check = self._now()
+            posts = self._after_baseline(target, state, posts, story=False)
+            planner.on_posts(target.pk, self._unliked(posts))
 
     def _after_baseline(
         self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
@@ -573,21 +643,38 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             )
         return [item for item in items if item.taken_at.timestamp() > since]
 
-    @staticmethod
-    def _stories_may_be_new(
-        target: Target, state: TargetState, tray: dict[str, int] | None
-    ) -> bool:
-        """
-        Decide from the reels tray whether the story feed is worth a request.
+    def _unliked(self, items: list[MediaItem]) -> list[MediaItem]:
+        """Items liked neither in the store nor on Instagram (those are remembered)."""
+        result = []
+        for item in items:
+            if self._is_liked(item):
+                continue
+            if item.has_liked:
+                # Liked by hand or another app: remember it, never like it again.
+                self._remember(item)
+                continue
+            result.append(item)
+        return result
 
-        Targets the account does not follow never appear in the tray, so only a
-        target in the tray with nothing newer than what was handled is skipped.
+    @staticmethod
+    def _stories_handled(planner: CyclePlanner, state: TargetState) -> None:
         """
-        if tray is None or target.pk not in tray:
-            return True
-        return (
-            state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
-        )
+        Remember the newest story once all of the target's were handled.
+
+        Only then: a limit or a switch mid-list must not let the tray hide the rest.
+        """
+        if (newest := planner.stories_handled(state.pk)) is not None and newest:
+            state.latest_reel_media = newest
+
+    async def _async_like_step(
+        self, planner: CyclePlanner, target: Target, item: MediaItem
+    ) -> None:
+        if not self.stored.auto_like:
+            raise _CycleStop
+        liked = await self._async_like(target, item)
+        planner.on_handled(item, liked=liked)
+        if item.kind is MediaKind.STORY:
+            self._stories_handled(planner, self.stored.target(target.pk))
 
     def _is_liked(self, item: MediaItem) -> bool:
         liked = (
@@ -596,45 +683,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else self.stored.liked_posts
         )
         return item.pk in liked
-
-    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> bool:
-        """
-        Like, oldest first, the items liked neither in the store nor on Instagram.
-
-        Returns:
-            True when every item was handled; False when the target or its kind
-            was switched off on the way, or the target had its likes of this cycle.
-
-        Raises:
-            _CycleStop: Auto-like was switched off or a limit was reached.
-
-        """
-        for item in items:
-            if not self.stored.auto_like:
-                raise _CycleStop
-            if not self._still_wanted(target, item):
-                return False
-            if self._is_liked(item):
-                continue
-            if item.has_liked:
-                # Liked by hand or another app: remember it, never like it again.
-                self._remember(item)
-                continue
-            if self._cycle_likes.get(target.pk, 0) >= (
-                self.safety.settings.max_likes_per_target_cycle
-            ):
-                return False  # no burst on one account: the rest waits a cycle
-            await self._async_like(target, item)
-        return True
-
-    def _still_wanted(self, target: Target, item: MediaItem) -> bool:
-        """Re-read the target's switches mid-cycle: they may be off by now."""
-        current = next((t for t in self.targets if t.pk == target.pk), None)
-        if current is None or not current.enabled:
-            return False
-        return (
-            current.like_stories if item.kind is MediaKind.STORY else current.like_posts
-        )
 
     def _remember(self, item: MediaItem) -> None:
         liked = (
@@ -645,15 +693,24 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         liked[item.pk] = self._now()
         self._schedule_save()
 
-    async def _async_like(self, target: Target, item: MediaItem) -> None:
-        """Like one item within the like and story-view limits; log it (QS-03)."""
+    async def _async_like(self, target: Target, item: MediaItem) -> bool:
+        """
+        Like one item within the like and story-view limits; log it (QS-03).
+
+        Returns:
+            True when liked, False when the media is gone.
+
+        Raises:
+            _CycleStop: A limit was reached or Instagram throttles.
+            ConfigEntryAuthFailed, UpdateFailed: As `_async_call`.
+
+        """
         is_story = item.kind is MediaKind.STORY
         delay = self.limiter.like_delay()
         # The like goes out after its pause and the request pause (at most 2x).
         lead = delay + 2 * self.limiter.limits.delay_between_requests
         if not self.safety.likes_allowed(within=lead):
             raise _CycleStop  # frozen meanwhile, or the active hours end
-        self._effective_limits()
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
         ):
@@ -682,6 +739,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 item.kind,
                 self.cycle_id,
             )
+            return False
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
             LOGGER.warning(
                 "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
@@ -692,6 +750,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
             raise
+        return True
 
     @callback
     def _record_like(self, target: Target, item: MediaItem, _result: None) -> None:
@@ -699,7 +758,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         now = self._now()
         self.limiter.record(Action.LIKE)
         self.safety.like_succeeded()
-        self._cycle_likes[target.pk] = self._cycle_likes.get(target.pk, 0) + 1
         if item.kind is MediaKind.STORY:
             self.limiter.record(Action.STORY_VIEW)
         self._remember(item)

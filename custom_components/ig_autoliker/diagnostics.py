@@ -44,6 +44,7 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, its targets, the limiter and the last snapshot, redacted."""
     coordinator = entry.runtime_data
     stored = coordinator.stored
+    effective = coordinator.safety.effective_limits(coordinator.limiter.limits)
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -70,8 +71,8 @@ async def async_get_config_entry_diagnostics(
             "policy": coordinator.safety.policy.as_dict(),
             "warmup_fraction": coordinator.safety.policy.warmup_fraction(),
             "sleeping": coordinator.safety.policy.sleeping(),
-            "effective_likes_per_hour": coordinator.limiter.limits.max_likes_per_hour,
-            "effective_likes_per_day": coordinator.limiter.limits.max_likes_per_day,
+            "effective_likes_per_hour": effective.max_likes_per_hour,
+            "effective_likes_per_day": effective.max_likes_per_day,
         },
         "last_update_success": coordinator.last_update_success,
     }

@@ -114,10 +114,9 @@ class SafetyGuard:
                 fall inside the active hours then.
 
         """
-        return (
-            self.policy.frozen_until(FreezeScope.LIKES) is None
-            and not self.policy.sleeping(within)
-        )
+        return self.policy.frozen_until(
+            FreezeScope.LIKES
+        ) is None and not self.policy.sleeping(within)
 
     def requests_allowed(self) -> bool:
         """Tell whether requests may be sent (no "Please wait" freeze)."""

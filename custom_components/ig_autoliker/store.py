@@ -43,6 +43,9 @@ class TargetState:
         posts_liked: Posts liked in total.
         error_count: Consecutive failed checks; 0 when the target is fine.
         last_error: Key of the last error ("not_found", "private", ...), or None.
+        followed: True when the target's live stories show in the reels tray
+            (followed, stories not muted); None until learned.
+        followed_checked: Unix seconds when `followed` was learned, or None.
         posts_since: Unix seconds; posts published at or before it were there when
             the target was added and are never liked (the baseline, issue 10).
             None: not baselined yet (or a target from before baselining).
@@ -59,6 +62,8 @@ class TargetState:
     posts_liked: int = 0
     error_count: int = 0
     last_error: str | None = None
+    followed: bool | None = None
+    followed_checked: float | None = None
     posts_since: float | None = None
     stories_since: float | None = None
 
@@ -80,6 +85,8 @@ class TargetState:
 
 def _same_kind(value: Any, default: Any, name: str) -> bool:
     """Tell whether a stored value may replace a field's default."""
+    if name == "followed":
+        return value is None or isinstance(value, bool)
     if isinstance(value, bool):
         return False
     if name in {"stories_liked", "posts_liked", "error_count"}:

@@ -109,6 +109,7 @@ async def test_diagnostics(
             "last_story_check",
             "last_post_check",
             "last_like",
+            "followed_checked",
             "warmup_start",
         )
     )

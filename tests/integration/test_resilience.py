@@ -250,7 +250,7 @@ async def test_stories_left_at_a_limit_are_liked_later_even_with_the_tray(
 ) -> None:
     """Two story targets use the reels tray; a limit mid-target must not hide more."""
     coordinator = coordinator_of(setup_integration)
-    coordinator.limits = Limits(max_likes_per_hour=1)
+    coordinator.limiter.update_limits(Limits(max_likes_per_hour=1))
     stories = {story.pk for story in world.stories_of(world.user(PUBLIC).pk)}
     assert len(stories) == 2
     world.clear_log()  # the login flow at setup fetched the tray too

@@ -251,7 +251,9 @@ async def test_a_new_account_warms_up_and_so_does_one_after_a_freeze(
     clock: FakeClock,
 ) -> None:
     coordinator = coordinator_of(setup_integration)
-    coordinator.limits = Limits(max_likes_per_hour=8, max_likes_per_day=160)
+    coordinator.limiter.update_limits(
+        Limits(max_likes_per_hour=8, max_likes_per_day=160)
+    )
     await run_cycle(hass, setup_integration)
     assert len(world.likes) == 2  # 25 % of 8
     state = hass.states.get("sensor.alice_effective_likes_per_hour_limit")
@@ -314,7 +316,7 @@ async def test_no_cycle_outside_the_active_hours(
 @pytest.mark.parametrize(
     "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
 )
-@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 22, 59, 40)])
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 22, 59, 0)])
 async def test_liking_stops_when_the_active_hours_end_mid_cycle(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
