@@ -465,9 +465,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._cycle_task = None
                 if not interrupted:
                     self.stored.last_cycle = self._now()
-                    # Not on the same minute every hour; never into the night.
+                    # Home Assistant counts from the cycle's end, we from its start.
                     self.update_interval = timedelta(
-                        seconds=self.safety.next_cycle_delay(self.interval, self._rng)
+                        seconds=max(self.next_cycle_at - self._now(), 60.0)
                     )
                 self._schedule_save()
         return self.snapshot()
@@ -475,7 +475,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     async def _async_cycle(self) -> None:
         """Run the planner's steps until it is done or a limit stops the cycle."""
         now = self._now()
-        self.next_cycle_at = now + self.interval
+        # Not on the same minute every hour, and never into the night.
+        self.next_cycle_at = now + self.safety.next_cycle_delay(
+            self.interval, self._rng
+        )
         if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:

@@ -131,7 +131,11 @@ async def test_feedback_required_freezes_likes_until_it_ends(
     assert notice is not None
     assert not notice.is_fixable
     assert notice.translation_key == "action_blocked_feedback_required"
-    assert notice.translation_placeholders["until"] == "2026-12-01 22:00"
+    local_until = dt_util.as_local(dt_util.utc_from_timestamp(until))
+    assert notice.translation_placeholders["until"] == local_until.strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert local_until.hour == 22
     state = hass.states.get("sensor.alice_rate_limit_state")
     assert state is not None
     assert state.state == "blocked"
@@ -316,10 +320,12 @@ async def test_no_cycle_outside_the_active_hours(
 @pytest.mark.parametrize(
     "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
 )
-@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 22, 59, 0)])
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 22, 58, 30)])
 async def test_liking_stops_when_the_active_hours_end_mid_cycle(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
+    for _ in range(30):  # more than 90 s of likes
+        world.add_story(PUBLIC, age=HOUR)
     await run_cycle(hass, setup_integration)
     assert world.likes  # the cycle started before 23:00 ...
     assert max(like.at for like in world.likes) < berlin(2026, 12, 1, 23)
@@ -332,10 +338,15 @@ async def test_cycle_starts_are_jittered(
     coordinator = coordinator_of(setup_integration)
     intervals = set()
     for _ in range(6):
+        started = clock.now
         await run_cycle(hass, setup_integration)
+        intervals.add(coordinator.next_cycle_at - started)
+        # Home Assistant's timer counts from the cycle's end.
         assert coordinator.update_interval is not None
-        intervals.add(coordinator.update_interval.total_seconds())
-        clock.advance(HOUR)
+        assert coordinator.update_interval.total_seconds() == pytest.approx(
+            coordinator.next_cycle_at - clock.now
+        )
+        clock.now = coordinator.next_cycle_at
     assert len(intervals) == 6
     assert all(0.9 * HOUR <= seconds <= 1.1 * HOUR for seconds in intervals)
 
