@@ -24,6 +24,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import (
     async_call_later,
@@ -35,7 +36,7 @@ from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .entity import account_device_info
-from .exceptions import IgAutolikerError
+from .exceptions import IgAutolikerError, SessionExpired
 from .safety import async_delete_block_issues
 from .services import async_setup_services
 from .store import IgAutolikerStore
@@ -72,19 +73,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         # The config flow hands its fresh session over through the entry data; from
         # here on it lives only in the store.
         stored.session = session
-        await store.async_save(stored.as_dict())
+        await store.async_save_data(stored)
         hass.config_entries.async_update_entry(
             entry,
             data={
                 key: value for key, value in entry.data.items() if key != CONF_SESSION
             },
         )
-    api = await hass.async_add_executor_job(
-        InstagramApi,
-        entry.data[CONF_USERNAME],
-        entry.data[CONF_PASSWORD],
-        stored.session,
-    )
+    lost = list(store.lost)
+    try:
+        api = await hass.async_add_executor_job(
+            InstagramApi,
+            entry.data[CONF_USERNAME],
+            entry.data[CONF_PASSWORD],
+            stored.session,
+        )
+    except SessionExpired:
+        # Hand-edited or half-migrated: a fresh login (or reauth) replaces it.
+        lost.append("session")
+        stored.session = None
+        api = await hass.async_add_executor_job(
+            InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
+        )
+    store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
         await coordinator.async_login()
@@ -177,6 +188,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store (session, likes) and the block notices of the account."""
+    """Delete the store, like history and notices (session, likes) with the account."""
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")
     async_delete_block_issues(hass, entry.entry_id)

@@ -75,13 +75,12 @@ from .planner import (
 from .policy import FreezeScope, baseline_cutoff
 from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager, async_complete_job
-from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .api import InstagramApi
-    from .store import TargetState
+    from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 
@@ -186,6 +185,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.api = api
         self.store = store
         self.stored = stored
+        store.clock = self._now
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self.safety = SafetyGuard(
             hass,
@@ -327,16 +327,20 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def _schedule_save(self) -> None:
+        """Have the store written within `SAVE_DELAY` seconds (store.py)."""
+        self.store.async_schedule_save(self._prepare_save)
+
+    @callback
+    def _prepare_save(self) -> StoredData:
+        """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
         self.safety.save()
-        self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
+        return self.stored
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
         await self.session.async_refresh()
-        self.stored.limiter = self.limiter.as_dict()
-        self.safety.save()
-        await self.store.async_save(self.stored.as_dict())
+        await self.store.async_save_data(self._prepare_save())
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -614,6 +618,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             posts = await self._async_call(self.api.user_posts, target.pk)
             state.last_post_check = self._now()
             posts = self._after_baseline(target, state, posts, story=False)
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self.store.async_recall_posts(
+                self.stored, [post.pk for post in posts], self._now()
+            )
             planner.on_posts(target.pk, self._unliked(posts))
 
     def _after_baseline(
