@@ -495,7 +495,8 @@ class SafetyPolicy:
         Return the seconds until the next cycle should start.
 
         The interval spread by +-10 %; when that falls outside the active hours,
-        the next start of the active hours plus 0..10 % of the interval.
+        the next start of the active hours plus 0..10 % of the interval (of at most
+        an hour, so that a one-hour window is still hit).
 
         Args:
             interval: The cycle interval, seconds (> 0).
@@ -507,7 +508,8 @@ class SafetyPolicy:
         local = self._local(start)
         if not is_active_hour(self._settings, local):
             opening = next_active_start(self._settings, local).timestamp()
-            start = opening + interval * rng.uniform(0, CYCLE_JITTER)
+            # Never past the window's first hour: a short window must be hit.
+            start = opening + min(interval, HOUR) * rng.uniform(0, CYCLE_JITTER)
         return start - now
 
     # -- persistence -------------------------------------------------------------
