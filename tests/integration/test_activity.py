@@ -227,7 +227,11 @@ async def test_run_cycle_refuses_with_the_end_of_the_freeze(
 ) -> None:
     world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
     await run_cycle(hass, setup_integration)
-    assert coordinator_of(setup_integration).limiter.backoff_until is not None
+    coordinator = coordinator_of(setup_integration)
+    # feedback_required: the safety freeze of likes (or a backoff) is in force.
+    assert (
+        coordinator.safety.policy.blocked_until or coordinator.limiter.backoff_until
+    )
 
     with pytest.raises(HomeAssistantError) as pressed:
         await _press(hass, setup_integration)
