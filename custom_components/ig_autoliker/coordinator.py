@@ -65,6 +65,7 @@ from .planner import (
     StepKind,
     TargetView,
 )
+from .publish import ListenerGroups
 from .session import SessionHealth, SessionManager, async_complete_job
 
 if TYPE_CHECKING:
@@ -193,6 +194,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else max(self._now(), stored.last_cycle + self.interval)
         )
         self.cycle_id: str | None = None
+        #: Entities updated by mid-cycle progress (publish.py).
+        self.listeners = ListenerGroups()
+        self._targets: tuple[object, list[Target], dict[str, Target]] | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
 
@@ -228,6 +232,27 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @property
     def targets(self) -> list[Target]:
         """The target subentries of the entry, in the order they were added."""
+        return list(self._target_index()[0])
+
+    def target(self, pk: str) -> Target | None:
+        """Return the target with `pk` as configured now, or None."""
+        return self._target_index()[1].get(pk)
+
+    def _target_index(self) -> tuple[list[Target], dict[str, Target]]:
+        """
+        Read the targets again only when the subentries changed.
+
+        Every entity asks, and with 200 targets rereading made that quadratic.
+        Home Assistant replaces `subentries` when one is added or removed; a
+        changed one signals `async_targets_changed`, which drops the cache.
+        """
+        subentries = self.config_entry.subentries
+        if self._targets is None or self._targets[0] is not subentries:
+            targets = self._read_targets()
+            self._targets = (subentries, targets, {t.pk: t for t in targets})
+        return self._targets[1], self._targets[2]
+
+    def _read_targets(self) -> list[Target]:
         return [
             Target(
                 subentry_id=subentry.subentry_id,
@@ -243,6 +268,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     def snapshot(self) -> IgAutolikerData:
         """Build what the entities show from the stored state and the limiter."""
+        return self._snapshot(
+            {
+                target.pk: self._target_snapshot(self.stored.target(target.pk))
+                for target in self.targets
+            }
+        )
+
+    def _snapshot(self, targets: dict[str, TargetSnapshot]) -> IgAutolikerData:
+        """Build the account's part; `targets` are the targets' snapshots."""
         now = self._now()
         midnight = dt_util.start_of_local_day(
             dt_util.as_local(dt_util.utc_from_timestamp(now))
@@ -256,10 +290,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             last_cycle=_ts(self.stored.last_cycle),
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
-            targets={
-                target.pk: self._target_snapshot(self.stored.target(target.pk))
-                for target in self.targets
-            },
+            targets=targets,
         )
 
     @staticmethod
@@ -273,9 +304,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_publish(self) -> None:
-        """Show progress without touching the refresh schedule (mid-cycle updates)."""
+        """Update every entity now (a switch, keep-alive, midnight; not mid-cycle)."""
         self.data = self.snapshot()
         self.async_update_listeners()
+
+    @callback
+    def async_publish_progress(self, pk: str | None) -> None:
+        """
+        Mid-cycle progress: update target `pk`'s entities and the changed account ones.
+
+        The full update (every entity) stays once per cycle, at the refresh's end.
+        """
+        targets = self.data.targets
+        if pk is not None and self.target(pk) is not None:
+            targets = {**targets, pk: self._target_snapshot(self.stored.target(pk))}
+        self.data = self._snapshot(targets)
+        self.listeners.notify(pk)
 
     @callback
     def _publish_if_shown(self) -> None:
@@ -458,13 +502,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if step.target_pk is not None and step.target_pk != previous:
                     if previous is not None:
                         await self._sleep(self.limiter.account_delay())
-                        self.async_publish()
+                        self.async_publish_progress(previous)
                     previous = step.target_pk
                 await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
         finally:
-            self.async_publish()
+            self.async_publish_progress(previous)
 
     def _view(self, target: Target) -> TargetView:
         state = self.stored.target(target.pk)
@@ -710,6 +754,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @callback
     def async_targets_changed(self) -> None:
         """Targets were added, removed or switched: forget removed ones, publish."""
+        self._targets = None  # a subentry's data changes in place
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
