@@ -196,6 +196,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.cycle_id: str | None = None
         #: Entities updated by mid-cycle progress (publish.py).
         self.listeners = ListenerGroups()
+        #: What each target's entities were last written from (publish.py).
+        self._shown: dict[str, tuple[object, ...]] = {}
         self._targets: tuple[object, list[Target], dict[str, Target]] | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
@@ -319,7 +321,25 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if pk is not None and self.target(pk) is not None:
             targets = {**targets, pk: self._target_snapshot(self.stored.target(pk))}
         self.data = self._snapshot(targets)
-        self.listeners.notify(pk)
+        if pk is not None:
+            self._notify_target_if_changed(pk)
+        self.listeners.notify_account()
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Update the account's entities, and each target whose state changed."""
+        super().async_update_listeners()
+        if self.data is not None:
+            for pk in self.data.targets:
+                self._notify_target_if_changed(pk)
+
+    @callback
+    def _notify_target_if_changed(self, pk: str) -> None:
+        """Write target `pk`'s entities when what they show changed."""
+        shown = (self.data.targets.get(pk), self.target(pk), self.last_update_success)
+        if self._shown.get(pk) != shown:
+            self._shown[pk] = shown
+            self.listeners.notify_target(pk)
 
     @callback
     def _publish_if_shown(self) -> None:

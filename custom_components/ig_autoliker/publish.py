@@ -2,10 +2,12 @@
 Entity updates where something changed (issue 11).
 
 Home Assistant's `async_update_listeners` calls every entity of the entry; after each
-of 200 targets that rewrote ~1,400 states, 200 times a cycle. Mid-cycle progress goes
-through these groups instead: the entities of the target just visited, and the
-account entities, each of which writes its state only when it changed. The one full
-update per cycle stays Home Assistant's own, at the end of the refresh.
+of 200 targets that rewrote ~1,400 states, 200 times a cycle. Here the entities of a
+target listen in the target's group and write when the coordinator says that
+target's state changed; the account's entities listen in the account group for
+mid-cycle progress and write only a changed state. The one full update per cycle
+stays Home Assistant's own, at the end of the refresh, and reaches only the
+account's entities and the targets whose state changed since they were written.
 """
 
 from __future__ import annotations
@@ -47,9 +49,13 @@ class ListenerGroups:
         return lambda: self._account.discard(update)
 
     @callback
-    def notify(self, pk: str | None) -> None:
-        """Run the callbacks of target `pk` (None: none) and of the account."""
-        for update in list(self._targets.get(pk, ())) if pk is not None else []:
+    def notify_target(self, pk: str) -> None:
+        """Run the callbacks of target `pk`'s entities."""
+        for update in list(self._targets.get(pk, ())):
             update()
+
+    @callback
+    def notify_account(self) -> None:
+        """Run the callbacks of the account's entities."""
         for update in list(self._account):
             update()

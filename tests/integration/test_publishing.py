@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 async def test_progress_writes_only_the_visited_target_and_what_changed(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
-    """A target not visited and an unchanged account value: only the final update."""
+    """A target not visited is not written; an unchanged account value only once."""
     quiet = next(
         sub for sub in setup_integration.subentries.values() if sub.title == QUIET
     )
@@ -57,8 +57,8 @@ async def test_progress_writes_only_the_visited_target_and_what_changed(
 
     assert world.likes  # the cycle did visit and like the two others
     assert len(quiet_entities) == 6
-    assert [writes[entity] for entity in quiet_entities] == [1] * 6
-    assert writes[session_health] == 1
+    assert [writes[entity] for entity in quiet_entities] == [0] * 6
+    assert writes[session_health] == 1  # the refresh's one full update
     # The visited targets' likes did show mid-cycle.
     likes_today = next(
         e.entity_id for e in entities if e.unique_id.endswith("_likes_today")
