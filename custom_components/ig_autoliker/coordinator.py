@@ -112,6 +112,7 @@ class IgAutolikerData:
     rate_limit_state: str
     session_health: SessionHealth
     last_cycle: datetime | None
+    next_cycle: datetime | None
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
@@ -120,6 +121,10 @@ class IgAutolikerData:
     def challenge_required(self) -> bool:
         """True while Instagram waits for the user to pass a checkpoint."""
         return self.session_health is SessionHealth.CHALLENGE_REQUIRED
+
+
+#: Seconds before a refresh that found the cycle lock taken tries again.
+BUSY_RETRY = 60.0
 
 
 class _CycleStop(Exception):
@@ -199,6 +204,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         #: What each target's entities were last written from (publish.py).
         self._shown: dict[str, tuple[object, ...]] = {}
         self._targets: tuple[object, list[Target], dict[str, Target]] | None = None
+        #: Enabled target pks as last seen: a pk new here gets checked at once.
+        self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
 
@@ -290,6 +297,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             rate_limit_state=state,
             session_health=self.session_health,
             last_cycle=_ts(self.stored.last_cycle),
+            next_cycle=_ts(self.next_cycle_at) if self.stored.auto_like else None,
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
             targets=targets,
@@ -468,6 +476,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 translation_placeholders={"username": self.config_entry.title},
             )
         if self._cycle_lock.locked():
+            # A check of new targets is under way: try again in a minute.
+            self.update_interval = timedelta(seconds=BUSY_RETRY)
             return self.snapshot()
         async with self._cycle_lock:
             self._cycle_task = asyncio.current_task()
@@ -484,6 +494,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if not interrupted:
                     self.stored.last_cycle = self._now()
                 self._schedule_save()
+                # Planned from start times: a long cycle does not push the next.
+                self.update_interval = timedelta(
+                    seconds=max(BUSY_RETRY, self.next_cycle_at - self._now())
+                )
         return self.snapshot()
 
     async def _async_cycle(self) -> None:
@@ -773,13 +787,64 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_targets_changed(self) -> None:
-        """Targets were added, removed or switched: forget removed ones, publish."""
+        """
+        Targets were added, removed or switched: forget removed ones, publish.
+
+        A target added or switched on is checked at once (within the limits): a
+        cycle under way picks it up itself (never-checked targets come first).
+        """
         self._targets = None  # a subentry's data changes in place
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
+        enabled = {target.pk for target in self.targets if target.enabled}
+        new, self._enabled = enabled - self._enabled, enabled
         self._schedule_save()
         self.async_publish()
+        if new and not self.blocked and not self._cycle_lock.locked():
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_check_targets(frozenset(new)),
+                f"{DOMAIN} check new targets {self.config_entry.title}",
+            )
+
+    async def async_check_targets(self, pks: frozenset[str]) -> None:
+        """
+        Fetch the feeds of new targets once and like what is new, within limits.
+
+        Runs under the cycle lock and leaves the regular schedule alone; it is
+        skipped while a cycle runs, paused, blocked or backing off.
+        """
+        if self._cycle_lock.locked():
+            return
+        async with self._cycle_lock:
+            self._cycle_task = asyncio.current_task()
+            self.cycle_id = secrets.token_hex(4)
+            try:
+                if (
+                    self.blocked
+                    or not self.stored.auto_like
+                    or self.limiter.backoff_until is not None
+                ):
+                    return
+                now = self._now()
+                LOGGER.debug("Check %s of new targets starts", self.cycle_id)
+                await self._async_run(
+                    CyclePlanner(
+                        self.limiter,
+                        started=now,
+                        interval=max(BUSY_RETRY, self.next_cycle_at - now),
+                        policy=self.policy,
+                        focus=pks,
+                    )
+                )
+            except (ConfigEntryAuthFailed, UpdateFailed) as err:
+                LOGGER.warning("Check of new targets failed: %s", err)
+                if isinstance(err, ConfigEntryAuthFailed):
+                    self.config_entry.async_start_reauth(self.hass)
+            finally:
+                self._cycle_task = None
+                self._schedule_save()
 
     async def async_resolve_target(self, username: str) -> TargetUser:
         """
