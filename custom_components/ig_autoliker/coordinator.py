@@ -396,9 +396,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def _publish_if_shown(self) -> None:
-        """Publish once the entities exist (not during setup's login)."""
+        """Show an account-level change (session, safety) once the entities exist."""
         if self.data is not None:
-            self.async_publish()
+            self.async_publish_progress(None)
 
     @callback
     def _schedule_save(self) -> None:
