@@ -13,8 +13,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .coordinator import (
     RATE_LIMIT_STATES,
@@ -23,7 +21,6 @@ from .coordinator import (
     IgAutolikerData,
     Target,
     TargetSnapshot,
-    signal_liked,
 )
 from .entity import (
     IgAutolikerEntity,
@@ -177,20 +174,6 @@ class IgAutolikerSensor(IgAutolikerEntity, SensorEntity):
 
     entity_description: IgAutolikerSensorEntityDescription
 
-    async def async_added_to_hass(self) -> None:
-        """Also follow each like (mid-cycle updates of all entities are throttled)."""
-        await super().async_added_to_hass()
-
-        @callback
-        def _liked(_target_pk: str) -> None:
-            self.async_write_ha_state()
-
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_liked(self.coordinator.config_entry), _liked
-            )
-        )
-
     @property
     def native_value(self) -> StateType:
         """The value from the coordinator's latest data."""
@@ -201,21 +184,6 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
     """A sensor of a target device."""
 
     entity_description: IgAutolikerTargetSensorEntityDescription
-
-    async def async_added_to_hass(self) -> None:
-        """Also follow each like of this target."""
-        await super().async_added_to_hass()
-
-        @callback
-        def _liked(target_pk: str) -> None:
-            if target_pk == self.target_pk:
-                self.async_write_ha_state()
-
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_liked(self.coordinator.config_entry), _liked
-            )
-        )
 
     @property
     def native_value(self) -> StateType:
