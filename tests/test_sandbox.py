@@ -472,3 +472,40 @@ def test_idle_connection_closed_by_the_server_is_not_reused(
         time.sleep(3.0)  # past the server's idle timeout: it has closed the connection
         api.keep_alive()
         assert [r.status for r in sandbox.world.requests()][-2:] == [200, 200]
+
+
+def test_admin_api_scripts_headers_and_confirms_checkpoints(sandbox: Sandbox) -> None:
+    """Faults set status, body and headers; "confirm" is the tap in the app."""
+    admin(
+        sandbox,
+        "/__sandbox/faults",
+        {
+            "endpoint": "qe/sync/",
+            "fault": "raw",
+            "status": 429,
+            "body": '{"message": "rate limited", "status": "fail"}',
+            "headers": {"Retry-After": "30"},
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        admin(sandbox, "/api/v1/qe/sync/")
+    assert err.value.code == 429
+    assert err.value.headers["Retry-After"] == "30"
+    assert json.loads(err.value.read())["message"] == "rate limited"
+
+    opened = admin(
+        sandbox, "/__sandbox/challenge", {"username": "alice", "action": "open"}
+    )
+    assert opened["native"] is True
+    state = admin(sandbox, "/__sandbox/state")
+    (alice,) = [user for user in state["users"] if user["username"] == "alice"]
+    assert alice["challenge"] == {
+        "native": True,
+        "form": "challenge",
+        "confirmed": False,
+    }
+    assert admin(sandbox, "/__sandbox/challenge", {"username": "alice"}) == {
+        "confirmed": True
+    }
+    admin(sandbox, "/__sandbox/suspend", {"username": "alice"})
+    assert sandbox.world.user("alice").suspended  # type: ignore[union-attr]
