@@ -450,3 +450,40 @@ def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
     stories = client.user_stories_v1(public.pk)
     assert [s.media_type for s in stories] == [1, 2]
     assert client.account_info().username == "alice"
+
+
+def test_admin_api_scripts_headers_and_confirms_checkpoints(sandbox: Sandbox) -> None:
+    """Faults set status, body and headers; "confirm" is the tap in the app."""
+    admin(
+        sandbox,
+        "/__sandbox/faults",
+        {
+            "endpoint": "qe/sync/",
+            "fault": "raw",
+            "status": 429,
+            "body": '{"message": "rate limited", "status": "fail"}',
+            "headers": {"Retry-After": "30"},
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        admin(sandbox, "/api/v1/qe/sync/")
+    assert err.value.code == 429
+    assert err.value.headers["Retry-After"] == "30"
+    assert json.loads(err.value.read())["message"] == "rate limited"
+
+    opened = admin(
+        sandbox, "/__sandbox/challenge", {"username": "alice", "action": "open"}
+    )
+    assert opened["native"] is True
+    state = admin(sandbox, "/__sandbox/state")
+    (alice,) = [user for user in state["users"] if user["username"] == "alice"]
+    assert alice["challenge"] == {
+        "native": True,
+        "form": "challenge",
+        "confirmed": False,
+    }
+    assert admin(sandbox, "/__sandbox/challenge", {"username": "alice"}) == {
+        "confirmed": True
+    }
+    admin(sandbox, "/__sandbox/suspend", {"username": "alice"})
+    assert sandbox.world.user("alice").suspended  # type: ignore[union-attr]
