@@ -125,7 +125,7 @@ class IgAutolikerData:
 #: Seconds before a refresh that found the cycle lock taken tries again.
 BUSY_RETRY = 60.0
 #: Least seconds between two mid-cycle updates of the entities.
-PUBLISH_EVERY = 30.0
+PUBLISH_EVERY = 300.0
 
 
 class _CycleStop(Exception):
