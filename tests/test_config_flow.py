@@ -406,7 +406,7 @@ async def test_two_factor_impossible_code_sends_nothing(
 async def test_two_factor_then_challenge(hass: HomeAssistant, world: World) -> None:
     """Instagram may put a checkpoint after the code; the flow continues with it."""
     result = await log_in(hass, DAVE.username, DAVE.password)
-    world.faults.add("accounts/two_factor_login/", Fault.CHALLENGE_REQUIRED)
+    world.faults.add("accounts/two_factor_login/", Fault.CHALLENGE_CODES)
 
     result = await submit(hass, result, code=DAVE.code)
 
@@ -492,16 +492,21 @@ async def test_challenge_impossible_code_sends_nothing(
 
 
 @pytest.mark.usefixtures("mock_setup")
-async def test_challenge_unsupported(hass: HomeAssistant, world: World) -> None:
-    """A checkpoint without email or SMS can only be passed in the app."""
+async def test_challenge_without_codes_is_passed_in_the_app(
+    hass: HomeAssistant, world: World
+) -> None:
+    """A checkpoint without email or SMS is passed in the app, then signed in again."""
     world.add_account(
-        "gina_selfie", "gina-pass", challenge_code="555555", challenge_methods=()
+        "gina_selfie",
+        "gina-pass",
+        challenge_code="555555",
+        challenge_methods=(),
+        challenge_native=False,
     )
 
     result = await log_in(hass, "gina_selfie", "gina-pass")
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "challenge_unsupported"
+    assert result["step_id"] == "challenge_app"
     assert world.codes_sent == []
 
 

@@ -18,6 +18,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
     ConfigEntryError,
     ConfigEntryNotReady,
     UnsupportedStorageVersionError,
@@ -98,6 +99,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
         await coordinator.async_login()
+    except ConfigEntryAuthFailed:
+        # The reauth flow logs in again with the device that met the checkpoint.
+        await coordinator.async_save()
+        raise
     except IgAutolikerError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,

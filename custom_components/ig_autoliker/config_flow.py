@@ -76,11 +76,14 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
+    AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
     InvalidCode,
+    IpBlocked,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -88,6 +91,8 @@ from .exceptions import (
     TwoFactorRequired,
 )
 from .models import Account, ChallengeMethod, TargetUser
+from .session import native_challenge_pending
+from .store import IgAutolikerStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -99,6 +104,7 @@ _LOGGER = logging.getLogger(__name__)
 STEP_TWO_FACTOR: Final = "two_factor"
 STEP_CHALLENGE: Final = "challenge"
 STEP_CHALLENGE_CODE: Final = "challenge_code"
+STEP_CHALLENGE_APP: Final = "challenge_app"
 
 type _SignedIn = tuple[Account, dict[str, Any]]
 
@@ -173,6 +179,8 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         self._username = ""
         self._password = ""
         self._methods: tuple[ChallengeMethod, ...] = ()
+        #: Placeholders the form errors name (the instagrapi version).
+        self._placeholders: dict[str, str] = {}
 
     @staticmethod
     @callback
@@ -202,8 +210,32 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, _entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Start a reauthentication when Instagram refused the saved login."""
+        """
+        Start a reauthentication when Instagram refused the saved login.
+
+        A checkpoint the user confirms in the Instagram app needs no password: the
+        flow logs in again with the saved device and session once they confirmed.
+        """
+        entry = self._get_reauth_entry()
+        if native_challenge_pending(self.hass, entry.entry_id):
+            self._username = entry.data[CONF_USERNAME]
+            self._password = entry.data[CONF_PASSWORD]
+            session = await self._async_saved_session(entry)
+            self._api = await self.hass.async_add_executor_job(
+                InstagramApi, self._username, self._password, session
+            )
+            return await self.async_step_challenge_app()
         return await self.async_step_reauth_confirm()
+
+    async def _async_saved_session(self, entry: ConfigEntry) -> dict[str, Any] | None:
+        """Return the entry's session (device, cookies) as it is saved now."""
+        if entry.state is ConfigEntryState.LOADED:
+            loaded: IgAutolikerConfigEntry = entry
+            return await self.hass.async_add_executor_job(
+                loaded.runtime_data.api.export_session
+            )
+        stored = await IgAutolikerStore(self.hass, entry.entry_id).async_load_data()
+        return stored.session
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -222,7 +254,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reauth_confirm",
             data_schema=REAUTH_SCHEMA,
             errors=errors,
-            description_placeholders={CONF_USERNAME: username},
+            description_placeholders={**self._placeholders, CONF_USERNAME: username},
         )
 
     async def async_step_reconfigure(
@@ -260,6 +292,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
                 CREDENTIALS_SCHEMA, suggested
             ),
             errors=errors,
+            description_placeholders=dict(self._placeholders),
         )
 
     # ------------------------------------------------------- continued login --
@@ -301,6 +334,36 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             lambda code: partial(submit, code),
             solving=True,
         )
+
+    async def async_step_challenge_app(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """
+        Ask the user to confirm the login in the Instagram app, then log in again.
+
+        The retry uses the same adapter, so Instagram sees the device and session
+        it asked about (`native_flow` checkpoints).
+        """
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if TYPE_CHECKING:
+                assert self._api is not None
+            result = await self._async_attempt(
+                self._api.login, solving=True, unconfirmed="challenge_not_confirmed"
+            )
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+        return self.async_show_form(
+            step_id=STEP_CHALLENGE_APP,
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders=self._form_placeholders(),
+        )
+
+    def _form_placeholders(self, **extra: str) -> dict[str, str]:
+        """Return the username, the placeholders the errors name, and `extra`."""
+        return {CONF_USERNAME: self._username, **self._placeholders, **extra}
 
     async def _async_step_code(
         self,
@@ -361,8 +424,12 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             assert self._api is not None
         return account, self._api.export_session()
 
-    async def _async_attempt(
-        self, job: Callable[[], Account | None], *, solving: bool
+    async def _async_attempt(  # noqa: PLR0912 - one branch per error the user sees
+        self,
+        job: Callable[[], Account | None],
+        *,
+        solving: bool,
+        unconfirmed: str = "challenge_failed",
     ) -> ConfigFlowResult | str:
         """
         Run one blocking login job; map its outcome onto the next step.
@@ -371,6 +438,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             job: Logs in (returns the account) or sends a checkpoint code (None).
             solving: True while a checkpoint is being solved, so a new
                 ChallengeRequired means it failed rather than that one starts.
+            unconfirmed: The error key when the checkpoint is still there.
 
         Returns:
             The next form, abort or created entry, or an error key for this form.
@@ -383,9 +451,16 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         except ChallengeRequired as err:
             if not solving:
                 return await self._async_start_challenge(err.methods)
-            error = "challenge_failed"
+            error = unconfirmed
         except AuthenticationFailed:
             error = "invalid_auth"
+        except IpBlocked:
+            error = "ip_blocked"
+        except ClientOutdated as err:
+            self._placeholders["version"] = err.library_version
+            error = "client_outdated"
+        except AccountSuspended:
+            error = "account_suspended"
         except InvalidCode:
             error = "invalid_code"
         except RateLimited, FeedbackRequired:
@@ -407,8 +482,9 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Continue with a checkpoint: offer the methods, or send if only one."""
         self._methods = methods
         if not methods:
-            # A selfie or an ID check can only be passed in the Instagram app.
-            return self.async_abort(reason="challenge_unsupported")
+            # Instagram's usual checkpoint (native_flow), or one like a selfie that
+            # only the app can pass: the user acts there, then we log in again.
+            return await self.async_step_challenge_app()
         if len(methods) == 1:
             return await self._async_send_challenge_code(methods[0])
         return await self.async_step_challenge()
@@ -461,7 +537,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=CODE_SCHEMA,
             errors=errors,
-            description_placeholders={CONF_USERNAME: self._username},
+            description_placeholders=self._form_placeholders(),
         )
 
     @callback
@@ -484,7 +560,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             ),
             errors=errors or {},
-            description_placeholders={CONF_USERNAME: self._username},
+            description_placeholders=self._form_placeholders(),
         )
 
 

@@ -46,9 +46,12 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
+    AccountSuspended,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
+    IpBlocked,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -398,8 +401,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 )
                 self._schedule_save()
                 raise _CycleStop from err
-            except ChallengeRequired:
-                raise await self.session.async_challenge() from None
+            except ChallengeRequired as err:
+                raise await self.session.async_challenge(native=err.native) from None
+            except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+                raise self.session.fatal(err) from err
             self.limiter.register_success()
             return result
         raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
@@ -408,6 +413,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_update_data(self) -> IgAutolikerData:
         """Run one cycle (or skip it while paused, blocked or backing off)."""
+        if self.session_health is SessionHealth.SUSPENDED:
+            # Nothing to reauthenticate: the user deals with it in the app.
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="account_suspended",
+                translation_placeholders={"username": self.config_entry.title},
+            )
         if self.blocked:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,

@@ -13,8 +13,14 @@ import asyncio
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
     DOMAIN,
@@ -24,10 +30,13 @@ from .const import (
     RELOGIN_TRIES,
 )
 from .exceptions import (
+    AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     IgAutolikerError,
+    IpBlocked,
     RateLimited,
     SessionExpired,
     TwoFactorRequired,
@@ -52,6 +61,7 @@ class SessionHealth(StrEnum):
     REAUTH_REQUIRED = "reauth_required"
     CHALLENGE_REQUIRED = "challenge_required"
     TWO_FACTOR_REQUIRED = "two_factor_required"
+    SUSPENDED = "suspended"
     ERROR = "error"
 
 
@@ -61,8 +71,28 @@ BLOCKING_HEALTH = frozenset(
         SessionHealth.CHALLENGE_REQUIRED,
         SessionHealth.REAUTH_REQUIRED,
         SessionHealth.TWO_FACTOR_REQUIRED,
+        SessionHealth.SUSPENDED,
     }
 )
+
+#: Errors no retry can fix: the account, the network or the library must change.
+type FatalError = AccountSuspended | IpBlocked | ClientOutdated
+
+
+def challenge_issue_id(entry_id: str) -> str:
+    """Repair issue id of a pending checkpoint of the entry."""
+    return f"challenge_required_{entry_id}"
+
+
+def suspended_issue_id(entry_id: str) -> str:
+    """Repair issue id of a suspended account."""
+    return f"account_suspended_{entry_id}"
+
+
+def native_challenge_pending(hass: HomeAssistant, entry_id: str) -> bool:
+    """Tell whether the entry waits for a checkpoint confirmed in the app."""
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, challenge_issue_id(entry_id))
+    return issue is not None and bool((issue.data or {}).get("native"))
 
 
 async def async_complete_job[T](
@@ -167,13 +197,82 @@ class SessionManager:
         """
         try:
             await async_complete_job(self._hass, self._api.login)
-        except ChallengeRequired:
-            raise await self.async_challenge() from None
+        except ChallengeRequired as err:
+            raise await self.async_challenge(native=err.native) from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
             raise self.auth_failed(err) from err
+        except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+            raise self.fatal(err, at_setup=True) from err
         self.record_request()
-        self.health = SessionHealth.HEALTHY
+        self._healthy()
         await self.async_refresh()
+
+    def _healthy(self) -> None:
+        """Mark the session working and clear the alarms of an earlier checkpoint."""
+        self.health = SessionHealth.HEALTHY
+        ir.async_delete_issue(
+            self._hass, DOMAIN, challenge_issue_id(self._entry.entry_id)
+        )
+        ir.async_delete_issue(
+            self._hass, DOMAIN, suspended_issue_id(self._entry.entry_id)
+        )
+
+    def fatal(self, err: FatalError, *, at_setup: bool = False) -> HomeAssistantError:
+        """
+        Stop on an error no retry fixes and build the error that says so.
+
+        A suspension stops every request (Session health `suspended`, a repair
+        issue that only the user can resolve, in the Instagram app); an IP block or
+        an outdated instagrapi marks the session `error`.
+
+        Args:
+            err: What the adapter raised.
+            at_setup: Build the error for `async_setup_entry` (entry setup fails
+                or retries) instead of the one for a cycle (UpdateFailed).
+
+        Returns:
+            The translated error for the caller to raise.
+
+        """
+        placeholders = {"username": self._entry.title}
+        if isinstance(err, AccountSuspended):
+            key = "account_suspended"
+            self._suspend()
+        elif isinstance(err, IpBlocked):
+            key = "ip_blocked"
+            self.health = SessionHealth.ERROR
+        else:
+            key = "client_outdated"
+            placeholders["version"] = err.library_version
+            self.health = SessionHealth.ERROR
+        LOGGER.warning(
+            "Instagram refuses %s: %s", self._entry.title, type(err).__name__
+        )
+        self._on_change()
+        kwargs: dict[str, Any] = {
+            "translation_domain": DOMAIN,
+            "translation_key": key,
+            "translation_placeholders": placeholders,
+        }
+        if not at_setup:
+            return UpdateFailed(**kwargs)
+        if isinstance(err, IpBlocked):
+            return ConfigEntryNotReady(**kwargs)
+        return ConfigEntryError(**kwargs)
+
+    def _suspend(self) -> None:
+        self.health = SessionHealth.SUSPENDED
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            suspended_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="account_suspended",
+            translation_placeholders={"username": self._entry.title},
+        )
+        self._on_publish()
 
     def auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
         """
@@ -224,20 +323,27 @@ class SessionManager:
                     type(err).__name__,
                 )
                 continue
-            except ChallengeRequired:
-                raise await self.async_challenge() from None
+            except ChallengeRequired as err:
+                raise await self.async_challenge(native=err.native) from None
             except (AuthenticationFailed, TwoFactorRequired) as err:
                 raise self.auth_failed(err) from err
-            self.health = SessionHealth.HEALTHY
+            except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+                raise self.fatal(err) from err
+            self._healthy()
             await self.async_refresh()
             return
         raise self.auth_failed(SessionExpired())
 
-    async def async_challenge(self) -> ConfigEntryAuthFailed:
+    async def async_challenge(self, *, native: bool = False) -> ConfigEntryAuthFailed:
         """
         Stop all requests, tell the user: repair issue, event, binary sensor.
 
         Never retried (spec 8.5); the reauth flow solves the checkpoint.
+
+        Args:
+            native: Instagram's usual checkpoint (`native_flow`): the user confirms
+                in the Instagram app, then the reauth flow logs in again with the
+                same device and session. Otherwise the flow asks for a code.
 
         Returns:
             The error to raise: it starts the reauthentication flow.
@@ -249,17 +355,23 @@ class SessionManager:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
-            f"challenge_required_{self._entry.entry_id}",
+            challenge_issue_id(self._entry.entry_id),
             is_fixable=True,
             is_persistent=False,
             severity=ir.IssueSeverity.ERROR,
-            translation_key="challenge_required",
+            translation_key="challenge_confirm_in_app"
+            if native
+            else "challenge_required",
             translation_placeholders={"username": username},
-            data={"entry_id": self._entry.entry_id},
+            data={"entry_id": self._entry.entry_id, "native": native},
         )
         self._hass.bus.async_fire(
             EVENT_CHALLENGE_REQUIRED,
-            {"config_entry_id": self._entry.entry_id, "username": username},
+            {
+                "config_entry_id": self._entry.entry_id,
+                "username": username,
+                "confirm_in_app": native,
+            },
         )
         self._on_change()
         self._on_publish()
@@ -308,9 +420,11 @@ class SessionManager:
                 await self.async_relogin()
             except ConfigEntryAuthFailed:
                 self._entry.async_start_reauth(self._hass)
-        except ChallengeRequired:
-            await self.async_challenge()
+        except ChallengeRequired as err:
+            await self.async_challenge(native=err.native)
             self._entry.async_start_reauth(self._hass)
+        except AccountSuspended as err:
+            self.fatal(err)
         except IgAutolikerError as err:
             LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
         else:
