@@ -17,11 +17,13 @@ from unittest.mock import AsyncMock, patch
 import pytest
 from custom_components.ig_autoliker.config_flow import normalize_code
 from custom_components.ig_autoliker.const import (
+    CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
     CONF_CYCLE_INTERVAL,
     CONF_DELAY_REQUESTS,
     CONF_JITTER,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_SESSION,
@@ -970,6 +972,9 @@ async def test_target_added(
         CONF_TARGET_PK: pk_of(world, username),
         CONF_LIKE_STORIES: kinds.get(CONF_LIKE_STORIES, True),
         CONF_LIKE_POSTS: kinds.get(CONF_LIKE_POSTS, True),
+        # No backlog burst: its earlier posts are remembered, not liked (issue 10).
+        CONF_BACKLOG_POSTS: 0,
+        CONF_LIKE_CURRENT_STORIES: True,
     }
     (subentry,) = loaded_entry.subentries.values()
     assert subentry.subentry_type == SUBENTRY_TYPE_TARGET

@@ -38,6 +38,7 @@ from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .entity import account_device_info
 from .exceptions import IgAutolikerError, SessionExpired
+from .safety import async_delete_block_issues
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -192,6 +193,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store and like history (session, likes) with the account."""
+    """Delete the store, like history and notices (session, likes) with the account."""
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")
+    async_delete_block_issues(hass, entry.entry_id)

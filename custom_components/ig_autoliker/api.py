@@ -51,6 +51,7 @@ from .exceptions import (
     InstagramError,
     InvalidCode,
     IpBlocked,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -301,14 +302,30 @@ def _checkpoint_error(failure: _Failure) -> IgAutolikerError | None:
     return ChallengeRequired(failure.detail, native=_is_native(failure.body))
 
 
+def _feedback_text(failure: _Failure) -> str:
+    """Instagram's `feedback_message` of a feedback_required answer (no URL)."""
+    message = getattr(failure.exc, "feedback_message", None) or failure.body.get(
+        "feedback_message"
+    )
+    if isinstance(message, str) and "://" not in message:
+        return message[:_MAX_MESSAGE]
+    return ""
+
+
 def _throttle_error(failure: _Failure) -> IgAutolikerError | None:
     exc = failure.exc
     if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
-        return FeedbackRequired(failure.detail)
-    if (
-        isinstance(
-            exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
+        return FeedbackRequired(
+            failure.detail, feedback_message=_feedback_text(failure)
         )
+    if isinstance(exc, ig.PleaseWaitFewMinutes):
+        return PleaseWait(
+            failure.detail,
+            retry_after=_retry_after(exc),
+            instagram_message=failure.text,
+        )
+    if (
+        isinstance(exc, (ig.RateLimitError, ig.ClientThrottledError))
         or _status(exc) == _HTTP_TOO_MANY
     ):
         return RateLimited(failure.detail, retry_after=_retry_after(exc))

@@ -56,6 +56,7 @@ from homeassistant.helpers.selector import (
 from .api import InstagramApi
 from .compat import vol
 from .const import (
+    CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
     CONF_CYCLE_INTERVAL,
@@ -65,6 +66,7 @@ from .const import (
     CONF_FEEDBACK_FREEZE,
     CONF_JITTER,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_SESSION,
@@ -135,6 +137,17 @@ CODE_SCHEMA: Final = vol.Schema(
 LIKE_KINDS_SCHEMA: Final = {
     vol.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
     vol.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
+}
+#: Most older posts a new target may have liked: one page of its feed.
+MAX_BACKLOG_POSTS: Final = 12
+#: What of a new target's past is liked (issue 10: no backlog bursts).
+BACKLOG_SCHEMA: Final = {
+    vol.Required(CONF_BACKLOG_POSTS, default=0): NumberSelector(
+        NumberSelectorConfig(
+            min=0, max=MAX_BACKLOG_POSTS, step=1, mode=NumberSelectorMode.BOX
+        )
+    ),
+    vol.Required(CONF_LIKE_CURRENT_STORIES, default=True): BooleanSelector(),
 }
 
 #: Units shown next to the option fields; the others are plain counts.
@@ -645,6 +658,17 @@ def _like_kinds(user_input: Mapping[str, Any]) -> dict[str, bool] | None:
     return kinds if any(kinds.values()) else None
 
 
+def _backlog(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what of the target's past to like (older posts clamped to 0..12)."""
+    posts = round(float(user_input.get(CONF_BACKLOG_POSTS, 0)))
+    return {
+        CONF_BACKLOG_POSTS: min(max(posts, 0), MAX_BACKLOG_POSTS),
+        CONF_LIKE_CURRENT_STORIES: bool(
+            user_input.get(CONF_LIKE_CURRENT_STORIES, True)
+        ),
+    }
+
+
 class TargetSubentryFlow(ConfigSubentryFlow):
     """Add or change an Instagram account whose stories and posts are liked."""
 
@@ -671,7 +695,12 @@ class TargetSubentryFlow(ConfigSubentryFlow):
                     return self.async_abort(reason="already_configured")
                 return self.async_create_entry(
                     title=username,
-                    data={CONF_USERNAME: username, CONF_TARGET_PK: user.pk, **kinds},
+                    data={
+                        CONF_USERNAME: username,
+                        CONF_TARGET_PK: user.pk,
+                        **kinds,
+                        **_backlog(user_input),
+                    },
                     unique_id=user.pk,
                 )
             else:
@@ -684,6 +713,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
                     {
                         vol.Required(CONF_USERNAME): _USERNAME_SELECTOR,
                         **LIKE_KINDS_SCHEMA,
+                        **BACKLOG_SCHEMA,
                     }
                 ),
                 user_input,

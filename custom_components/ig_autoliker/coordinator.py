@@ -5,7 +5,11 @@ Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
-rest waits for later cycles (spec QS-01). The session (login, relogin, challenge,
+rest waits for later cycles (spec QS-01). `safety.py` adds what keeps the account
+safe (issue 10) through the planner's `Policy` and a few checks here: no cycle
+outside the active hours or during a freeze, jittered cycle starts, like limits
+scaled by the warm-up, at most K likes per target and cycle, and a new target's
+earlier posts baselined instead of liked. The session (login, relogin, challenge,
 keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
@@ -32,9 +36,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_BACKLOG_POSTS,
     CONF_CYCLE_INTERVAL,
     CONF_ENABLED,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_TARGET_PK,
@@ -52,6 +58,7 @@ from .exceptions import (
     ClientOutdated,
     FeedbackRequired,
     IpBlocked,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -68,6 +75,9 @@ from .planner import (
     StepKind,
     TargetView,
 )
+from .policy import FreezeScope, baseline_cutoff
+from .publish import ListenerGroups
+from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager, async_complete_job
 
 if TYPE_CHECKING:
@@ -79,8 +89,14 @@ if TYPE_CHECKING:
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 
 
-#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
-RATE_LIMIT_STATES = [*(state.value for state in LimitState), "paused"]
+#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off),
+#: "blocked" (an action-block freeze) and "sleeping" (outside the active hours).
+RATE_LIMIT_STATES = [
+    *(state.value for state in LimitState),
+    "paused",
+    BLOCKED,
+    SLEEPING,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +109,9 @@ class Target:
     enabled: bool
     like_stories: bool
     like_posts: bool
+    #: Older posts to like when added; None for a target from before baselining.
+    backlog_posts: int | None = None
+    like_current_stories: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +137,9 @@ class IgAutolikerData:
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
+    blocked_until: datetime | None = None
+    effective_likes_per_hour: int | None = None
+    effective_likes_per_day: int | None = None
 
     @property
     def challenge_required(self) -> bool:
@@ -127,8 +149,6 @@ class IgAutolikerData:
 
 #: Seconds before a refresh that found the cycle lock taken tries again.
 BUSY_RETRY = 60.0
-#: Least seconds between two mid-cycle updates of the entities.
-PUBLISH_EVERY = 300.0
 
 
 class _CycleStop(Exception):
@@ -175,11 +195,17 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.store = store
         self.stored = stored
         store.clock = self._now
+        self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self.safety = SafetyGuard(
+            hass,
+            entry,
+            stored,
+            clock=self.clock,
+            on_change=self._schedule_save,
+            on_publish=self._publish_if_shown,
+        )
         self.limiter = RateLimiter.from_dict(
-            stored.limiter,
-            Limits.from_options(options),
-            clock=self._now,
-            rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
+            stored.limiter, Limits.from_options(options), clock=self._now, rng=self._rng
         )
         self.session = SessionManager(
             hass,
@@ -194,7 +220,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
         #: Cycle interval, seconds; cycles are planned from their start times.
         self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
-        #: What a safety policy imposes on the planner (issue 10 sets it).
+        #: What the safety policy imposes on the planner (`_policy()` refreshes it).
         self.policy = Policy()
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
@@ -203,11 +229,16 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else max(self._now(), stored.last_cycle + self.interval)
         )
         self.cycle_id: str | None = None
+        #: Entities updated by mid-cycle progress (publish.py).
+        self.listeners = ListenerGroups()
+        #: What each target's entities were last written from (publish.py).
+        self._shown: dict[str, tuple[object, ...]] = {}
+        self._targets: tuple[object, list[Target], dict[str, Target]] | None = None
         #: Enabled target pks as last seen: a pk new here gets checked at once.
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
-        self._published_at = 0.0
+        self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
 
@@ -241,6 +272,27 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @property
     def targets(self) -> list[Target]:
         """The target subentries of the entry, in the order they were added."""
+        return list(self._target_index()[0])
+
+    def target(self, pk: str) -> Target | None:
+        """Return the target with `pk` as configured now, or None."""
+        return self._target_index()[1].get(pk)
+
+    def _target_index(self) -> tuple[list[Target], dict[str, Target]]:
+        """
+        Read the targets again only when the subentries changed.
+
+        Every entity asks, and with 200 targets rereading made that quadratic.
+        Home Assistant replaces `subentries` when one is added or removed; a
+        changed one signals `async_targets_changed`, which drops the cache.
+        """
+        subentries = self.config_entry.subentries
+        if self._targets is None or self._targets[0] is not subentries:
+            targets = self._read_targets()
+            self._targets = (subentries, targets, {t.pk: t for t in targets})
+        return self._targets[1], self._targets[2]
+
+    def _read_targets(self) -> list[Target]:
         return [
             Target(
                 subentry_id=subentry.subentry_id,
@@ -249,6 +301,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 enabled=bool(subentry.data.get(CONF_ENABLED, True)),
                 like_stories=bool(subentry.data.get(CONF_LIKE_STORIES, True)),
                 like_posts=bool(subentry.data.get(CONF_LIKE_POSTS, True)),
+                backlog_posts=(
+                    int(subentry.data[CONF_BACKLOG_POSTS])
+                    if CONF_BACKLOG_POSTS in subentry.data
+                    else None
+                ),
+                like_current_stories=bool(
+                    subentry.data.get(CONF_LIKE_CURRENT_STORIES, True)
+                ),
             )
             for subentry in self.config_entry.subentries.values()
             if subentry.subentry_type == SUBENTRY_TYPE_TARGET
@@ -256,11 +316,23 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     def snapshot(self) -> IgAutolikerData:
         """Build what the entities show from the stored state and the limiter."""
+        return self._snapshot(
+            {
+                target.pk: self._target_snapshot(self.stored.target(target.pk))
+                for target in self.targets
+            }
+        )
+
+    def _snapshot(self, targets: dict[str, TargetSnapshot]) -> IgAutolikerData:
+        """Build the account's part; `targets` are the targets' snapshots."""
         now = self._now()
         midnight = dt_util.start_of_local_day(
             dt_util.as_local(dt_util.utc_from_timestamp(now))
         ).timestamp()
-        state = self.limiter.state().value if self.stored.auto_like else "paused"
+        state = self.safety.rate_limit_state(
+            self.limiter.state().value, auto_like=self.stored.auto_like
+        )
+        effective = self.safety.effective_limits(self.limiter.limits)
         return IgAutolikerData(
             likes_today=self.limiter.count(Action.LIKE, window=now - midnight),
             likes_this_hour=self.limiter.count(Action.LIKE, window=3600.0),
@@ -270,10 +342,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             next_cycle=_ts(self.next_cycle_at) if self.stored.auto_like else None,
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
-            targets={
-                target.pk: self._target_snapshot(self.stored.target(target.pk))
-                for target in self.targets
-            },
+            targets=targets,
+            blocked_until=_ts(self.safety.policy.blocked_until),
+            effective_likes_per_hour=effective.max_likes_per_hour,
+            effective_likes_per_day=effective.max_likes_per_day,
         )
 
     @staticmethod
@@ -287,15 +359,46 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_publish(self) -> None:
-        """Show progress without touching the refresh schedule (mid-cycle updates)."""
+        """Update every entity now (a switch, keep-alive, midnight; not mid-cycle)."""
         self.data = self.snapshot()
         self.async_update_listeners()
 
     @callback
-    def _publish_if_shown(self) -> None:
-        """Publish once the entities exist (not during setup's login)."""
+    def async_publish_progress(self, pk: str | None) -> None:
+        """
+        Mid-cycle progress: update target `pk`'s entities and the changed account ones.
+
+        The full update (every entity) stays once per cycle, at the refresh's end.
+        """
+        targets = self.data.targets
+        if pk is not None and self.target(pk) is not None:
+            targets = {**targets, pk: self._target_snapshot(self.stored.target(pk))}
+        self.data = self._snapshot(targets)
+        if pk is not None:
+            self._notify_target_if_changed(pk)
+        self.listeners.notify_account()
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Update the account's entities, and each target whose state changed."""
+        super().async_update_listeners()
         if self.data is not None:
-            self.async_publish()
+            for pk in self.data.targets:
+                self._notify_target_if_changed(pk)
+
+    @callback
+    def _notify_target_if_changed(self, pk: str) -> None:
+        """Write target `pk`'s entities when what they show changed."""
+        shown = (self.data.targets.get(pk), self.target(pk), self.last_update_success)
+        if self._shown.get(pk) != shown:
+            self._shown[pk] = shown
+            self.listeners.notify_target(pk)
+
+    @callback
+    def _publish_if_shown(self) -> None:
+        """Show an account-level change (session, safety) once the entities exist."""
+        if self.data is not None:
+            self.async_publish_progress(None)
 
     @callback
     def _schedule_save(self) -> None:
@@ -306,6 +409,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def _prepare_save(self) -> StoredData:
         """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
+        self.safety.save()
         return self.stored
 
     async def async_save(self) -> None:
@@ -335,6 +439,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_pace(self, requests: int) -> None:
         """Wait the jittered request delay, or stop the cycle when over budget."""
+        if not self.safety.requests_allowed():
+            raise _CycleStop  # "Please wait": not one request before it ends
         if not self.limiter.allows(Action.REQUEST, requests):
             LOGGER.info(
                 "Request budget reached in cycle %s; the rest waits for a later cycle",
@@ -356,8 +462,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         Send one adapter call within budget, with the retries of spec 8.5.
 
         Network errors are retried exponentially (3 tries), `login_required` after
-        a relogin. A rate limit or `feedback_required` starts the backoff and stops
-        the cycle; a challenge stops everything.
+        a relogin. A rate limit starts the backoff, `feedback_required` and "Please
+        wait" start a freeze (`safety.py`); each stops the cycle. A challenge stops
+        everything.
 
         Raises:
             _CycleStop: Budget reached or backoff started.
@@ -389,9 +496,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 await self.session.async_relogin(self.cycle_id)
                 relogged = True
                 continue
-            except (RateLimited, FeedbackRequired) as err:
-                retry_after = err.retry_after if isinstance(err, RateLimited) else None
-                wait = self.limiter.register_failure(retry_after)
+            except (PleaseWait, FeedbackRequired) as err:
+                self.safety.async_blocked(err)
+                self._publish_if_shown()
+                raise _CycleStop from err
+            except RateLimited as err:
+                wait = self.limiter.register_failure(err.retry_after)
                 LOGGER.warning(
                     "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
                     self.config_entry.title,
@@ -426,6 +536,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 translation_key="reauth_required",
                 translation_placeholders={"username": self.config_entry.title},
             )
+        self.safety.async_update()  # ends the issues of freezes that are over
         if self._cycle_lock.locked():
             # A check of new targets is under way: try again in a minute.
             self.update_interval = timedelta(seconds=BUSY_RETRY)
@@ -454,15 +565,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     async def _async_cycle(self) -> None:
         """Run the planner's steps until it is done or a limit stops the cycle."""
         now = self._now()
-        self.next_cycle_at = now + self.interval
+        # Not on the same minute every hour, and never into the night.
+        self.next_cycle_at = now + self.safety.next_cycle_delay(
+            self.interval, self._rng
+        )
         if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return
+        if not self.safety.likes_allowed():
+            # Outside the active hours or frozen: fetching alone buys nothing.
+            return
         LOGGER.debug("Cycle %s starts", self.cycle_id)
         await self._async_run(
             CyclePlanner(
-                self.limiter, started=now, interval=self.interval, policy=self.policy
+                self.limiter, started=now, interval=self.interval, policy=self._policy()
             )
         )
         await self.session.async_refresh()
@@ -473,6 +590,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         try:
             while True:
                 targets = {t.pk: t for t in self.targets if t.enabled}
+                planner.policy = self._policy()  # a like may start the warm-up ramp
                 step = planner.next_step(
                     [self._view(target) for target in targets.values()], self._now()
                 )
@@ -487,19 +605,25 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if step.target_pk is not None and step.target_pk != previous:
                     if previous is not None:
                         await self._sleep(self.limiter.account_delay())
-                        self._publish_progress()
+                        self.async_publish_progress(previous)
                     previous = step.target_pk
                 await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
         finally:
-            self.async_publish()
+            self.async_publish_progress(previous)
 
-    def _publish_progress(self) -> None:
-        """Publish mid-cycle at most every PUBLISH_EVERY s (hundreds of entities)."""
-        if self._now() - self._published_at >= PUBLISH_EVERY:
-            self._published_at = self._now()
-            self.async_publish()
+    def _policy(self) -> Policy:
+        """Return the safety policy's constraints for the planner, as they are now."""
+        effective = self.safety.effective_limits(self.limiter.limits)
+        self.policy = Policy(
+            requests_frozen_until=self.safety.policy.frozen_until(FreezeScope.ALL),
+            likes_frozen_until=self.safety.policy.frozen_until(FreezeScope.LIKES),
+            max_likes_per_hour=effective.max_likes_per_hour,
+            max_likes_per_day=effective.max_likes_per_day,
+            max_likes_per_target=self.safety.settings.max_likes_per_target_cycle,
+        )
+        return self.policy
 
     def _view(self, target: Target) -> TargetView:
         state = self.stored.target(target.pk)
@@ -573,16 +697,48 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             stories = await self._async_call(self.api.user_stories, target.pk)
             state.last_story_check = self._now()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            stories = self._after_baseline(target, state, stories, story=True)
             planner.on_stories(target.pk, self._unliked(stories), newest)
             self._stories_handled(planner, state)
         else:
             posts = await self._async_call(self.api.user_posts, target.pk)
             state.last_post_check = self._now()
+            posts = self._after_baseline(target, state, posts, story=False)
             # A post liked long ago (pinned, or an idle target) is in the history.
             await self.store.async_recall_posts(
                 self.stored, [post.pk for post in posts], self._now()
             )
             planner.on_posts(target.pk, self._unliked(posts))
+
+    def _after_baseline(
+        self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
+    ) -> list[MediaItem]:
+        """
+        Drop what a new target had published before it was added (issue 10).
+
+        At the first check of a target added with a backlog choice, its current
+        posts are baselined except the newest `backlog_posts`, and its current
+        stories unless `like_current_stories`; a target from before baselining
+        (no choice stored) is never baselined.
+        """
+        since = state.stories_since if story else state.posts_since
+        if since is None:
+            if target.backlog_posts is None:
+                return items
+            if story:
+                since = 0.0 if target.like_current_stories else self._now()
+                state.stories_since = since
+            else:
+                stamps = [item.taken_at.timestamp() for item in items]
+                since = baseline_cutoff(stamps, target.backlog_posts)
+                state.posts_since = since
+            LOGGER.debug(
+                "Baselined %s %s of %s",
+                sum(item.taken_at.timestamp() <= since for item in items),
+                "stories" if story else "posts",
+                target.username,
+            )
+        return [item for item in items if item.taken_at.timestamp() > since]
 
     def _unliked(self, items: list[MediaItem]) -> list[MediaItem]:
         """Items liked neither in the store nor on Instagram (those are remembered)."""
@@ -647,6 +803,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         """
         is_story = item.kind is MediaKind.STORY
+        delay = self.limiter.like_delay()
+        # The like goes out after its pause and the request pause (at most 2x).
+        lead = delay + 2 * self.limiter.limits.delay_between_requests
+        if not self.safety.likes_allowed(within=lead):
+            raise _CycleStop  # frozen meanwhile, or the active hours end
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
         ):
@@ -658,7 +819,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 target.username,
             )
             raise _CycleStop
-        await self._sleep(self.limiter.like_delay())
+        await self._sleep(delay)
         like = self.api.like_story if is_story else self.api.like_post
         try:
             await self._async_call(
@@ -693,6 +854,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Record a like as soon as Instagram confirmed it."""
         now = self._now()
         self.limiter.record(Action.LIKE)
+        self.safety.like_succeeded()
         if item.kind is MediaKind.STORY:
             self.limiter.record(Action.STORY_VIEW)
         self._remember(item)
@@ -750,6 +912,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         A target added or switched on is checked at once (within the limits): a
         cycle under way picks it up itself (never-checked targets come first).
         """
+        self._targets = None  # a subentry's data changes in place
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
@@ -781,6 +944,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     self.blocked
                     or not self.stored.auto_like
                     or self.limiter.backoff_until is not None
+                    or not self.safety.likes_allowed()
                 ):
                     return
                 now = self._now()
@@ -790,7 +954,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                         self.limiter,
                         started=now,
                         interval=max(BUSY_RETRY, self.next_cycle_at - now),
-                        policy=self.policy,
+                        policy=self._policy(),
                         focus=pks,
                     )
                 )
@@ -813,6 +977,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """
         if self.blocked:
             raise ChallengeRequired
+        if (until := self.safety.policy.frozen_until(FreezeScope.ALL)) is not None:
+            raise RateLimited(retry_after=until - self._now())
         if not self.limiter.allows(Action.REQUEST, 2):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
@@ -826,8 +992,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def async_keep_alive(self, _now: datetime | None = None) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
-        if self._cycle_lock.locked():
+        if self._cycle_lock.locked() or not self.safety.requests_allowed():
             return
+        if self.safety.policy.sleeping():
+            return  # a person does not open the app at 3 a.m. either
         options = {**DEFAULT_OPTIONS, **self.config_entry.options}
         if await self.session.async_keep_alive(
             float(options[CONF_KEEP_ALIVE]) * 60, self.stored.last_cycle or 0.0
@@ -839,5 +1007,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if (task := self._cycle_task) is not None and not task.done():
             task.cancel()
             await asyncio.wait([task])
+        self.safety.async_unload()
         await super().async_shutdown()
         await self.async_save()

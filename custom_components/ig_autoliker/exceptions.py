@@ -112,8 +112,40 @@ class RateLimited(InstagramError):
         self.retry_after = retry_after
 
 
+class PleaseWait(RateLimited):
+    """
+    "Please wait a few minutes before you try again": every request freezes 1 h.
+
+    Attributes:
+        instagram_message: Instagram's own text (shown to the user).
+
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        retry_after: float | None = None,
+        instagram_message: str = "",
+    ) -> None:
+        """Carry Instagram's message and the wait it asked for, if any."""
+        super().__init__(message, retry_after)
+        self.instagram_message = instagram_message
+
+
 class FeedbackRequired(InstagramError):
-    """`feedback_required`: Instagram blocks the action for now; back off."""
+    """
+    `feedback_required`: Instagram blocks the action; likes freeze (policy.py).
+
+    Attributes:
+        feedback_message: Instagram's `feedback_message` ("We restrict certain
+            activity...", possibly with the date the block expires), may be empty.
+
+    """
+
+    def __init__(self, message: str = "", feedback_message: str = "") -> None:
+        """Carry Instagram's message and its feedback text."""
+        super().__init__(message)
+        self.feedback_message = feedback_message
 
 
 class SessionExpired(InstagramError):
