@@ -560,7 +560,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self._cycle_task = asyncio.current_task()
             self.cycle_id = secrets.token_hex(4)
             interrupted = False
-            self.async_publish()  # "Cycle running" turns on
+            self.async_publish_progress(None)  # "Cycle running" turns on
             try:
                 await self._async_cycle()
             except asyncio.CancelledError:
