@@ -23,6 +23,8 @@ CONF_TARGET_PK: Final = "pk"
 CONF_LIKE_STORIES: Final = "like_stories"
 CONF_LIKE_POSTS: Final = "like_posts"
 CONF_ENABLED: Final = "enabled"
+CONF_BACKLOG_POSTS: Final = "backlog_posts"  # older posts to like when added, count
+CONF_LIKE_CURRENT_STORIES: Final = "like_current_stories"  # stories live when added
 
 # Options (config entry options); values are seconds, percent or counts.
 CONF_CYCLE_INTERVAL: Final = "cycle_interval"  # minutes
@@ -37,6 +39,12 @@ CONF_MAX_LIKES_DAY: Final = "max_likes_per_day"
 CONF_BACKOFF_BASE: Final = "backoff_base_seconds"
 CONF_BACKOFF_MAX: Final = "backoff_max_seconds"
 CONF_KEEP_ALIVE: Final = "keep_alive_interval"  # minutes
+# Account safety (issue 10, README "Account safety").
+CONF_FEEDBACK_FREEZE: Final = "feedback_freeze_hours"  # hours
+CONF_WARMUP_DAYS: Final = "warmup_days"  # days; 0 = no warm-up
+CONF_ACTIVE_START: Final = "active_hours_start"  # hour of day, local time
+CONF_ACTIVE_END: Final = "active_hours_end"  # hour of day; start == end: always
+CONF_MAX_LIKES_TARGET_CYCLE: Final = "max_likes_per_target_cycle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,15 @@ OPTIONS: Final[dict[str, OptionSpec]] = {
     CONF_BACKOFF_MAX: OptionSpec(3600, 60, 86400),
     # Spec 8.3: keep-alive every 30 min.
     CONF_KEEP_ALIVE: OptionSpec(30, 5, 720),
+    # instagrapi best practices: freeze 12 h after feedback_required ("6 hours is
+    # not enough"); doubled on each repeat within 7 days, at most 7 days.
+    CONF_FEEDBACK_FREEZE: OptionSpec(12, 1, 168),
+    # instagrapi best practices: warm accounts up gradually, over days.
+    CONF_WARMUP_DAYS: OptionSpec(7, 0, 60),
+    # GramAddict / InstaPy working hours; a person sleeps.
+    CONF_ACTIVE_START: OptionSpec(8, 0, 23),
+    CONF_ACTIVE_END: OptionSpec(23, 0, 24),
+    CONF_MAX_LIKES_TARGET_CYCLE: OptionSpec(3, 1, 50),
 }
 
 DEFAULT_OPTIONS: Final[dict[str, float]] = {
@@ -92,6 +109,7 @@ STORY_RETENTION: Final = 24 * 3600
 # Events.
 EVENT_LIKED: Final = "ig_autoliker_liked"
 EVENT_CHALLENGE_REQUIRED: Final = "ig_autoliker_challenge_required"
+EVENT_ACTION_BLOCKED: Final = "ig_autoliker_action_blocked"
 
 # Actions.
 SERVICE_RUN_CYCLE: Final = "run_cycle"

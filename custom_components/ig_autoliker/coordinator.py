@@ -5,7 +5,8 @@ Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
-rest waits for later cycles (spec QS-01).
+rest waits for later cycles (spec QS-01). The session (login, relogin, challenge,
+keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
 loop. A cycle can be cancelled at any await (unload, Home Assistant stop): the call in
@@ -20,7 +21,6 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -41,28 +40,23 @@ from .const import (
     CONF_TARGET_PK,
     DEFAULT_OPTIONS,
     DOMAIN,
-    EVENT_CHALLENGE_REQUIRED,
     EVENT_LIKED,
     LOGGER,
     NETWORK_TRIES,
-    RELOGIN_DELAY,
-    RELOGIN_TRIES,
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
-    AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
     FeedbackRequired,
-    IgAutolikerError,
     RateLimited,
     SessionExpired,
     TargetNotFound,
     TargetPrivate,
-    TwoFactorRequired,
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
+from .session import SessionHealth, SessionManager, async_complete_job
 from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
@@ -76,16 +70,6 @@ type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 #: Requests each adapter call sends (see `api.py`), counted against requests/hour.
 STORY_LIKE_REQUESTS = 2
 SINGLE_REQUEST = 1
-
-
-class SessionHealth(StrEnum):
-    """State of the Instagram session, as the "Session health" sensor shows it."""
-
-    HEALTHY = "healthy"
-    REAUTH_REQUIRED = "reauth_required"
-    CHALLENGE_REQUIRED = "challenge_required"
-    TWO_FACTOR_REQUIRED = "two_factor_required"
-    ERROR = "error"
 
 
 #: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
@@ -182,17 +166,30 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             clock=self._now,
             rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
         )
-        self.session_health = SessionHealth.HEALTHY
+        self.session = SessionManager(
+            hass,
+            entry,
+            api,
+            stored,
+            self.limiter,
+            clock=self.clock,
+            sleep=self._pause,
+            on_change=self._schedule_save,
+            on_publish=self._publish_if_shown,
+        )
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
-        self._last_request_at = 0.0
 
     # ----------------------------------------------------------------- state --
 
     async def _sleep(self, seconds: float) -> None:
         """Wait on the event loop (never in an executor thread)."""
         await asyncio.sleep(seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """`_sleep`, looked up at call time (tests replace it on the class)."""
+        await self._sleep(seconds)
 
     def clock(self) -> float:
         """Return the coordinator's clock in Unix seconds (the limiter's too)."""
@@ -204,13 +201,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         return dt_util.utcnow().timestamp()
 
     @property
+    def session_health(self) -> SessionHealth:
+        """The session's state, as the "Session health" sensor shows it."""
+        return self.session.health
+
+    @property
     def blocked(self) -> bool:
         """True while no request may reach Instagram until the user reauthenticates."""
-        return self.session_health in {
-            SessionHealth.CHALLENGE_REQUIRED,
-            SessionHealth.REAUTH_REQUIRED,
-            SessionHealth.TWO_FACTOR_REQUIRED,
-        }
+        return self.session.blocked
 
     @property
     def targets(self) -> list[Target]:
@@ -265,22 +263,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.async_update_listeners()
 
     @callback
+    def _publish_if_shown(self) -> None:
+        """Publish once the entities exist (not during setup's login)."""
+        if self.data is not None:
+            self.async_publish()
+
+    @callback
     def _schedule_save(self) -> None:
         self.stored.limiter = self.limiter.as_dict()
         self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
-        await self._async_refresh_session()
+        await self.session.async_refresh()
         self.stored.limiter = self.limiter.as_dict()
         await self.store.async_save(self.stored.as_dict())
-
-    async def _async_refresh_session(self) -> None:
-        """Copy the session into the store when its cookies or device changed."""
-        session = await self.hass.async_add_executor_job(self.api.export_session)
-        if session != self.stored.session:
-            self.stored.session = session
-            self._schedule_save()
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -288,38 +285,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.stored.auto_like = enabled
         self._schedule_save()
         self.async_publish()
-
-    # ----------------------------------------------------------- executor --
-
-    async def _async_executor[T](
-        self,
-        func: Callable[..., T],
-        *args: Any,
-        on_done: Callable[[T], None] | None = None,
-    ) -> T:
-        """
-        Run a blocking adapter call; if cancelled, let the call finish first.
-
-        A cancellation (unload, stop) cannot stop a thread. The call in flight is
-        awaited to its end and `on_done` records its outcome before the cancellation
-        goes on, so a like Instagram confirmed is never lost (spec QS-04).
-        """
-        future = self.hass.async_add_executor_job(func, *args)
-        try:
-            result = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            try:
-                result = await future
-            except Exception:  # noqa: BLE001 - the cancellation matters more
-                raise asyncio.CancelledError from None
-            if on_done is not None:
-                on_done(result)
-            raise
-        if on_done is not None:
-            on_done(result)
-        return result
-
-    # -------------------------------------------------------------- login --
 
     async def async_login(self) -> None:
         """
@@ -330,96 +295,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
 
         """
-        try:
-            await self._async_executor(self.api.login)
-        except ChallengeRequired:
-            raise await self._async_challenge() from None
-        except (AuthenticationFailed, TwoFactorRequired) as err:
-            raise self._auth_failed(err) from err
-        self._last_request_at = self._now()
-        self.limiter.record(Action.REQUEST)
-        self.session_health = SessionHealth.HEALTHY
-        await self._async_refresh_session()
-
-    def _auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
-        """Mark the session and build the error that starts a reauth flow."""
-        if isinstance(err, TwoFactorRequired):
-            self.session_health = SessionHealth.TWO_FACTOR_REQUIRED
-        else:
-            self.session_health = SessionHealth.REAUTH_REQUIRED
-        self._schedule_save()
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="reauth_required",
-            translation_placeholders={"username": self.config_entry.title},
-        )
-
-    async def _async_relogin(self) -> None:
-        """
-        Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
-
-        Raises:
-            ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
-                needed, or every try failed.
-
-        """
-        for attempt in range(RELOGIN_TRIES):
-            if attempt:
-                await self._sleep(RELOGIN_DELAY)
-            try:
-                await self._async_executor(self.api.login)
-            except (SessionExpired, CannotConnect, RateLimited) as err:
-                LOGGER.warning(
-                    "Relogin try %s of %s failed in cycle %s: %s",
-                    attempt + 1,
-                    RELOGIN_TRIES,
-                    self.cycle_id,
-                    type(err).__name__,
-                )
-                continue
-            except ChallengeRequired:
-                raise await self._async_challenge() from None
-            except (AuthenticationFailed, TwoFactorRequired) as err:
-                raise self._auth_failed(err) from err
-            self.session_health = SessionHealth.HEALTHY
-            await self._async_refresh_session()
-            return
-        raise self._auth_failed(SessionExpired())
-
-    async def _async_challenge(self) -> ConfigEntryAuthFailed:
-        """
-        Stop all requests, tell the user: repair issue, event, binary sensor.
-
-        Never retried (spec 8.5); the reauth flow solves the checkpoint.
-
-        Returns:
-            The error to raise: it starts the reauthentication flow.
-
-        """
-        self.session_health = SessionHealth.CHALLENGE_REQUIRED
-        username = self.config_entry.title
-        LOGGER.warning("Instagram asks %s to pass a challenge; liking stops", username)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"challenge_required_{self.config_entry.entry_id}",
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="challenge_required",
-            translation_placeholders={"username": username},
-            data={"entry_id": self.config_entry.entry_id},
-        )
-        self.hass.bus.async_fire(
-            EVENT_CHALLENGE_REQUIRED,
-            {"config_entry_id": self.config_entry.entry_id, "username": username},
-        )
-        self._schedule_save()
-        if self.data is not None:
-            self.async_publish()
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="challenge_required"
-        )
+        await self.session.async_login()
 
     # -------------------------------------------------------------- calls --
 
@@ -431,7 +307,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
             raise _CycleStop
-        wait = self._last_request_at + self.limiter.request_delay() - self._now()
+        wait = self.session.last_request_at + self.limiter.request_delay() - self._now()
         if wait > 0:
             await self._sleep(wait)
 
@@ -459,10 +335,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         relogged = False
         for attempt in range(NETWORK_TRIES):
             await self._async_pace(requests)
-            self._last_request_at = self._now()
-            self.limiter.record(Action.REQUEST, requests)
+            self.session.record_request(requests)
             try:
-                result = await self._async_executor(func, *args, on_done=on_done)
+                result = await async_complete_job(
+                    self.hass, func, *args, on_done=on_done
+                )
             except CannotConnect as err:
                 if attempt + 1 == NETWORK_TRIES:
                     raise UpdateFailed(
@@ -474,8 +351,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 continue
             except SessionExpired:
                 if relogged:
-                    raise self._auth_failed(SessionExpired()) from None
-                await self._async_relogin()
+                    raise self.session.auth_failed(SessionExpired()) from None
+                await self.session.async_relogin(self.cycle_id)
                 relogged = True
                 continue
             except (RateLimited, FeedbackRequired) as err:
@@ -491,7 +368,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._schedule_save()
                 raise _CycleStop from err
             except ChallengeRequired:
-                raise await self._async_challenge() from None
+                raise await self.session.async_challenge() from None
             self.limiter.register_success()
             return result
         raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
@@ -542,7 +419,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.async_publish()
         except _CycleStop:
             pass
-        await self._async_refresh_session()
+        await self.session.async_refresh()
 
     async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
         """
@@ -780,41 +657,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
             )
-        self.limiter.record(Action.REQUEST)
-        target = await self._async_executor(self.api.resolve_username, username)
+        self.session.record_request()
+        target = await async_complete_job(
+            self.hass, self.api.resolve_username, username
+        )
         self._schedule_save()
         return target
 
     async def async_keep_alive(self, _now: datetime | None = None) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
+        if self._cycle_lock.locked():
+            return
         options = {**DEFAULT_OPTIONS, **self.config_entry.options}
-        interval = float(options[CONF_KEEP_ALIVE]) * 60
-        last = max(self._last_request_at, self.stored.last_cycle or 0.0)
-        if self.blocked or self._cycle_lock.locked() or self._now() - last < interval:
-            return
-        if (
-            not self.limiter.allows(Action.REQUEST)
-            or self.limiter.backoff_until is not None
+        if await self.session.async_keep_alive(
+            float(options[CONF_KEEP_ALIVE]) * 60, self.stored.last_cycle or 0.0
         ):
-            return
-        self._last_request_at = self._now()
-        self.limiter.record(Action.REQUEST)
-        try:
-            await self._async_executor(self.api.keep_alive)
-        except SessionExpired:
-            try:
-                await self._async_relogin()
-            except ConfigEntryAuthFailed:
-                self.config_entry.async_start_reauth(self.hass)
-        except ChallengeRequired:
-            await self._async_challenge()
-            self.config_entry.async_start_reauth(self.hass)
-        except IgAutolikerError as err:
-            LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
-        else:
-            await self._async_refresh_session()
-        self._schedule_save()
-        self.async_publish()
+            self.async_publish()
 
     async def async_shutdown(self) -> None:
         """Stop the cycle in flight (its current call completes) and save (QS-04)."""

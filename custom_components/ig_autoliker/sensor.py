@@ -19,7 +19,6 @@ from .coordinator import (
     IgAutolikerConfigEntry,
     IgAutolikerCoordinator,
     IgAutolikerData,
-    SessionHealth,
     Target,
     TargetSnapshot,
 )
@@ -28,6 +27,7 @@ from .entity import (
     IgAutolikerTargetEntity,
     async_add_target_entities,
 )
+from .session import SessionHealth
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 from custom_components.ig_autoliker.const import CONF_ENABLED, CONF_MAX_REQUESTS_HOUR
-from custom_components.ig_autoliker.coordinator import (
-    IgAutolikerCoordinator,
-    SessionHealth,
-)
+from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from custom_components.ig_autoliker.exceptions import ChallengeRequired, RateLimited
 from custom_components.ig_autoliker.limiter import Action, Limits
+from custom_components.ig_autoliker.session import SessionHealth
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -71,7 +69,7 @@ async def test_resolve_target_refuses_when_over_budget_or_blocked(
     assert limited.value.retry_after is not None
     assert limited.value.retry_after > 0
 
-    coordinator.session_health = SessionHealth.CHALLENGE_REQUIRED
+    coordinator.session.health = SessionHealth.CHALLENGE_REQUIRED
     with pytest.raises(ChallengeRequired):
         await coordinator.async_resolve_target(PUBLIC)
 

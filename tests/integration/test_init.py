@@ -13,7 +13,7 @@ from custom_components.ig_autoliker.const import (
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
-from custom_components.ig_autoliker.coordinator import SessionHealth
+from custom_components.ig_autoliker.session import SessionHealth
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
