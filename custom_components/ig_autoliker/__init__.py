@@ -24,6 +24,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import (
     async_call_later,
@@ -110,7 +111,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         )
     )
     entry.async_on_unload(
-        async_track_time_interval(hass, coordinator.async_keep_alive, KEEP_ALIVE_CHECK)
+        async_track_time_interval(
+            hass, coordinator.async_schedule_keep_alive, KEEP_ALIVE_CHECK
+        )
     )
     # "Likes today" starts again at local midnight even when no cycle runs then.
     entry.async_on_unload(
@@ -122,8 +125,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     async def _async_on_stop(_event: Event) -> None:
         await coordinator.async_shutdown()
 
+    # Not `async_listen_once`: its remover logs a traceback when an unload follows
+    # the stop event that already removed it.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
     )
     entry.async_on_unload(
         async_call_later(
@@ -147,7 +152,10 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], No
 
     @callback
     def _start(_now: datetime) -> None:
-        coordinator.async_start_cycle()
+        # A timer callback must not raise: while reauthentication is pending, the
+        # reloaded entry starts the cycles.
+        if not coordinator.blocked:
+            coordinator.async_start_cycle()
 
     return _start
 
@@ -176,5 +184,6 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store (session, likes) when the account is removed."""
+    """Delete the store (session, likes) and the account's repair issue."""
+    ir.async_delete_issue(hass, DOMAIN, f"challenge_required_{entry.entry_id}")
     await IgAutolikerStore(hass, entry.entry_id).async_remove()

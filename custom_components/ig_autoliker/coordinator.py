@@ -56,7 +56,7 @@ from .exceptions import (
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
-from .session import SessionHealth, SessionManager, async_complete_job
+from .session import SessionHealth, SessionManager
 from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
@@ -180,6 +180,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
+        self._keep_alive_task: asyncio.Task[None] | None = None
+        #: Likes sent whose answer never came (timeout, reset): media pk -> Unix
+        #: seconds sent. The next feed's `has_liked` tells; never sent blindly again.
+        self._unsure: dict[str, float] = {}
 
     # ----------------------------------------------------------------- state --
 
@@ -317,18 +321,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         *args: Any,
         requests: int = SINGLE_REQUEST,
         on_done: Callable[[T], None] | None = None,
+        resend: bool = True,
     ) -> T:
         """
         Send one adapter call within budget, with the retries of spec 8.5.
 
-        Network errors are retried exponentially (3 tries), `login_required` after
-        a relogin. A rate limit or `feedback_required` starts the backoff and stops
-        the cycle; a challenge stops everything.
+        Network errors are retried exponentially (3 tries) when `resend` allows it
+        (reads; never a like whose outcome is unknown), `login_required` after a
+        fresh login. A rate limit or `feedback_required` starts the backoff and
+        stops the cycle; a challenge stops everything.
 
         Raises:
             _CycleStop: Budget reached or backoff started.
             ConfigEntryAuthFailed: Reauthentication or a checkpoint is needed.
-            UpdateFailed: The network failed three times.
+            UpdateFailed: The network failed (three times, or once without
+                `resend`), or Instagram refused even a fresh session.
             TargetNotFound, TargetPrivate: For the caller to mark the target.
 
         """
@@ -337,41 +344,32 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             await self._async_pace(requests)
             self.session.record_request(requests)
             try:
-                result = await async_complete_job(
-                    self.hass, func, *args, on_done=on_done
-                )
+                result = await self.session.async_job(func, *args, on_done=on_done)
             except CannotConnect as err:
-                if attempt + 1 == NETWORK_TRIES:
-                    raise UpdateFailed(
-                        translation_domain=DOMAIN,
-                        translation_key="cannot_connect",
-                        translation_placeholders={"error": str(err)},
-                    ) from err
+                if not resend or attempt + 1 == NETWORK_TRIES:
+                    raise self.session.failed(err) from err
                 await self._sleep(self.limiter.request_delay() * 2**attempt)
                 continue
-            except SessionExpired:
+            except SessionExpired as err:
                 if relogged:
-                    raise self.session.auth_failed(SessionExpired()) from None
-                await self.session.async_relogin(self.cycle_id)
+                    # Refused right after a fresh login: the password works, so the
+                    # user is not asked; this cycle fails, the next one tries again.
+                    raise self.session.failed(err) from err
                 relogged = True
+                try:
+                    await self.session.async_relogin(self.cycle_id)
+                except (RateLimited, FeedbackRequired) as throttle:
+                    self.session.throttled(throttle, self.cycle_id)
+                    raise _CycleStop from throttle
                 continue
             except (RateLimited, FeedbackRequired) as err:
-                retry_after = err.retry_after if isinstance(err, RateLimited) else None
-                wait = self.limiter.register_failure(retry_after)
-                LOGGER.warning(
-                    "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
-                    self.config_entry.title,
-                    type(err).__name__,
-                    wait,
-                    self.cycle_id,
-                )
-                self._schedule_save()
+                self.session.throttled(err, self.cycle_id)
                 raise _CycleStop from err
             except ChallengeRequired:
                 raise await self.session.async_challenge() from None
             self.limiter.register_success()
             return result
-        raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
+        raise self.session.failed(CannotConnect())
 
     # -------------------------------------------------------------- cycle --
 
@@ -390,7 +388,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self.cycle_id = secrets.token_hex(4)
             interrupted = False
             try:
-                await self._async_cycle()
+                if await self._async_cycle() and not self.blocked:
+                    self.session.health = SessionHealth.HEALTHY  # a good cycle
             except asyncio.CancelledError:
                 # Not a finished cycle: after a restart the rest goes on at once.
                 interrupted = True
@@ -402,12 +401,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self._schedule_save()
         return self.snapshot()
 
-    async def _async_cycle(self) -> None:
-        """Visit every enabled target once; stop early at a limit."""
+    async def _async_cycle(self) -> bool:
+        """
+        Visit every enabled target once; stop early at a limit.
+
+        Returns:
+            False when the cycle was skipped (paused or backing off).
+
+        """
         if purged := self.stored.purge_stories(self._now()):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
-            return
+            return False
         targets = [target for target in self.targets if target.enabled]
         LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
         try:
@@ -420,6 +425,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         except _CycleStop:
             pass
         await self.session.async_refresh()
+        return True
 
     async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
         """
@@ -436,7 +442,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Like the new stories and posts of one target; mark it on failure."""
         state = self.stored.target(target.pk)
         try:
-            if target.like_stories and self._stories_may_be_new(target, state, tray):
+            if (
+                target.like_stories
+                and self._wants(target, MediaKind.STORY)
+                and self._stories_may_be_new(target, state, tray)
+            ):
                 stories = await self._async_call(self.api.user_stories, target.pk)
                 state.last_story_check = self._now()
                 # Only when all were handled: a limit or a switch mid-list must not
@@ -445,7 +455,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     state.latest_reel_media = max(
                         int(story.taken_at.timestamp()) for story in stories
                     )
-            if target.like_posts:
+            if target.like_posts and self._wants(target, MediaKind.PHOTO):
                 posts = await self._async_call(self.api.user_posts, target.pk)
                 state.last_post_check = self._now()
                 await self._async_like_all(
@@ -508,9 +518,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         for item in items:
             if not self.stored.auto_like:
                 raise _CycleStop
-            if not self._still_wanted(target, item):
+            if not self._wants(target, item.kind):
                 return False
             if self._is_liked(item):
+                continue
+            if self._unsure.pop(item.pk, None) is not None and item.has_liked:
+                # Our like whose answer was lost did land: record it once now.
+                self._record_like(target, item, None)
                 continue
             if item.has_liked:
                 # Liked by hand or another app: remember it, never like it again.
@@ -519,14 +533,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             await self._async_like(target, item)
         return True
 
-    def _still_wanted(self, target: Target, item: MediaItem) -> bool:
-        """Re-read the target's switches mid-cycle: they may be off by now."""
+    def _wants(self, target: Target, kind: MediaKind) -> bool:
+        """Re-read the target's switches mid-cycle: it may be off or gone by now."""
         current = next((t for t in self.targets if t.pk == target.pk), None)
         if current is None or not current.enabled:
             return False
-        return (
-            current.like_stories if item.kind is MediaKind.STORY else current.like_posts
-        )
+        return current.like_stories if kind is MediaKind.STORY else current.like_posts
 
     def _remember(self, item: MediaItem) -> None:
         liked = (
@@ -559,6 +571,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 item,
                 requests=STORY_LIKE_REQUESTS if is_story else SINGLE_REQUEST,
                 on_done=partial(self._record_like, target, item),
+                resend=False,
             )
         except TargetNotFound:
             LOGGER.warning(
@@ -569,6 +582,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
+            if isinstance(err.__cause__, CannotConnect):
+                # Sent, but did it land? The next cycle's feed tells (has_liked).
+                self._unsure[item.pk] = self._now()
             LOGGER.warning(
                 "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
                 target.username,
@@ -658,13 +674,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
             )
         self.session.record_request()
-        target = await async_complete_job(
-            self.hass, self.api.resolve_username, username
-        )
+        target = await self.session.async_job(self.api.resolve_username, username)
         self._schedule_save()
         return target
 
-    async def async_keep_alive(self, _now: datetime | None = None) -> None:
+    @callback
+    def async_schedule_keep_alive(self, _now: datetime | None = None) -> None:
+        """Timer callback: run the keep-alive check as a task that stop cancels."""
+        if self._keep_alive_task is None or self._keep_alive_task.done():
+            self._keep_alive_task = self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_keep_alive(),
+                f"{DOMAIN} keep-alive {self.config_entry.title}",
+            )
+
+    async def async_keep_alive(self) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
         if self._cycle_lock.locked():
             return
@@ -675,9 +699,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self.async_publish()
 
     async def async_shutdown(self) -> None:
-        """Stop the cycle in flight (its current call completes) and save (QS-04)."""
-        if (task := self._cycle_task) is not None and not task.done():
+        """
+        Stop the cycle and keep-alive in flight, then save (spec QS-04).
+
+        The adapter call in flight completes and its outcome is recorded first, even
+        when Home Assistant already cancelled the tasks waiting for it.
+        """
+        tasks = [
+            task
+            for task in (self._cycle_task, self._keep_alive_task)
+            if task is not None and not task.done()
+        ]
+        for task in tasks:
             task.cancel()
-            await asyncio.wait([task])
+        if tasks:
+            await asyncio.wait(tasks)
+        await self.session.async_wait_jobs()
         await super().async_shutdown()
         await self.async_save()

@@ -10,11 +10,13 @@ raise the alarm; it never talks to the login machinery itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
     DOMAIN,
@@ -27,6 +29,7 @@ from .exceptions import (
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    FeedbackRequired,
     IgAutolikerError,
     RateLimited,
     SessionExpired,
@@ -70,13 +73,18 @@ async def async_complete_job[T](
     func: Callable[..., T],
     *args: Any,
     on_done: Callable[[T], None] | None = None,
+    pending: set[asyncio.Future[Any]] | None = None,
 ) -> T:
     """
-    Run a blocking adapter call as an executor job; if cancelled, let it finish.
+    Run a blocking adapter call as an executor job; its outcome is never lost.
 
-    A cancellation (unload, stop) cannot stop a thread. The call in flight is
-    awaited to its end and `on_done` records its outcome before the cancellation
-    goes on, so a like Instagram confirmed is never lost (spec QS-04).
+    A cancellation (unload, stop) cannot stop a thread, and Home Assistant cancels
+    the executor futures of background tasks before it fires the stop event. So the
+    thread hands its outcome to a future of our own, on the event loop: `on_done`
+    records a success there even when nobody awaits it any more (a like Instagram
+    confirmed is never lost, spec QS-04). A cancelled caller waits for the call in
+    flight to end before the cancellation goes on; `pending` (when given) holds the
+    outcome until then, for a shutdown to await (`async_wait_jobs`).
 
     Returns:
         What `func` returned.
@@ -85,20 +93,43 @@ async def async_complete_job[T](
         Whatever `func` raises; asyncio.CancelledError after a cancellation.
 
     """
-    future = hass.async_add_executor_job(func, *args)
-    try:
-        result = await asyncio.shield(future)
-    except asyncio.CancelledError:
-        try:
-            result = await future
-        except Exception:  # noqa: BLE001 - the cancellation matters more
-            raise asyncio.CancelledError from None
+    loop = hass.loop
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if pending is not None:
+            pending.discard(outcome)
+        if error is not None:
+            outcome.set_exception(error)
+            return
         if on_done is not None:
-            on_done(result)
+            on_done(result)  # type: ignore[arg-type]
+        outcome.set_result(result)  # type: ignore[arg-type]
+
+    def job() -> None:
+        try:
+            result = func(*args)
+        except Exception as err:  # noqa: BLE001 - handed over to the loop
+            loop.call_soon_threadsafe(settle, None, err)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    if pending is not None:
+        pending.add(outcome)
+    # Home Assistant may cancel this future at stop; `outcome` is ours alone.
+    hass.async_add_executor_job(job)
+    try:
+        return await asyncio.shield(outcome)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await outcome
         raise
-    if on_done is not None:
-        on_done(result)
-    return result
+
+
+async def async_wait_jobs(pending: set[asyncio.Future[Any]]) -> None:
+    """Wait until every adapter call in `pending` has ended (its outcome recorded)."""
+    if pending:
+        await asyncio.wait(list(pending))
 
 
 class SessionManager:
@@ -145,6 +176,28 @@ class SessionManager:
         self.health = SessionHealth.HEALTHY
         #: Unix seconds of the last request sent (keep-alive and request pacing).
         self.last_request_at = 0.0
+        #: Outcomes of adapter calls still running in a thread (see `async_job`).
+        self.jobs: set[asyncio.Future[Any]] = set()
+
+    @property
+    def issue_id(self) -> str:
+        """The id of this account's challenge repair issue."""
+        return f"challenge_required_{self._entry.entry_id}"
+
+    async def async_job[T](
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        on_done: Callable[[T], None] | None = None,
+    ) -> T:
+        """Run an adapter call whose outcome outlives a cancellation (see above)."""
+        return await async_complete_job(
+            self._hass, func, *args, on_done=on_done, pending=self.jobs
+        )
+
+    async def async_wait_jobs(self) -> None:
+        """Wait until every adapter call still running has ended (stop, unload)."""
+        await async_wait_jobs(self.jobs)
 
     @property
     def blocked(self) -> bool:
@@ -166,14 +219,19 @@ class SessionManager:
 
         """
         try:
-            await async_complete_job(self._hass, self._api.login)
+            await self.async_job(self._api.login)
         except ChallengeRequired:
             raise await self.async_challenge() from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
             raise self.auth_failed(err) from err
         self.record_request()
-        self.health = SessionHealth.HEALTHY
+        self._logged_in()
         await self.async_refresh()
+
+    def _logged_in(self) -> None:
+        """Instagram accepted the session: healthy, and a checkpoint is passed."""
+        self.health = SessionHealth.HEALTHY
+        ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
 
     def auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
         """
@@ -192,6 +250,7 @@ class SessionManager:
         else:
             self.health = SessionHealth.REAUTH_REQUIRED
         self._on_change()
+        self._on_publish()  # at once: the reauth flow may stay open for days
         return ConfigEntryAuthFailed(
             translation_domain=DOMAIN,
             translation_key="reauth_required",
@@ -200,22 +259,30 @@ class SessionManager:
 
     async def async_relogin(self, cycle_id: str | None = None) -> None:
         """
-        Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
+        Log in afresh after `login_required`: linear 5 min, 3 tries (spec 8.5).
+
+        A fresh password login with the saved device, since Instagram has just
+        refused the session. Only Instagram's own verdict on the credentials asks
+        the user; a network failure or a refused session fails this cycle only.
 
         Args:
             cycle_id: The cycle asking, for the log lines (None outside a cycle).
 
         Raises:
             ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
-                needed, or every try failed.
+                needed.
+            RateLimited, FeedbackRequired: Instagram throttles (never retried).
+            UpdateFailed: Every try failed; "Session health" shows `error`.
 
         """
+        error: Exception = SessionExpired()
         for attempt in range(RELOGIN_TRIES):
             if attempt:
                 await self._sleep(RELOGIN_DELAY)
             try:
-                await async_complete_job(self._hass, self._api.login)
-            except (SessionExpired, CannotConnect, RateLimited) as err:
+                await self.async_job(self._api.relogin)
+            except (SessionExpired, CannotConnect) as err:
+                error = err
                 LOGGER.warning(
                     "Relogin try %s of %s failed in cycle %s: %s",
                     attempt + 1,
@@ -228,10 +295,52 @@ class SessionManager:
                 raise await self.async_challenge() from None
             except (AuthenticationFailed, TwoFactorRequired) as err:
                 raise self.auth_failed(err) from err
-            self.health = SessionHealth.HEALTHY
+            self._logged_in()
             await self.async_refresh()
             return
-        raise self.auth_failed(SessionExpired())
+        raise self.failed(error)
+
+    def failed(self, err: Exception) -> UpdateFailed:
+        """
+        Show `error` until the next good cycle; build the error that fails it.
+
+        Args:
+            err: What went wrong (its text goes into the message, never a secret).
+
+        Returns:
+            The translated error for the caller to raise.
+
+        """
+        if not self.blocked:
+            self.health = SessionHealth.ERROR
+        self._on_publish()
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err) or type(err).__name__},
+        )
+
+    def throttled(
+        self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
+    ) -> float:
+        """
+        Back off after Instagram throttled a request (in a cycle or a keep-alive).
+
+        Returns:
+            The backoff, seconds (Instagram's Retry-After when it named one).
+
+        """
+        retry_after = err.retry_after if isinstance(err, RateLimited) else None
+        wait = self._limiter.register_failure(retry_after)
+        LOGGER.warning(
+            "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
+            self._entry.title,
+            type(err).__name__,
+            wait,
+            cycle_id,
+        )
+        self._on_change()
+        return wait
 
     async def async_challenge(self) -> ConfigEntryAuthFailed:
         """
@@ -249,7 +358,7 @@ class SessionManager:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
-            f"challenge_required_{self._entry.entry_id}",
+            self.issue_id,
             is_fixable=True,
             is_persistent=False,
             severity=ir.IssueSeverity.ERROR,
@@ -280,7 +389,8 @@ class SessionManager:
 
         One request (`accounts/current_user/`) within the request budget, never
         while blocked or backing off. `login_required` leads to a relogin; a
-        relogin that fails or a challenge starts the reauth flow.
+        refused password or a challenge starts the reauth flow, throttling the
+        backoff (as in a cycle).
 
         Args:
             interval: Keep-alive interval, seconds.
@@ -302,18 +412,28 @@ class SessionManager:
             return False
         self.record_request()
         try:
-            await async_complete_job(self._hass, self._api.keep_alive)
+            await self.async_job(self._api.keep_alive)
         except SessionExpired:
-            try:
-                await self.async_relogin()
-            except ConfigEntryAuthFailed:
-                self._entry.async_start_reauth(self._hass)
+            await self._async_keep_alive_relogin()
         except ChallengeRequired:
             await self.async_challenge()
             self._entry.async_start_reauth(self._hass)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)  # throttling counts wherever it is met
         except IgAutolikerError as err:
             LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
         else:
             await self.async_refresh()
         self._on_change()
         return True
+
+    async def _async_keep_alive_relogin(self) -> None:
+        """Relogin for the keep-alive: ask the user only when Instagram says so."""
+        try:
+            await self.async_relogin()
+        except ConfigEntryAuthFailed:
+            self._entry.async_start_reauth(self._hass)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)
+        except UpdateFailed as err:
+            LOGGER.warning("Keep-alive relogin failed: %s", err)

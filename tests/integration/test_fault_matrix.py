@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
     from tests.sandbox.faults import FaultRule
 
 #: The adapter's read timeout in this module, seconds; the TIMEOUT fault answers later.
@@ -116,7 +117,9 @@ def expected(kind: Kind, phase: str, in_a_row: bool) -> Seen:  # noqa: PLR0911
     if family is Family.CHALLENGE:
         if phase == "setup":
             return Seen(ConfigEntryState.SETUP_ERROR, None, asks=True)
-        return Seen(ConfigEntryState.LOADED, SessionHealth.CHALLENGE_REQUIRED, asks=True)
+        return Seen(
+            ConfigEntryState.LOADED, SessionHealth.CHALLENGE_REQUIRED, asks=True
+        )
     if phase == "setup":
         if family is Family.LOGIN and not in_a_row:
             return Seen(ConfigEntryState.LOADED)  # a fresh login with the password
