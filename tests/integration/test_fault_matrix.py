@@ -28,6 +28,11 @@ from custom_components.ig_autoliker import api as api_module
 from custom_components.ig_autoliker.const import DOMAIN
 from custom_components.ig_autoliker.coordinator import SessionHealth
 from custom_components.ig_autoliker.limiter import Action
+from custom_components.ig_autoliker.store import (
+    STORAGE_MINOR_VERSION,
+    STORAGE_VERSION,
+    StoredData,
+)
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_CODE, CONF_METHOD, CONF_PASSWORD
 from homeassistant.data_entry_flow import FlowResultType
@@ -43,7 +48,7 @@ from .test_cycle import coordinator_of, liked_by_alice, media_of
 from .test_resilience import max_in_window
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -51,8 +56,8 @@ if TYPE_CHECKING:
     from tests.sandbox.faults import FaultRule
 
 #: The adapter's read timeout in this module, seconds; the TIMEOUT fault answers later.
-CLIENT_TIMEOUT = 0.6
-TIMEOUT_DELAY = 1.0
+CLIENT_TIMEOUT = 0.5
+TIMEOUT_DELAY = 0.6
 
 
 class Family(Enum):
@@ -158,6 +163,50 @@ def short_client_timeout() -> Iterator[None]:
         partial(api_module.InstagramApi, options=options),
     ):
         yield
+
+
+#: One real login's instagrapi settings, reused by every cell: each cell's setup
+#: then validates a saved session (one request), as after a restart.
+_SAVED_SESSION: dict[str, Any] = {}
+
+
+@pytest.fixture
+async def setup_integration(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    hass_storage: dict[str, Any],
+) -> AsyncIterator[MockConfigEntry]:
+    """Alice's entry, set up from a saved session; the first cycle has not run."""
+    if not _SAVED_SESSION:
+        client = await hass.async_add_executor_job(
+            api_module.InstagramApi, ALICE.username, ALICE.password
+        )
+        await hass.async_add_executor_job(client.login)
+        _SAVED_SESSION.update(
+            await hass.async_add_executor_job(client.export_session)
+        )
+    world.restore_session(
+        ALICE.username, _SAVED_SESSION["authorization_data"]["sessionid"]
+    )
+    stored = StoredData.from_dict({"session": dict(_SAVED_SESSION)})
+    hass_storage[f"{DOMAIN}.{config_entry.entry_id}"] = {
+        "version": STORAGE_VERSION,
+        "minor_version": STORAGE_MINOR_VERSION,
+        "key": f"{DOMAIN}.{config_entry.entry_id}",
+        "data": stored.as_dict(),
+    }
+    world.clear_log()
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert world.count("bloks/*") == 0  # no login flow: the saved session held
+    yield config_entry
+    if hass.config_entries.async_get_entry(config_entry.entry_id) is not None:
+        await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
 
 
 # -------------------------------------------------------------------- helpers --
