@@ -114,16 +114,20 @@ async def async_complete_job[T](
         else:
             loop.call_soon_threadsafe(settle, result, None)
 
+    # Nobody may be left to read a failure after a cancellation: read it here.
+    outcome.add_done_callback(lambda done: done.cancelled() or done.exception())
     if pending is not None:
         pending.add(outcome)
     # Home Assistant may cancel this future at stop; `outcome` is ours alone.
     hass.async_add_executor_job(job)
     try:
-        return await asyncio.shield(outcome)
+        # `wait`, not `shield`: a cancelled caller leaves `outcome` to settle.
+        await asyncio.wait([outcome])
     except asyncio.CancelledError:
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await outcome
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([outcome])
         raise
+    return outcome.result()
 
 
 async def async_wait_jobs(pending: set[asyncio.Future[Any]]) -> None:
