@@ -184,9 +184,7 @@ async def setup_integration(
             api_module.InstagramApi, ALICE.username, ALICE.password
         )
         await hass.async_add_executor_job(client.login)
-        _SAVED_SESSION.update(
-            await hass.async_add_executor_job(client.export_session)
-        )
+        _SAVED_SESSION.update(await hass.async_add_executor_job(client.export_session))
     world.restore_session(
         ALICE.username, _SAVED_SESSION["authorization_data"]["sessionid"]
     )
@@ -352,19 +350,24 @@ def assert_within_limits(world: World) -> None:
 # ----------------------------------------------------------------------- test --
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("phase", PHASES)
-@pytest.mark.parametrize("kind_name", KINDS)
+CELLS = [
+    pytest.param((kind, phase, variant), id=f"{kind}-{phase}-{variant}")
+    for kind in KINDS
+    for phase in PHASES
+    for variant in VARIANTS
+]
+
+
+@pytest.mark.parametrize("cell", CELLS)
 async def test_fault_matrix(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
     world: World,
     clock: FakeClock,
-    kind_name: str,
-    phase: str,
-    variant: str,
+    cell: tuple[str, str, str],
 ) -> None:
     """One cell: the fault strikes, the user sees it, then it clears and all is well."""
+    kind_name, phase, variant = cell
     entry = setup_integration
     kind = KINDS[kind_name]
     in_a_row = VARIANTS[variant] > 1

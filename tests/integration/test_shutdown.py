@@ -27,6 +27,7 @@ from .test_cycle import coordinator_of, liked_by_alice
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
     from tests.sandbox.faults import FaultRule
 
 
