@@ -40,3 +40,9 @@ def connection_options(sandbox: Sandbox) -> ConnectionOptions:
 
 
 # -------------------------------------------------------------- end sandbox fixtures
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A config dir of its own per test: the like history is a file in `.storage`."""
+    return hass_tmp_config_dir

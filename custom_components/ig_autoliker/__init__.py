@@ -36,7 +36,7 @@ from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .entity import account_device_info
-from .exceptions import IgAutolikerError
+from .exceptions import IgAutolikerError, SessionExpired
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -72,19 +72,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         # The config flow hands its fresh session over through the entry data; from
         # here on it lives only in the store.
         stored.session = session
-        await store.async_save(stored.as_dict())
+        await store.async_save_data(stored)
         hass.config_entries.async_update_entry(
             entry,
             data={
                 key: value for key, value in entry.data.items() if key != CONF_SESSION
             },
         )
-    api = await hass.async_add_executor_job(
-        InstagramApi,
-        entry.data[CONF_USERNAME],
-        entry.data[CONF_PASSWORD],
-        stored.session,
-    )
+    lost = list(store.lost)
+    try:
+        api = await hass.async_add_executor_job(
+            InstagramApi,
+            entry.data[CONF_USERNAME],
+            entry.data[CONF_PASSWORD],
+            stored.session,
+        )
+    except SessionExpired:
+        # Hand-edited or half-migrated: a fresh login (or reauth) replaces it.
+        lost.append("session")
+        stored.session = None
+        api = await hass.async_add_executor_job(
+            InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
+        )
+    store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
         await coordinator.async_login()
@@ -184,6 +194,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store (session, likes) and the account's repair issue."""
+    """Delete the store and like history (session, likes) and the repair issues."""
     ir.async_delete_issue(hass, DOMAIN, f"challenge_required_{entry.entry_id}")
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")

@@ -654,6 +654,34 @@ class InstagramApi:
 
         return self._call(f"users/{name}/usernameinfo/", resolve)
 
+    def in_tray_when_live(self, user_pk: str) -> bool:
+        """
+        Tell whether a user's live stories show in the account's reels tray.
+
+        One request: `friendships/show/{pk}/`. True when the account follows the
+        user and does not mute its stories (`following`, `is_muting_reel`).
+
+        Raises:
+            TargetNotFound, RateLimited, SessionExpired, ChallengeRequired,
+            CannotConnect.
+
+        """
+        pk = self._checked_pk(user_pk)
+        self._require_login()
+        endpoint = f"friendships/show/{pk}/"
+
+        def relation() -> bool:
+            try:
+                result = self._client.private_request(
+                    endpoint, params={"is_external_deeplink_profile_view": "false"}
+                )
+            except ig.ClientNotFoundError as exc:
+                msg = f"{endpoint}: User not found"
+                raise TargetNotFound(msg) from exc
+            return bool(result.get("following")) and not result.get("is_muting_reel")
+
+        return self._call(endpoint, relation)
+
     def reels_tray(self) -> list[TrayEntry]:
         """
         Return the followed accounts that have stories now.

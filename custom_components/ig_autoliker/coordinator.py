@@ -56,20 +56,24 @@ from .exceptions import (
 )
 from .limiter import Action, Limits, LimitState, RateLimiter
 from .models import MediaItem, MediaKind, TargetUser
+from .planner import (
+    SINGLE_REQUEST,
+    STORY_LIKE_REQUESTS,
+    CyclePlanner,
+    Policy,
+    Step,
+    StepKind,
+    TargetView,
+)
 from .session import SessionHealth, SessionManager
-from .store import SAVE_DELAY, IgAutolikerStore, StoredData
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .api import InstagramApi
-    from .store import TargetState
+    from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
-
-#: Requests each adapter call sends (see `api.py`), counted against requests/hour.
-STORY_LIKE_REQUESTS = 2
-SINGLE_REQUEST = 1
 
 
 #: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
@@ -160,6 +164,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.api = api
         self.store = store
         self.stored = stored
+        store.clock = self._now
         self.limiter = RateLimiter.from_dict(
             stored.limiter,
             Limits.from_options(options),
@@ -176,6 +181,16 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             sleep=self._pause,
             on_change=self._schedule_save,
             on_publish=self._publish_if_shown,
+        )
+        #: Cycle interval, seconds; cycles are planned from their start times.
+        self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+        #: What a safety policy imposes on the planner (issue 10 sets it).
+        self.policy = Policy()
+        #: Unix seconds when the next regular cycle is due.
+        self.next_cycle_at = (
+            self._now()
+            if stored.last_cycle is None
+            else max(self._now(), stored.last_cycle + self.interval)
         )
         self.cycle_id: str | None = None
         self._cycle_lock = asyncio.Lock()
@@ -274,14 +289,19 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def _schedule_save(self) -> None:
+        """Have the store written within `SAVE_DELAY` seconds (store.py)."""
+        self.store.async_schedule_save(self._prepare_save)
+
+    @callback
+    def _prepare_save(self) -> StoredData:
+        """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
-        self.store.async_delay_save(self.stored.as_dict, SAVE_DELAY)
+        return self.stored
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
         await self.session.async_refresh()
-        self.stored.limiter = self.limiter.as_dict()
-        await self.store.async_save(self.stored.as_dict())
+        await self.store.async_save_data(self._prepare_save())
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -403,65 +423,92 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_cycle(self) -> bool:
         """
-        Visit every enabled target once; stop early at a limit.
+        Run the planner's steps until it is done or a limit stops the cycle.
 
         Returns:
             False when the cycle was skipped (paused or backing off).
 
         """
-        if purged := self.stored.purge_stories(self._now()):
+        now = self._now()
+        self.next_cycle_at = now + self.interval
+        if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return False
-        targets = [target for target in self.targets if target.enabled]
-        LOGGER.debug("Cycle %s starts with %s targets", self.cycle_id, len(targets))
-        try:
-            tray = await self._async_tray(targets)
-            for index, target in enumerate(targets):
-                if index:
-                    await self._sleep(self.limiter.account_delay())
-                await self._async_visit(target, tray)
-                self.async_publish()
-        except _CycleStop:
-            pass
+        LOGGER.debug("Cycle %s starts", self.cycle_id)
+        await self._async_run(
+            CyclePlanner(
+                self.limiter, started=now, interval=self.interval, policy=self.policy
+            )
+        )
         await self.session.async_refresh()
         return True
 
-    async def _async_tray(self, targets: list[Target]) -> dict[str, int] | None:
-        """
-        Fetch the reels tray once, when at least two targets want stories.
+    async def _async_run(self, planner: CyclePlanner) -> None:
+        """Execute the planner's steps; a limit or backoff ends the run early."""
+        previous: str | None = None
+        try:
+            while True:
+                targets = {t.pk: t for t in self.targets if t.enabled}
+                step = planner.next_step(
+                    [self._view(target) for target in targets.values()], self._now()
+                )
+                if step.kind is StepKind.DONE:
+                    return
+                if step.kind is StepKind.WAIT:
+                    LOGGER.debug(
+                        "Cycle %s waits %.0f s for budget", self.cycle_id, step.seconds
+                    )
+                    await self._sleep(step.seconds)
+                    continue
+                if step.target_pk is not None and step.target_pk != previous:
+                    if previous is not None:
+                        await self._sleep(self.limiter.account_delay())
+                        self.async_publish()
+                    previous = step.target_pk
+                await self._async_step(planner, step, targets)
+        except _CycleStop:
+            pass
+        finally:
+            self.async_publish()
 
-        With one story target the tray would cost as much as it saves.
-        """
-        if sum(target.like_stories for target in targets) < 2:  # noqa: PLR2004
-            return None
-        entries = await self._async_call(self.api.reels_tray)
-        return {entry.user_pk: entry.latest_reel_media for entry in entries}
+    def _view(self, target: Target) -> TargetView:
+        state = self.stored.target(target.pk)
+        return TargetView(
+            pk=target.pk,
+            like_stories=target.like_stories,
+            like_posts=target.like_posts,
+            followed=state.followed,
+            followed_checked=state.followed_checked,
+            last_story_check=state.last_story_check,
+            last_post_check=state.last_post_check,
+            latest_reel_media=state.latest_reel_media,
+        )
 
-    async def _async_visit(self, target: Target, tray: dict[str, int] | None) -> None:
-        """Like the new stories and posts of one target; mark it on failure."""
+    async def _async_step(
+        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
+    ) -> None:
+        """Execute one step and tell the planner what came of it."""
+        if step.kind is StepKind.TRAY:
+            entries = await self._async_call(self.api.reels_tray)
+            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+            for pk in tray.keys() & targets.keys():
+                # Only followed accounts appear in the tray.
+                state = self.stored.target(pk)
+                state.followed, state.followed_checked = True, self._now()
+            planner.on_tray(tray)
+            return
+        assert step.target_pk is not None  # noqa: S101 - every other step has one
+        target = targets[step.target_pk]
+        if step.kind is StepKind.LIKE:
+            assert step.item is not None  # noqa: S101 - a LIKE step has an item
+            await self._async_like_step(planner, target, step.item)
+            return
         state = self.stored.target(target.pk)
         try:
-            if (
-                target.like_stories
-                and self._wants(target, MediaKind.STORY)
-                and self._stories_may_be_new(target, state, tray)
-            ):
-                stories = await self._async_call(self.api.user_stories, target.pk)
-                state.last_story_check = self._now()
-                # Only when all were handled: a limit or a switch mid-list must not
-                # let the tray hide the rest.
-                if await self._async_like_all(target, stories) and stories:
-                    state.latest_reel_media = max(
-                        int(story.taken_at.timestamp()) for story in stories
-                    )
-            if target.like_posts and self._wants(target, MediaKind.PHOTO):
-                posts = await self._async_call(self.api.user_posts, target.pk)
-                state.last_post_check = self._now()
-                await self._async_like_all(
-                    target, sorted(posts, key=lambda post: post.taken_at)
-                )
+            await self._async_fetch(planner, step.kind, target, state)
         except (TargetNotFound, TargetPrivate) as err:
+            planner.on_failed(target.pk)
             state.error_count += 1
             state.last_error = (
                 "not_found" if isinstance(err, TargetNotFound) else "private"
@@ -479,47 +526,39 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         finally:
             self._schedule_save()
 
-    @staticmethod
-    def _stories_may_be_new(
-        target: Target, state: TargetState, tray: dict[str, int] | None
-    ) -> bool:
-        """
-        Decide from the reels tray whether the story feed is worth a request.
+    async def _async_fetch(
+        self,
+        planner: CyclePlanner,
+        kind: StepKind,
+        target: Target,
+        state: TargetState,
+    ) -> None:
+        """Fetch a friendship status, story feed or post feed of one target."""
+        if kind is StepKind.FRIENDSHIP:
+            state.followed = await self._async_call(
+                self.api.in_tray_when_live, target.pk
+            )
+            state.followed_checked = self._now()
+            planner.on_friendship(target.pk)
+        elif kind is StepKind.STORIES:
+            stories = await self._async_call(self.api.user_stories, target.pk)
+            state.last_story_check = self._now()
+            newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            planner.on_stories(target.pk, self._unliked(target, stories), newest)
+            self._stories_handled(planner, state)
+        else:
+            posts = await self._async_call(self.api.user_posts, target.pk)
+            state.last_post_check = self._now()
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self.store.async_recall_posts(
+                self.stored, [post.pk for post in posts], self._now()
+            )
+            planner.on_posts(target.pk, self._unliked(target, posts))
 
-        Targets the account does not follow never appear in the tray, so only a
-        target in the tray with nothing newer than what was handled is skipped.
-        """
-        if tray is None or target.pk not in tray:
-            return True
-        return (
-            state.latest_reel_media is None or tray[target.pk] > state.latest_reel_media
-        )
-
-    def _is_liked(self, item: MediaItem) -> bool:
-        liked = (
-            self.stored.liked_stories
-            if item.kind is MediaKind.STORY
-            else self.stored.liked_posts
-        )
-        return item.pk in liked
-
-    async def _async_like_all(self, target: Target, items: list[MediaItem]) -> bool:
-        """
-        Like, oldest first, the items liked neither in the store nor on Instagram.
-
-        Returns:
-            True when every item was handled; False when the target or its kind
-            was switched off on the way.
-
-        Raises:
-            _CycleStop: Auto-like was switched off or a limit was reached.
-
-        """
+    def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
+        """Items liked neither in the store nor on Instagram (those are remembered)."""
+        result = []
         for item in items:
-            if not self.stored.auto_like:
-                raise _CycleStop
-            if not self._wants(target, item.kind):
-                return False
             if self._is_liked(item):
                 continue
             if self._unsure.pop(item.pk, None) is not None and item.has_liked:
@@ -530,15 +569,36 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 # Liked by hand or another app: remember it, never like it again.
                 self._remember(item)
                 continue
-            await self._async_like(target, item)
-        return True
+            result.append(item)
+        return result
 
-    def _wants(self, target: Target, kind: MediaKind) -> bool:
-        """Re-read the target's switches mid-cycle: it may be off or gone by now."""
-        current = next((t for t in self.targets if t.pk == target.pk), None)
-        if current is None or not current.enabled:
-            return False
-        return current.like_stories if kind is MediaKind.STORY else current.like_posts
+    @staticmethod
+    def _stories_handled(planner: CyclePlanner, state: TargetState) -> None:
+        """
+        Remember the newest story once all of the target's were handled.
+
+        Only then: a limit or a switch mid-list must not let the tray hide the rest.
+        """
+        if (newest := planner.stories_handled(state.pk)) is not None and newest:
+            state.latest_reel_media = newest
+
+    async def _async_like_step(
+        self, planner: CyclePlanner, target: Target, item: MediaItem
+    ) -> None:
+        if not self.stored.auto_like:
+            raise _CycleStop
+        liked = await self._async_like(target, item)
+        planner.on_handled(item, liked=liked)
+        if item.kind is MediaKind.STORY:
+            self._stories_handled(planner, self.stored.target(target.pk))
+
+    def _is_liked(self, item: MediaItem) -> bool:
+        liked = (
+            self.stored.liked_stories
+            if item.kind is MediaKind.STORY
+            else self.stored.liked_posts
+        )
+        return item.pk in liked
 
     def _remember(self, item: MediaItem) -> None:
         liked = (
@@ -549,8 +609,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         liked[item.pk] = self._now()
         self._schedule_save()
 
-    async def _async_like(self, target: Target, item: MediaItem) -> None:
-        """Like one item within the like and story-view limits; log it (QS-03)."""
+    async def _async_like(self, target: Target, item: MediaItem) -> bool:
+        """
+        Like one item within the like and story-view limits; log it (QS-03).
+
+        Returns:
+            True when liked, False when the media is gone.
+
+        Raises:
+            _CycleStop: A limit was reached or Instagram throttles.
+            ConfigEntryAuthFailed, UpdateFailed: As `_async_call`.
+
+        """
         is_story = item.kind is MediaKind.STORY
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
@@ -581,6 +651,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 item.kind,
                 self.cycle_id,
             )
+            return False
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
             if isinstance(err.__cause__, CannotConnect):
                 # Sent, but did it land? The next cycle's feed tells (has_liked).
@@ -594,6 +665,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 self.cycle_id,
             )
             raise
+        return True
 
     @callback
     def _record_like(self, target: Target, item: MediaItem, _result: None) -> None:

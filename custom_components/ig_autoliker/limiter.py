@@ -418,6 +418,42 @@ class RateLimiter:
                 wait = max(wait, _seconds_until(now, oldest_needed + window))
         return wait
 
+    def seconds_until_fits(
+        self, action: Action, window: float, limit: int, count: int = 1
+    ) -> float:
+        """
+        Return how long until `count` more `action`s fit under `limit` per `window`.
+
+        For a limit stricter than the configured ones (a safety policy's warm-up
+        cap); the configured limits and any backoff are not considered here.
+
+        Args:
+            action: The action about to happen.
+            window: Window length, seconds (at most the action's kept history:
+                3600 s for requests and story views, 86400 s for likes).
+            limit: Most actions allowed per window, count.
+            count: How many are about to happen, >= 0.
+
+        Returns:
+            Seconds, 0.0 when they fit now; `math.inf` when `count > limit`.
+
+        Raises:
+            ValueError: `count` is negative.
+
+        """
+        self._check_count(count)
+        if count > limit:
+            return math.inf
+        now = self._clock()
+        self._purge(now)
+        inside = self._in_window(action, window, now)
+        excess = inside + count - limit
+        if excess <= 0:
+            return 0.0
+        events = self._events[action]
+        oldest_needed = events[len(events) - inside + excess - 1]
+        return _seconds_until(now, oldest_needed + window)
+
     def state(self) -> LimitState:
         """
         Return what holds the limiter back right now.

@@ -1,30 +1,55 @@
 """
 What the integration remembers between restarts, kept in a versioned `Store`.
 
-One store file per config entry (`.storage/ig_autoliker.<entry_id>`) holds the
-instagrapi session, the liked stories and posts, per-target bookkeeping and the
-rate-limit windows (spec section 8.1). Loading is forgiving: Home Assistant's `Store`
-already moves a file with broken JSON aside; a file with valid JSON of the wrong shape
-loses only the malformed parts, never the rest.
+One working store per config entry (`.storage/ig_autoliker.<entry_id>`) holds the
+instagrapi session, the liked stories, the recently liked posts, per-target
+bookkeeping and the rate-limit windows (spec section 8.1). Posts not met for
+`RECENT_POSTS` move to the like history (`history.py`), so a save costs the same after
+a year of likes as after a day. A change is written at most `SAVE_DELAY` seconds after
+it happened, however many changes follow: a hard kill loses no confirmed like older
+than that.
+
+Loading is forgiving: Home Assistant's `Store` moves a file with broken JSON aside; a
+file with valid JSON of the wrong shape loses only the malformed parts. What was lost
+is said in one log line, and in a repair issue when it was the user's like history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.helpers.storage import Store
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import STORAGE_DIR, Store
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER, STORY_RETENTION
+from .history import HistoryDamagedError, LikeHistory
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from homeassistant.core import HomeAssistant
 
-STORAGE_VERSION = 1
+#: 2: older liked posts live in the like history. A major step, so that a version
+#: from before refuses the store instead of forgetting the history's posts.
+STORAGE_VERSION = 2
 STORAGE_MINOR_VERSION = 1
-#: Seconds a change may wait before it is written; stop and unload flush at once.
+#: Most seconds a change waits before it is written, whatever follows (issue 8:
+#: a confirmed like reaches the disk within 30 s); stop and unload flush at once.
 SAVE_DELAY = 10.0
+#: Seconds a liked post stays in the working store after its like (or after a cycle
+#: last met it in the history); a first page rarely holds older posts that change.
+RECENT_POSTS = 7 * 24 * 3600.0
+#: Seconds between two moves of old posts into the history.
+ARCHIVE_INTERVAL = 3600.0
+#: Parts whose loss costs the user their like history or totals (a repair issue).
+HISTORY_PARTS = frozenset({"liked_posts", "liked_stories", "targets", "history"})
 
 
 @dataclass(slots=True)
@@ -43,6 +68,9 @@ class TargetState:
         posts_liked: Posts liked in total.
         error_count: Consecutive failed checks; 0 when the target is fine.
         last_error: Key of the last error ("not_found", "private", ...), or None.
+        followed: True when the target's live stories show in the reels tray
+            (followed, stories not muted); None until learned.
+        followed_checked: Unix seconds when `followed` was learned, or None.
 
     """
 
@@ -55,13 +83,27 @@ class TargetState:
     posts_liked: int = 0
     error_count: int = 0
     last_error: str | None = None
+    followed: bool | None = None
+    followed_checked: float | None = None
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
         """Build from stored data, keeping every well-typed field only."""
+        return cls.parse(pk, data)[0]
+
+    @classmethod
+    def parse(cls, pk: str, data: Any) -> tuple[TargetState, bool]:
+        """
+        Build from stored data, keeping every well-typed field only.
+
+        Returns:
+            The state, and False when a stored field had to be dropped.
+
+        """
         state = cls(pk=pk)
         if not isinstance(data, Mapping):
-            return state
+            return state, False
+        complete = True
         for item in fields(cls):
             if item.name == "pk" or item.name not in data:
                 continue
@@ -69,11 +111,15 @@ class TargetState:
             default = getattr(state, item.name)
             if _same_kind(value, default, item.name):
                 setattr(state, item.name, value)
-        return state
+            else:
+                complete = False
+        return state, complete
 
 
 def _same_kind(value: Any, default: Any, name: str) -> bool:
     """Tell whether a stored value may replace a field's default."""
+    if name == "followed":
+        return value is None or isinstance(value, bool)
     if isinstance(value, bool):
         return False
     if name in {"stories_liked", "posts_liked", "error_count"}:
@@ -93,8 +139,9 @@ class StoredData:
     Attributes:
         session: instagrapi's exported settings (cookies, device); a secret.
         liked_stories: Story pk -> Unix seconds of our like; purged 24 h after it.
-        liked_posts: Post pk -> Unix seconds of our like (or of finding it liked);
-            kept for good (spec section 8.1).
+        liked_posts: Recent posts: pk -> Unix seconds of our like (or of finding it
+            liked, or of a cycle meeting it again in the history). Older ones live
+            in the like history, kept for good (spec section 8.1).
         targets: Target pk -> its bookkeeping.
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
         auto_like: False while the user has paused everything.
@@ -112,39 +159,57 @@ class StoredData:
 
     @classmethod
     def from_dict(cls, data: Any) -> StoredData:
-        """Parse stored data; a malformed part is logged and replaced by its default."""
+        """Parse stored data; a malformed part is replaced by its default."""
+        return cls.parse(data)[0]
+
+    @classmethod
+    def parse(cls, data: Any) -> tuple[StoredData, list[str]]:
+        """
+        Parse stored data, keeping every well-formed part.
+
+        Returns:
+            The data, and the names of the parts that were malformed (empty when
+            all were fine); a malformed part takes its default.
+
+        """
         stored = cls()
         if not isinstance(data, Mapping):
-            if data is not None:
-                LOGGER.warning(
-                    "Ignoring malformed store data of type %s", type(data).__name__
-                )
-            return stored
-        if isinstance(session := data.get("session"), dict):
-            stored.session = session
-        stored.liked_stories = _timestamps(data.get("liked_stories"))
-        stored.liked_posts = _timestamps(data.get("liked_posts"))
-        if isinstance(targets := data.get("targets"), Mapping):
-            stored.targets = {
-                str(pk): TargetState.from_dict(str(pk), value)
-                for pk, value in targets.items()
-            }
-        if isinstance(limiter := data.get("limiter"), dict):
-            stored.limiter = limiter
-        if isinstance(auto_like := data.get("auto_like"), bool):
-            stored.auto_like = auto_like
-        if isinstance(
-            last_cycle := data.get("last_cycle"), (int, float)
-        ) and not isinstance(last_cycle, bool):
-            stored.last_cycle = float(last_cycle)
-        return stored
+            return stored, [] if data is None else ["all"]
+        lost: list[str] = []
+        for name, valid in _PLAIN_PARTS.items():
+            if name not in data:
+                continue
+            if valid(value := data[name]):
+                setattr(stored, name, value)
+            else:
+                lost.append(name)
+        if stored.last_cycle is not None:
+            stored.last_cycle = float(stored.last_cycle)
+        for name in ("liked_stories", "liked_posts"):
+            timestamps, complete = _timestamps(data.get(name))
+            setattr(stored, name, timestamps)
+            if not complete:
+                lost.append(name)
+        targets = data.get("targets", {})
+        complete = isinstance(targets, Mapping)
+        for pk, value in targets.items() if complete else ():
+            stored.targets[str(pk)], kept_all = TargetState.parse(str(pk), value)
+            complete = complete and kept_all
+        if not complete:
+            lost.append("targets")
+        return stored, lost
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON-safe form that the store writes."""
+        """
+        Return the JSON-safe form that the store writes.
+
+        Its containers are copies: an executor thread encodes them while the event
+        loop goes on changing the originals.
+        """
         return {
             "session": self.session,
-            "liked_stories": self.liked_stories,
-            "liked_posts": self.liked_posts,
+            "liked_stories": dict(self.liked_stories),
+            "liked_posts": dict(self.liked_posts),
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
             "limiter": self.limiter,
             "auto_like": self.auto_like,
@@ -178,19 +243,49 @@ class StoredData:
         return state
 
 
-def _timestamps(data: Any) -> dict[str, float]:
-    """Keep the `{pk: unix seconds}` pairs of a stored mapping that are well-formed."""
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: Parts of the store checked by type alone; the others are parsed item by item.
+_PLAIN_PARTS: dict[str, Callable[[Any], bool]] = {
+    "session": lambda value: value is None or isinstance(value, dict),
+    "limiter": lambda value: isinstance(value, dict),
+    "auto_like": lambda value: isinstance(value, bool),
+    "last_cycle": lambda value: value is None or _is_number(value),
+}
+
+
+def _timestamps(data: Any) -> tuple[dict[str, float], bool]:
+    """
+    Keep the `{pk: unix seconds}` pairs of a stored mapping that are well-formed.
+
+    Returns:
+        The pairs, and False when anything was dropped (a missing part is fine).
+
+    """
+    if data is None:
+        return {}, True
     if not isinstance(data, Mapping):
-        return {}
-    return {
-        str(pk): float(value)
-        for pk, value in data.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-    }
+        return {}, False
+    kept = {str(pk): float(value) for pk, value in data.items() if _is_number(value)}
+    return kept, len(kept) == len(data)
 
 
 class IgAutolikerStore(Store[dict[str, Any]]):
-    """The versioned store of one config entry, with its migration hook."""
+    """
+    The versioned working store of one config entry and its like history.
+
+    Args:
+        hass: Home Assistant.
+        entry_id: The config entry; names the files.
+
+    Attributes:
+        history: The like history (older liked posts).
+        clock: Unix seconds; the coordinator sets its own (frozen in tests).
+        lost: The parts the last load found malformed (see `StoredData.parse`).
+
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Create the store for `entry_id` (file `.storage/ig_autoliker.<entry_id>`)."""
@@ -201,7 +296,20 @@ class IgAutolikerStore(Store[dict[str, Any]]):
             minor_version=STORAGE_MINOR_VERSION,
             private=True,
             atomic_writes=True,
+            # The working store is small, but encoding it need not hold the loop.
+            serialize_in_event_loop=False,
         )
+        self.entry_id = entry_id
+        self.history = LikeHistory(
+            Path(hass.config.path(STORAGE_DIR, f"{self.key}.history.db"))
+        )
+        self.clock: Callable[[], float] = lambda: dt_util.utcnow().timestamp()
+        self.lost: list[str] = []
+        self._save_timer: CALLBACK_TYPE | None = None
+        self._prepare: Callable[[], StoredData] | None = None
+        self._archived_at: float | None = None
+
+    # ------------------------------------------------------------- loading --
 
     async def _async_migrate_func(
         self,
@@ -212,17 +320,185 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         """
         Migrate data written by an older version of the integration.
 
-        Version 1.1 is the first, so there is nothing to convert yet; a newer major
-        version never gets here (Home Assistant refuses it before migrating).
+        1.x kept every liked post in the one file: all of them go into the like
+        history first, then the caller (`Store`) saves the working store with only
+        the recent ones. A crash in between leaves posts in both: none is lost.
+        A newer major version never gets here (Home Assistant refuses it).
         """
+        if old_major_version == 1 and isinstance(old_data, Mapping):
+            raw = old_data.get("liked_posts")
+            posts, _complete = _timestamps(raw)
+            if posts and await self._async_add_history(posts):
+                now = self.clock()
+                assert isinstance(raw, Mapping)  # noqa: S101 - posts came from it
+                old_data = {
+                    **old_data,
+                    # Malformed entries stay, so the load reports them.
+                    "liked_posts": {
+                        pk: value
+                        for pk, value in raw.items()
+                        if pk not in posts or now - posts[pk] < RECENT_POSTS
+                    },
+                }
         return old_data
 
     async def async_load_data(self) -> StoredData:
         """
-        Load and parse the store; a missing or corrupt file gives empty state.
+        Load and parse the working store; a missing or corrupt file gives empty state.
 
-        Parsing runs in an executor job: a year of likes at the daily ceiling is
-        ~290,000 posts, ~130 ms of work (see `scripts/benchmark`).
+        The like history is not read: a cycle asks it only about posts the working
+        store does not know (`async_recall_posts`). Malformed parts are kept in
+        `lost` for `async_report_lost`.
         """
         raw = await self.async_load()
-        return await self.hass.async_add_executor_job(StoredData.from_dict, raw)
+        stored, self.lost = await self.hass.async_add_executor_job(
+            StoredData.parse, raw
+        )
+        if raw is None and await self.hass.async_add_executor_job(self._was_corrupt):
+            self.lost = ["all"]
+        return stored
+
+    def _was_corrupt(self) -> bool:
+        """Tell whether Home Assistant just moved our unreadable file aside."""
+        path = Path(self.path)
+        return any(path.parent.glob(f"{path.name}.corrupt.*"))
+
+    @callback
+    def async_report_lost(self, title: str, lost: list[str]) -> None:
+        """
+        Say in one log line what a damaged store lost; raise a repair issue for likes.
+
+        Args:
+            title: The account, as the user knows it.
+            lost: Names of the lost parts ("all", "session", "liked_posts", ...).
+
+        """
+        if not lost:
+            return
+        LOGGER.warning(
+            "The saved state of %s was damaged; lost: %s; kept everything else",
+            title,
+            ", ".join(lost),
+        )
+        if HISTORY_PARTS.isdisjoint(lost) and "all" not in lost:
+            return  # A session or a window: a login or a quiet hour restores it.
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"store_damaged_{self.entry_id}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="store_damaged",
+            translation_placeholders={"username": title, "parts": ", ".join(lost)},
+        )
+
+    # -------------------------------------------------------------- history --
+
+    async def async_recall_posts(
+        self, stored: StoredData, pks: Iterable[str], now: float
+    ) -> int:
+        """
+        Bring posts liked long ago back into the working store before a cycle likes.
+
+        Asks the history only about pks the working store does not know (one
+        executor job); a post found there counts as met `now`, so it stays recent.
+
+        Returns:
+            How many posts were found in the history.
+
+        """
+        unknown = [pk for pk in pks if pk not in stored.liked_posts]
+        if not unknown:
+            return 0
+        try:
+            found = await self.hass.async_add_executor_job(self.history.find, unknown)
+        except HistoryDamagedError:
+            self.async_report_lost(self._title, ["history"])
+            return 0
+        for pk in found:
+            stored.liked_posts[pk] = now
+        return len(found)
+
+    @property
+    def _title(self) -> str:
+        entry = self.hass.config_entries.async_get_entry(self.entry_id)
+        return self.entry_id if entry is None else entry.title
+
+    async def _async_add_history(self, posts: dict[str, float]) -> bool:
+        """Add posts to the history; a damaged file is reported and started anew."""
+        for attempt in range(2):
+            try:
+                await self.hass.async_add_executor_job(self.history.add, posts)
+            except HistoryDamagedError:
+                if not attempt:
+                    self.async_report_lost(self._title, ["history"])
+                continue
+            except sqlite3.Error as err:
+                # Locked or disk full: keep the posts in the working store for now.
+                LOGGER.warning("Cannot write the like history: %s", err)
+                return False
+            return True
+        return False
+
+    async def _async_archive(self, stored: StoredData, now: float) -> None:
+        """Move posts not met for `RECENT_POSTS` into the history (at most hourly)."""
+        if self._archived_at is not None and now - self._archived_at < ARCHIVE_INTERVAL:
+            return
+        self._archived_at = now
+        old = {
+            pk: liked_at
+            for pk, liked_at in stored.liked_posts.items()
+            if now - liked_at >= RECENT_POSTS
+        }
+        if old and await self._async_add_history(old):
+            for pk, liked_at in old.items():
+                # Met again while the history was written: keep it recent.
+                if stored.liked_posts.get(pk) == liked_at:
+                    del stored.liked_posts[pk]
+
+    # --------------------------------------------------------------- saving --
+
+    @callback
+    def async_schedule_save(self, prepare: Callable[[], StoredData]) -> None:
+        """
+        Write within `SAVE_DELAY` seconds; later changes never push the write out.
+
+        Home Assistant's `async_delay_save` restarts its delay on every change, so
+        a busy cycle would live only in memory; this timer starts at the first
+        change and the write takes the state as it is then.
+
+        Args:
+            prepare: Returns the data to write (called on the event loop).
+
+        """
+        self._prepare = prepare
+        if self._save_timer is None:
+            self._save_timer = async_call_later(
+                self.hass, SAVE_DELAY, self._async_save_due
+            )
+
+    async def _async_save_due(self, _now: datetime) -> None:
+        self._save_timer = None
+        if (prepare := self._prepare) is not None:
+            await self.async_save_data(prepare())
+
+    async def async_save_data(self, stored: StoredData) -> None:
+        """Write now (old posts into the history first); cancels a pending write."""
+        self.async_cancel_save()
+        await self._async_archive(stored, self.clock())
+        await self.async_save(stored.as_dict())
+
+    @callback
+    def async_cancel_save(self) -> None:
+        """Drop a pending timed write (the caller writes itself, or unloads)."""
+        self._prepare = None
+        if self._save_timer is not None:
+            self._save_timer()
+            self._save_timer = None
+
+    async def async_remove(self) -> None:
+        """Delete the working store and the like history (the entry was removed)."""
+        self.async_cancel_save()
+        await super().async_remove()
+        await self.hass.async_add_executor_job(self.history.remove)

@@ -109,5 +109,6 @@ async def test_diagnostics(
             "last_story_check",
             "last_post_check",
             "last_like",
+            "followed_checked",
         )
     )

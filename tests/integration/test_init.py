@@ -14,6 +14,7 @@ from custom_components.ig_autoliker.const import (
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.session import SessionHealth
+from custom_components.ig_autoliker.store import STORAGE_VERSION
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
@@ -68,7 +69,7 @@ async def test_store_from_a_newer_version_is_not_overwritten(
     hass_storage: dict[str, Any],
 ) -> None:
     newer = {
-        "version": 2,
+        "version": STORAGE_VERSION + 1,
         "minor_version": 1,
         "key": _store_key(config_entry),
         "data": {},

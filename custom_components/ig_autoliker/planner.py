@@ -1,0 +1,481 @@
+"""
+The cycle planner: decides the next step of a liking cycle.
+
+Pure Python like `limiter.py`: no Home Assistant import, no I/O, no sleeping. The
+coordinator asks `CyclePlanner.next_step()` what to do, does it (one request or one
+like), reports the outcome with the `on_*` methods and asks again, until the planner
+answers DONE. The clock is passed in (`now`, Unix seconds); the budget is read from the
+`RateLimiter`, which has its own injected clock.
+
+What the planner decides, in priority order (the first step the budget allows now
+wins; when none is allowed it answers WAIT until the first one is, or DONE when that
+is past the next cycle):
+
+1. The reels tray, once per cycle, when at least two targets want stories.
+2. The friendship status of story targets the tray did not show whose status is
+   unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
+3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
+4. Story feeds worth a request, the one whose unliked stories may expire first
+   first: in the tray with a story newer than the newest one handled; or, for a target
+   not known to be followed (never in the tray), due once per cycle interval. A
+   followed target absent from the tray has no live story and costs nothing: the
+   tray lists every followed account with live stories (mgp25/Instagram-API#1201:
+   entries far back come without items but with `latest_reel_media`, which is all
+   the planner reads; a new story may reach the tray up to an hour late, far
+   inside its 24 h).
+5. Story likes, the story closest to its 24 h expiry first.
+6. Post likes, oldest first.
+7. Post feeds due (not polled for a cycle interval), least recently polled first,
+   while enough requests stay for the story likes still pending.
+
+Fairness: feeds are ordered by the time of their last check, so a cycle that runs
+out of budget resumes next cycle with the targets it did not reach (round-robin
+across cycles without a stored cursor); targets never checked come first.
+
+A safety policy plugs in through `Policy`: frozen likes or requests, stricter like
+limits, a per-target like cap per cycle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from .limiter import DAY, HOUR, Action
+from .models import MediaKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from .limiter import RateLimiter
+    from .models import MediaItem
+
+#: A story expires this many seconds after it was posted (Instagram's 24 h).
+STORY_LIFETIME: Final = DAY
+#: A post feed is never left unpolled longer than this, seconds (issue 9).
+POST_POLL_CEILING: Final = 6 * HOUR
+#: How long a learned friendship status is trusted, seconds.
+FRIENDSHIP_MAX_AGE: Final = 7 * DAY
+#: The tray is worth its request from this many story targets on.
+TRAY_MIN_TARGETS: Final = 2
+#: HTTP requests of each kind of step (see `api.py`): a story like marks the story
+#: seen first, so it costs two.
+STORY_LIKE_REQUESTS: Final = 2
+SINGLE_REQUEST: Final = 1
+
+
+class StepKind(StrEnum):
+    """What the coordinator is to do next."""
+
+    TRAY = "tray"
+    FRIENDSHIP = "friendship"
+    STORIES = "stories"
+    POSTS = "posts"
+    LIKE = "like"
+    WAIT = "wait"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """
+    One decision of the planner.
+
+    Attributes:
+        kind: What to do.
+        target_pk: The target concerned (FRIENDSHIP, STORIES, POSTS, LIKE).
+        item: The story or post to like (LIKE).
+        seconds: How long to wait (WAIT), seconds.
+
+    """
+
+    kind: StepKind
+    target_pk: str | None = None
+    item: MediaItem | None = None
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests the step sends (count against requests/hour)."""
+        if self.kind in {StepKind.WAIT, StepKind.DONE}:
+            return 0
+        if self.item is not None and self.item.kind is MediaKind.STORY:
+            return STORY_LIKE_REQUESTS
+        return SINGLE_REQUEST
+
+
+DONE: Final = Step(StepKind.DONE)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetView:
+    """
+    One enabled target as the planner sees it (from the subentry and the store).
+
+    Attributes:
+        pk: The target's Instagram pk.
+        like_stories: Its stories are to be liked.
+        like_posts: Its posts are to be liked.
+        followed: The account follows it (None: unknown yet).
+        followed_checked: Unix seconds when `followed` was learned, or None.
+        last_story_check: Unix seconds of the last story-feed fetch, or None.
+        last_post_check: Unix seconds of the last post-feed fetch, or None.
+        latest_reel_media: Unix seconds of the newest story handled, or None.
+
+    """
+
+    pk: str
+    like_stories: bool = True
+    like_posts: bool = True
+    followed: bool | None = None
+    followed_checked: float | None = None
+    last_story_check: float | None = None
+    last_post_check: float | None = None
+    latest_reel_media: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """
+    What a safety policy imposes on top of the rate limiter (issue 10 plugs in here).
+
+    Attributes:
+        requests_frozen_until: Unix seconds; before it no request at all.
+        likes_frozen_until: Unix seconds; before it no like (and no feed fetch,
+            which would find nothing to like).
+        max_likes_per_hour: A like limit per sliding hour stricter than the
+            configured one (warm-up), count; None: the limiter's.
+        max_likes_per_day: The same per sliding 24 h, count; None: the limiter's.
+        max_likes_per_target: Most likes of one target in one cycle, count;
+            None: no cap. Its other items wait for the next cycle.
+
+    """
+
+    requests_frozen_until: float | None = None
+    likes_frozen_until: float | None = None
+    max_likes_per_hour: int | None = None
+    max_likes_per_day: int | None = None
+    max_likes_per_target: int | None = None
+
+
+def _frozen_for(until: float | None, now: float) -> float:
+    return 0.0 if until is None or until <= now else until - now
+
+
+def _check_time(value: float | None) -> float:
+    """Sort a missing check time first (never checked = longest waiting)."""
+    return -math.inf if value is None else value
+
+
+class CyclePlanner:
+    """
+    Plans one cycle (or one check of new targets) step by step.
+
+    Args:
+        limiter: The account's rate limiter; read, never written.
+        started: Unix seconds when the cycle started.
+        interval: Cycle interval, seconds; the cycle ends by `started + interval`
+            (`deadline`), when the next one starts.
+        policy: The safety policy's constraints.
+        focus: Only these target pks (a check of new targets: no tray, every
+            feed of theirs fetched once); None: a regular cycle.
+
+    """
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        *,
+        started: float,
+        interval: float,
+        policy: Policy | None = None,
+        focus: frozenset[str] | None = None,
+    ) -> None:
+        """Start planning; nothing is known of this cycle yet."""
+        self._limiter = limiter
+        self.interval = interval
+        self.deadline = started + interval
+        self.policy = policy or Policy()
+        self._focus = focus
+        self._tray: dict[str, int] | None = None
+        self._tray_done = False
+        self._friendship_done: set[str] = set()
+        self._stories_done: set[str] = set()
+        self._posts_done: set[str] = set()
+        self._failed: set[str] = set()
+        #: Fetched, not yet handled items, by media pk.
+        self._pending: dict[str, MediaItem] = {}
+        self._newest_story: dict[str, int] = {}
+        self._likes = Counter[str]()
+
+    # ---------------------------------------------------------- outcomes --
+
+    def on_tray(self, latest: Mapping[str, int]) -> None:
+        """Record the reels tray: followed pk -> Unix seconds of its newest story."""
+        self._tray = dict(latest)
+        self._tray_done = True
+
+    def on_friendship(self, pk: str) -> None:
+        """Record that the friendship status of `pk` was looked up."""
+        self._friendship_done.add(pk)
+
+    def on_stories(self, pk: str, unliked: Iterable[MediaItem], newest: int) -> None:
+        """
+        Record a story-feed fetch.
+
+        Args:
+            pk: The target.
+            unliked: Its stories liked neither in the store nor on Instagram.
+            newest: Unix seconds of its newest story (any, liked or not).
+
+        """
+        self._stories_done.add(pk)
+        self._newest_story[pk] = newest
+        for item in unliked:
+            self._pending[item.pk] = item
+
+    def on_posts(self, pk: str, unliked: Iterable[MediaItem]) -> None:
+        """Record a post-feed fetch and the posts of it still to like."""
+        self._posts_done.add(pk)
+        for item in unliked:
+            self._pending[item.pk] = item
+
+    def on_handled(self, item: MediaItem, *, liked: bool) -> None:
+        """Record that `item` was liked (`liked`) or is gone (nothing to like)."""
+        self._pending.pop(item.pk, None)
+        if liked:
+            self._likes[item.owner_pk] += 1
+
+    def on_failed(self, pk: str) -> None:
+        """Skip a target that cannot be read (gone, private) for this cycle."""
+        self._failed.add(pk)
+        for key in [k for k, item in self._pending.items() if item.owner_pk == pk]:
+            del self._pending[key]
+
+    def stories_handled(self, pk: str) -> int | None:
+        """
+        Tell whether every story fetched of `pk` in this cycle was handled.
+
+        Returns:
+            Unix seconds of its newest story when its feed was fetched and no
+            story of it waits any more (the tray may then hide it), else None.
+
+        """
+        if pk not in self._newest_story or any(
+            item.owner_pk == pk and item.kind is MediaKind.STORY
+            for item in self._pending.values()
+        ):
+            return None
+        return self._newest_story[pk]
+
+    # ------------------------------------------------------------ deciding --
+
+    def next_step(self, targets: Sequence[TargetView], now: float) -> Step:
+        """
+        Decide the next step.
+
+        Args:
+            targets: The enabled targets as they are now (switches are re-read at
+                every step), in the order they were added.
+            now: Unix seconds.
+
+        Returns:
+            The first step of the priority order (module docstring) that the
+            budget allows now; else WAIT for the soonest one when it comes before
+            `deadline`; else DONE.
+
+        """
+        self._drop_expired(now)
+        if self._focus is not None:
+            targets = [t for t in targets if t.pk in self._focus]
+        wanted = {t.pk: t for t in targets if t.pk not in self._failed}
+        soonest = math.inf
+        for step in self._candidates(list(wanted.values()), now):
+            wait = self._wait_for(step, now)
+            if wait == 0.0:
+                return step
+            soonest = min(soonest, wait)
+        if now + soonest < self.deadline:
+            return Step(StepKind.WAIT, seconds=soonest)
+        return DONE
+
+    def _candidates(self, targets: list[TargetView], now: float) -> Iterator[Step]:
+        """Yield the best step of each kind, in priority order."""
+        if self._tray_wanted(targets):
+            yield Step(StepKind.TRAY)
+        for target in self._friendship_due(targets, now):
+            yield Step(StepKind.FRIENDSHIP, target.pk)
+            break
+        posts_due = self._posts_due(targets)
+        overdue = [t for t in posts_due if self._overdue(t)]
+        if overdue:
+            yield Step(StepKind.POSTS, overdue[0].pk)
+        stories = self._stories_due(targets, now)
+        if stories:
+            yield Step(StepKind.STORIES, stories[0].pk)
+        by_pk = {t.pk: t for t in targets}
+        story_likes = self._likeable(by_pk, MediaKind.STORY)
+        if story_likes:
+            yield Step(StepKind.LIKE, story_likes[0].owner_pk, story_likes[0])
+        post_likes = self._likeable(by_pk, None)
+        if post_likes:
+            yield Step(StepKind.LIKE, post_likes[0].owner_pk, post_likes[0])
+        if posts_due and self._spare_requests(len(story_likes) + len(stories)):
+            yield Step(StepKind.POSTS, posts_due[0].pk)
+
+    def _tray_wanted(self, targets: list[TargetView]) -> bool:
+        if self._tray_done or self._focus is not None:
+            return False
+        return sum(t.like_stories for t in targets) >= TRAY_MIN_TARGETS
+
+    def _friendship_due(
+        self, targets: list[TargetView], now: float
+    ) -> Iterator[TargetView]:
+        """Story targets absent from the tray whose friendship status is stale."""
+        if self._tray is None:
+            return
+        for target in targets:
+            if (
+                target.like_stories
+                and target.pk not in self._tray
+                and target.pk not in self._friendship_done
+                and (
+                    target.followed is None
+                    or target.followed_checked is None
+                    or now - target.followed_checked >= FRIENDSHIP_MAX_AGE
+                )
+            ):
+                yield target
+
+    def _due(self, last_check: float | None) -> bool:
+        """Tell whether a feed would go a cycle interval unchecked otherwise."""
+        return last_check is None or last_check + self.interval < self.deadline
+
+    def _overdue(self, target: TargetView) -> bool:
+        """Tell whether skipping the poll may exceed the 6 h ceiling (next cycle)."""
+        last = target.last_post_check
+        return last is not None and last + POST_POLL_CEILING <= (
+            self.deadline + self.interval
+        )
+
+    def _posts_due(self, targets: list[TargetView]) -> list[TargetView]:
+        if self._likes_frozen_forever():
+            return []
+        due = [
+            t
+            for t in targets
+            if t.like_posts
+            and t.pk not in self._posts_done
+            and (self._focus is not None or self._due(t.last_post_check))
+        ]
+        return sorted(due, key=lambda t: _check_time(t.last_post_check))
+
+    def _stories_due(self, targets: list[TargetView], now: float) -> list[TargetView]:
+        """Story feeds worth a request, the one that may expire first first."""
+        if self._likes_frozen_forever():
+            return []
+        due = [
+            t
+            for t in targets
+            if t.like_stories
+            and t.pk not in self._stories_done
+            and self._story_feed_worth(t)
+        ]
+
+        def handled_until(target: TargetView) -> float:
+            # Stories newer than this may wait; the older they can be, the sooner
+            # they expire.
+            known = (
+                target.latest_reel_media
+                if self._tray is not None and target.pk in self._tray
+                else target.last_story_check
+            )
+            return max(_check_time(known), now - STORY_LIFETIME)
+
+        return sorted(due, key=handled_until)
+
+    def _story_feed_worth(self, target: TargetView) -> bool:
+        if self._focus is not None:
+            return True
+        if self._tray is None:
+            return self._due(target.last_story_check)
+        if target.pk in self._tray:
+            return (
+                target.latest_reel_media is None
+                or self._tray[target.pk] > target.latest_reel_media
+            )
+        if target.followed:
+            return False  # followed and absent from the tray: no live story
+        return self._due(target.last_story_check)
+
+    def _likeable(
+        self, targets: Mapping[str, TargetView], kind: MediaKind | None
+    ) -> list[MediaItem]:
+        """Pending stories (STORY) or posts (None) whose target still wants them."""
+        cap = self.policy.max_likes_per_target
+        items = [
+            item
+            for item in self._pending.values()
+            if (item.kind is MediaKind.STORY) == (kind is MediaKind.STORY)
+            and (target := targets.get(item.owner_pk)) is not None
+            and (target.like_stories if kind is MediaKind.STORY else target.like_posts)
+            and (cap is None or self._likes[item.owner_pk] < cap)
+        ]
+        return sorted(items, key=lambda item: item.taken_at)
+
+    def _spare_requests(self, story_work: int) -> bool:
+        """Leave enough requests for the story work still waiting this hour."""
+        if not story_work:
+            return True
+        limiter = self._limiter
+        left = limiter.limits.max_requests_per_hour - limiter.count(Action.REQUEST)
+        likes_left = max(
+            0, limiter.limits.max_likes_per_hour - limiter.count(Action.LIKE)
+        )
+        reserve = STORY_LIKE_REQUESTS * min(story_work, likes_left)
+        return left - SINGLE_REQUEST >= reserve
+
+    def _likes_frozen_forever(self) -> bool:
+        """Likes stay frozen past this cycle: fetching would find nothing to like."""
+        until = self.policy.likes_frozen_until
+        return until is not None and until >= self.deadline
+
+    def _drop_expired(self, now: float) -> None:
+        """Stories past their 24 h cannot be liked any more: handled."""
+        for key in [
+            key
+            for key, item in self._pending.items()
+            if item.kind is MediaKind.STORY
+            and item.taken_at.timestamp() + STORY_LIFETIME <= now
+        ]:
+            del self._pending[key]
+
+    # ------------------------------------------------------------- budget --
+
+    def _wait_for(self, step: Step, now: float) -> float:
+        """Seconds until the budget and the policy allow `step` (0.0: now)."""
+        limiter = self._limiter
+        policy = self.policy
+        wait = max(
+            _frozen_for(policy.requests_frozen_until, now),
+            limiter.seconds_until_allowed(Action.REQUEST, step.requests),
+        )
+        if step.item is None:
+            return wait
+        wait = max(
+            wait,
+            _frozen_for(policy.likes_frozen_until, now),
+            limiter.seconds_until_allowed(Action.LIKE),
+        )
+        for window, limit in (
+            (HOUR, policy.max_likes_per_hour),
+            (DAY, policy.max_likes_per_day),
+        ):
+            if limit is not None:
+                wait = max(wait, limiter.seconds_until_fits(Action.LIKE, window, limit))
+        if step.item.kind is MediaKind.STORY:
+            wait = max(wait, limiter.seconds_until_allowed(Action.STORY_VIEW))
+        return wait
