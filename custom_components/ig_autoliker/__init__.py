@@ -99,6 +99,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     try:
         await coordinator.async_login()
     except IgAutolikerError as err:
+        await coordinator.async_save()  # a backoff must outlive the setup retry
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="setup_failed",

@@ -73,7 +73,7 @@ async def async_complete_job[T](
     func: Callable[..., T],
     *args: Any,
     on_done: Callable[[T], None] | None = None,
-    pending: set[asyncio.Future[Any]] | None = None,
+    pending: set[asyncio.Future[Any]],
 ) -> T:
     """
     Run a blocking adapter call as an executor job; its outcome is never lost.
@@ -83,8 +83,8 @@ async def async_complete_job[T](
     thread hands its outcome to a future of our own, on the event loop: `on_done`
     records a success there even when nobody awaits it any more (a like Instagram
     confirmed is never lost, spec QS-04). A cancelled caller waits for the call in
-    flight to end before the cancellation goes on; `pending` (when given) holds the
-    outcome until then, for a shutdown to await (`async_wait_jobs`).
+    flight to end before the cancellation goes on; `pending` holds the outcome until
+    then, for a shutdown to await (`async_wait_jobs`).
 
     Returns:
         What `func` returned.
@@ -97,14 +97,16 @@ async def async_complete_job[T](
     outcome: asyncio.Future[T] = loop.create_future()
 
     def settle(result: T | None, error: BaseException | None) -> None:
-        if pending is not None:
-            pending.discard(outcome)
+        pending.discard(outcome)
+        if error is None and on_done is not None:
+            try:
+                on_done(result)  # type: ignore[arg-type]
+            except Exception as err:  # noqa: BLE001 - the waiter must not hang
+                error = err
         if error is not None:
             outcome.set_exception(error)
-            return
-        if on_done is not None:
-            on_done(result)  # type: ignore[arg-type]
-        outcome.set_result(result)  # type: ignore[arg-type]
+        else:
+            outcome.set_result(result)  # type: ignore[arg-type]
 
     def job() -> None:
         try:
@@ -116,8 +118,7 @@ async def async_complete_job[T](
 
     # Nobody may be left to read a failure after a cancellation: read it here.
     outcome.add_done_callback(lambda done: done.cancelled() or done.exception())
-    if pending is not None:
-        pending.add(outcome)
+    pending.add(outcome)
     # Home Assistant may cancel this future at stop; `outcome` is ours alone.
     hass.async_add_executor_job(job)
     try:
@@ -219,11 +220,20 @@ class SessionManager:
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
-            IgAutolikerError: Network or rate-limit trouble (setup is retried).
+            RateLimited: Still backing off (no request sent), or Instagram
+                throttled the login: the backoff starts, setup is retried.
+            IgAutolikerError: Network trouble (setup is retried).
 
         """
+        if (until := self._limiter.backoff_until) is not None:
+            # Setup retries come every few seconds; the account comes first.
+            msg = "Backing off after Instagram throttled the account"
+            raise RateLimited(msg, retry_after=until - self._clock())
         try:
             await self.async_job(self._api.login)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)
+            raise
         except ChallengeRequired:
             raise await self.async_challenge() from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
@@ -318,6 +328,12 @@ class SessionManager:
         if not self.blocked:
             self.health = SessionHealth.ERROR
         self._on_publish()
+        if isinstance(err, SessionExpired):
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="session_refused",
+                translation_placeholders={"username": self._entry.title},
+            )
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="cannot_connect",

@@ -128,7 +128,11 @@ def expected(kind: Kind, phase: str, in_a_row: bool) -> Seen:  # noqa: PLR0911
     if phase == "setup":
         if family is Family.LOGIN and not in_a_row:
             return Seen(ConfigEntryState.LOADED)  # a fresh login with the password
-        return Seen(ConfigEntryState.SETUP_RETRY, None)
+        # Throttled: Home Assistant's quick setup retries send nothing until the
+        # backoff ends.
+        return Seen(
+            ConfigEntryState.SETUP_RETRY, None, backoff=family is Family.THROTTLE
+        )
     if family is Family.THROTTLE:
         return Seen(ConfigEntryState.LOADED, backoff=True)
     if phase == "keep_alive":

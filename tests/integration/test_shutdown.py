@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from tests.sandbox import Fault, World
-from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC
+from tests.sandbox.testworld import PRIVATE_FOLLOWED, PUBLIC
 
 from .conftest import FakeClock, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice
@@ -165,38 +165,3 @@ async def test_removing_the_entry_deletes_its_challenge_issue(
     await hass.async_block_till_done()
 
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_reauth_is_shown_at_once(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
-) -> None:
-    """The password changed elsewhere: "Session health" says so while reauth waits."""
-    await run_cycle(hass, setup_integration)
-    world.user(ALICE.username).password = "changed-elsewhere"
-    world.revoke_sessions(ALICE.username)
-
-    await run_cycle(hass, setup_integration)
-
-    state = hass.states.get("sensor.alice_session_health")
-    assert state is not None
-    assert state.state == SessionHealth.REAUTH_REQUIRED.value
-
-
-async def test_login_required_logs_in_afresh_with_the_saved_device(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
-) -> None:
-    """Two login_required in a row: a fresh password login, same phone, no prompt."""
-    coordinator = coordinator_of(setup_integration)
-    device = dict(coordinator.stored.session["uuids"])  # type: ignore[index]
-    sessions = len(world.sessions_of(ALICE.username))
-    world.faults.add("feed/user/*/story/", Fault.LOGIN_REQUIRED, times=2)
-
-    await run_cycle(hass, setup_integration)  # refused again right after: "error"
-    assert coordinator.session_health is SessionHealth.ERROR
-    await run_cycle(hass, setup_integration)
-
-    assert coordinator.session_health is SessionHealth.HEALTHY
-    assert len(world.sessions_of(ALICE.username)) == sessions + 1
-    assert coordinator.stored.session is not None
-    assert coordinator.stored.session["uuids"] == device
-    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
