@@ -111,6 +111,7 @@ class IgAutolikerData:
     rate_limit_state: str
     session_health: SessionHealth
     last_cycle: datetime | None
+    next_cycle: datetime | None
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
@@ -119,6 +120,12 @@ class IgAutolikerData:
     def challenge_required(self) -> bool:
         """True while Instagram waits for the user to pass a checkpoint."""
         return self.session_health is SessionHealth.CHALLENGE_REQUIRED
+
+
+#: Seconds before a refresh that found the cycle lock taken tries again.
+BUSY_RETRY = 60.0
+#: Least seconds between two mid-cycle updates of the entities.
+PUBLISH_EVERY = 30.0
 
 
 class _CycleStop(Exception):
@@ -193,12 +200,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else max(self._now(), stored.last_cycle + self.interval)
         )
         self.cycle_id: str | None = None
+        #: Enabled target pks as last seen: a pk new here gets checked at once.
+        self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
         self._keep_alive_task: asyncio.Task[None] | None = None
         #: Likes sent whose answer never came (timeout, reset): media pk -> Unix
         #: seconds sent. The next feed's `has_liked` tells; never sent blindly again.
         self._unsure: dict[str, float] = {}
+        self._published_at = 0.0
 
     # ----------------------------------------------------------------- state --
 
@@ -258,6 +268,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             rate_limit_state=state,
             session_health=self.session_health,
             last_cycle=_ts(self.stored.last_cycle),
+            next_cycle=_ts(self.next_cycle_at) if self.stored.auto_like else None,
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
             targets={
@@ -402,6 +413,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 translation_placeholders={"username": self.config_entry.title},
             )
         if self._cycle_lock.locked():
+            # A check of new targets is under way: try again in a minute.
+            self.update_interval = timedelta(seconds=BUSY_RETRY)
             return self.snapshot()
         async with self._cycle_lock:
             self._cycle_task = asyncio.current_task()
@@ -419,6 +432,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if not interrupted:
                     self.stored.last_cycle = self._now()
                 self._schedule_save()
+                # Planned from start times: a long cycle does not push the next.
+                self.update_interval = timedelta(
+                    seconds=max(BUSY_RETRY, self.next_cycle_at - self._now())
+                )
         return self.snapshot()
 
     async def _async_cycle(self) -> bool:
@@ -464,12 +481,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if step.target_pk is not None and step.target_pk != previous:
                     if previous is not None:
                         await self._sleep(self.limiter.account_delay())
-                        self.async_publish()
+                        self._publish_progress()
                     previous = step.target_pk
                 await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
         finally:
+            self.async_publish()
+
+    def _publish_progress(self) -> None:
+        """Publish mid-cycle at most every PUBLISH_EVERY s (hundreds of entities)."""
+        if self._now() - self._published_at >= PUBLISH_EVERY:
+            self._published_at = self._now()
             self.async_publish()
 
     def _view(self, target: Target) -> TargetView:
@@ -723,12 +746,63 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_targets_changed(self) -> None:
-        """Targets were added, removed or switched: forget removed ones, publish."""
+        """
+        Targets were added, removed or switched: forget removed ones, publish.
+
+        A target added or switched on is checked at once (within the limits): a
+        cycle under way picks it up itself (never-checked targets come first).
+        """
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
+        enabled = {target.pk for target in self.targets if target.enabled}
+        new, self._enabled = enabled - self._enabled, enabled
         self._schedule_save()
         self.async_publish()
+        if new and not self.blocked and not self._cycle_lock.locked():
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_check_targets(frozenset(new)),
+                f"{DOMAIN} check new targets {self.config_entry.title}",
+            )
+
+    async def async_check_targets(self, pks: frozenset[str]) -> None:
+        """
+        Fetch the feeds of new targets once and like what is new, within limits.
+
+        Runs under the cycle lock and leaves the regular schedule alone; it is
+        skipped while a cycle runs, paused, blocked or backing off.
+        """
+        if self._cycle_lock.locked():
+            return
+        async with self._cycle_lock:
+            self._cycle_task = asyncio.current_task()
+            self.cycle_id = secrets.token_hex(4)
+            try:
+                if (
+                    self.blocked
+                    or not self.stored.auto_like
+                    or self.limiter.backoff_until is not None
+                ):
+                    return
+                now = self._now()
+                LOGGER.debug("Check %s of new targets starts", self.cycle_id)
+                await self._async_run(
+                    CyclePlanner(
+                        self.limiter,
+                        started=now,
+                        interval=max(BUSY_RETRY, self.next_cycle_at - now),
+                        policy=self.policy,
+                        focus=pks,
+                    )
+                )
+            except (ConfigEntryAuthFailed, UpdateFailed) as err:
+                LOGGER.warning("Check of new targets failed: %s", err)
+                if isinstance(err, ConfigEntryAuthFailed):
+                    self.config_entry.async_start_reauth(self.hass)
+            finally:
+                self._cycle_task = None
+                self._schedule_save()
 
     async def async_resolve_target(self, username: str) -> TargetUser:
         """

@@ -89,6 +89,12 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         value_fn=lambda data: data.last_cycle,
     ),
     IgAutolikerSensorEntityDescription(
+        key="next_cycle",
+        translation_key="next_cycle",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: data.next_cycle,
+    ),
+    IgAutolikerSensorEntityDescription(
         key="backoff_until",
         translation_key="backoff_until",
         device_class=SensorDeviceClass.TIMESTAMP,

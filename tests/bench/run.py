@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import sys
 import time
 import tracemalloc
 
@@ -99,7 +100,33 @@ def bench_adapter() -> None:
         print()
 
 
-if __name__ == "__main__":
+#: Target counts of the simulated week (issue 9).
+SIMULATED_TARGETS = (10, 50, 100, 250, 400)
+
+
+def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
+    """A simulated week per target count; the `simulate:` lines come last."""
+    from tests.bench.sim import SimConfig, simulate  # noqa: PLC0415 - heavy import
+
+    results = []
+    for count in counts:
+        result = simulate(SimConfig(targets=count))
+        print(result.details(), flush=True)
+        results.append(result)
+    for result in results:
+        print(result.line())
+
+
+def main(argv: list[str]) -> None:
+    """`--simulate [N ...]`: the simulated week; no flag: the other benchmarks."""
+    if argv[:1] == ["--simulate"]:
+        counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS
+        bench_simulate(counts)
+        return
     bench_store()
     bench_limiter()
     bench_adapter()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

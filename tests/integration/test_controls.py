@@ -68,7 +68,8 @@ async def test_target_enabled_switch_stops_and_resumes_liking(
 
     await _switch(hass, enabled, on=True)
     assert hass.states.get(enabled).state == STATE_ON
-    await run_cycle(hass, setup_integration)
+    # Switched on, the target is checked at once, without waiting for a cycle.
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
 
 
