@@ -319,8 +319,8 @@ def test_challenge_calls_need_a_pending_challenge(
 
 
 def test_challenge_on_saved_session(alice: InstagramApi, sandbox: Sandbox) -> None:
-    """A checkpoint met while validating a saved session is offered like a login one."""
-    sandbox.world.faults.add("accounts/current_user/", Fault.CHALLENGE_REQUIRED)
+    """A code checkpoint met validating a saved session is offered like at login."""
+    sandbox.world.faults.add("accounts/current_user/", Fault.CHALLENGE_CODES)
     with pytest.raises(ChallengeRequired) as err:
         alice.login()
     assert err.value.methods == (ChallengeMethod.EMAIL, ChallengeMethod.SMS)

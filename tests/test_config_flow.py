@@ -17,11 +17,13 @@ from unittest.mock import AsyncMock, patch
 import pytest
 from custom_components.ig_autoliker.config_flow import normalize_code
 from custom_components.ig_autoliker.const import (
+    CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
     CONF_CYCLE_INTERVAL,
     CONF_DELAY_REQUESTS,
     CONF_JITTER,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_SESSION,
@@ -406,7 +408,7 @@ async def test_two_factor_impossible_code_sends_nothing(
 async def test_two_factor_then_challenge(hass: HomeAssistant, world: World) -> None:
     """Instagram may put a checkpoint after the code; the flow continues with it."""
     result = await log_in(hass, DAVE.username, DAVE.password)
-    world.faults.add("accounts/two_factor_login/", Fault.CHALLENGE_REQUIRED)
+    world.faults.add("accounts/two_factor_login/", Fault.CHALLENGE_CODES)
 
     result = await submit(hass, result, code=DAVE.code)
 
@@ -492,16 +494,21 @@ async def test_challenge_impossible_code_sends_nothing(
 
 
 @pytest.mark.usefixtures("mock_setup")
-async def test_challenge_unsupported(hass: HomeAssistant, world: World) -> None:
-    """A checkpoint without email or SMS can only be passed in the app."""
+async def test_challenge_without_codes_is_passed_in_the_app(
+    hass: HomeAssistant, world: World
+) -> None:
+    """A checkpoint without email or SMS is passed in the app, then signed in again."""
     world.add_account(
-        "gina_selfie", "gina-pass", challenge_code="555555", challenge_methods=()
+        "gina_selfie",
+        "gina-pass",
+        challenge_code="555555",
+        challenge_methods=(),
+        challenge_native=False,
     )
 
     result = await log_in(hass, "gina_selfie", "gina-pass")
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "challenge_unsupported"
+    assert result["step_id"] == "challenge_app"
     assert world.codes_sent == []
 
 
@@ -965,6 +972,9 @@ async def test_target_added(
         CONF_TARGET_PK: pk_of(world, username),
         CONF_LIKE_STORIES: kinds.get(CONF_LIKE_STORIES, True),
         CONF_LIKE_POSTS: kinds.get(CONF_LIKE_POSTS, True),
+        # No backlog burst: its earlier posts are remembered, not liked (issue 10).
+        CONF_BACKLOG_POSTS: 0,
+        CONF_LIKE_CURRENT_STORIES: True,
     }
     (subentry,) = loaded_entry.subentries.values()
     assert subentry.subentry_type == SUBENTRY_TYPE_TARGET

@@ -404,8 +404,8 @@ def test_baseline_cutoff_keeps_only_the_newest_backlog_posts() -> None:
     assert [stamp for stamp in taken if stamp > cutoff] == []
     cutoff = baseline_cutoff(taken, 3)
     assert [stamp for stamp in taken if stamp > cutoff] == [1000.0, 1100.0, 1200.0]
-    assert baseline_cutoff(taken, 12) == -math.inf
-    assert baseline_cutoff([], 0) == -math.inf
+    assert baseline_cutoff(taken, 12) == 0.0
+    assert baseline_cutoff([], 0) == 0.0
 
 
 # -- persistence -------------------------------------------------------------------
@@ -471,3 +471,10 @@ def test_feedback_required_in_utc_by_default() -> None:
     until = policy.feedback_required("This block will expire on 2026-03-05.").until
     assert until == datetime(2026, 3, 6, tzinfo=UTC).timestamp()
     assert until - NOON > timedelta(days=3).total_seconds()
+
+
+def test_a_like_about_to_wait_past_the_end_of_the_active_hours_is_sleeping() -> None:
+    policy, _ = make(now=local(2026, 3, 2, 22, 59).timestamp())
+    assert not policy.sleeping()
+    assert not policy.sleeping(within=59)
+    assert policy.sleeping(within=61)

@@ -18,6 +18,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
     ConfigEntryError,
     ConfigEntryNotReady,
     UnsupportedStorageVersionError,
@@ -37,6 +38,7 @@ from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .entity import account_device_info
 from .exceptions import IgAutolikerError, SessionExpired
+from .safety import async_delete_block_issues
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -98,6 +100,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
         await coordinator.async_login()
+    except ConfigEntryAuthFailed:
+        # The reauth flow logs in again with the device that met the checkpoint.
+        await coordinator.async_save()
+        raise
     except IgAutolikerError as err:
         await coordinator.async_save()  # a backoff must outlive the setup retry
         raise ConfigEntryNotReady(
@@ -195,7 +201,8 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store and like history (session, likes) and the repair issues."""
+    """Delete the store, like history and notices (session, likes) with the account."""
     ir.async_delete_issue(hass, DOMAIN, f"challenge_required_{entry.entry_id}")
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")
+    async_delete_block_issues(hass, entry.entry_id)

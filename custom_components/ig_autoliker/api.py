@@ -30,6 +30,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from instagrapi import Client
@@ -40,13 +41,17 @@ from pydantic import ValidationError
 from requests.exceptions import RequestException
 
 from .exceptions import (
+    AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
     IgAutolikerError,
     InstagramError,
     InvalidCode,
+    IpBlocked,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -84,6 +89,7 @@ _MAX_MESSAGE = 200
 _CHALLENGE_PATH_PARTS = 3  # challenge/<user pk>/<nonce>
 _KIND_BY_MEDIA_TYPE = {1: MediaKind.PHOTO, 8: MediaKind.ALBUM, 2: MediaKind.REEL}
 _HTTP_SERVER_ERROR = 500
+_HTTP_TOO_MANY = 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +197,209 @@ def _media_item(
     )
 
 
+def _last_body(client: Any) -> dict[str, Any]:
+    """Return the JSON body of the last response, or {} (never logged: tokens)."""
+    last = getattr(client, "last_json", None)
+    return last if isinstance(last, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """One failed call as the classifiers see it."""
+
+    what: str
+    exc: Exception
+    body: dict[str, Any]
+    text: str
+    code_given: bool
+
+    @property
+    def error_type(self) -> str:
+        """Instagram's `error_type`, from the exception or the body."""
+        value = getattr(self.exc, "error_type", None) or self.body.get("error_type")
+        return str(value or "")
+
+    @property
+    def detail(self) -> str:
+        """`<what>: <Instagram's message or the exception's class>`."""
+        return f"{self.what}: {self.text or type(self.exc).__name__}"
+
+    def flag(self, name: str) -> bool:
+        """Return a boolean field of Instagram's answer (`invalid_credentials`...)."""
+        return bool(getattr(self.exc, name, None) or self.body.get(name))
+
+
+def _challenge_info(body: dict[str, Any]) -> dict[str, Any]:
+    challenge = body.get("challenge")
+    return challenge if isinstance(challenge, dict) else {}
+
+
+def _is_suspension(failure: _Failure) -> bool:
+    url = str(_challenge_info(failure.body).get("url") or "")
+    return isinstance(failure.exc, ig.AccountSuspended) or "/suspended/" in url
+
+
+def _is_checkpoint(failure: _Failure) -> bool:
+    """Every wording of a checkpoint: challenge_required, checkpoint_required, ..."""
+    return (
+        isinstance(failure.exc, (ig.ChallengeError, ig.CaptchaChallengeRequired))
+        or str(failure.body.get("message"))
+        in {"challenge_required", "checkpoint_required"}
+        or "checkpoint_url" in failure.body
+        or failure.error_type == "checkpoint_challenge_required"
+    )
+
+
+def _is_native(body: dict[str, Any]) -> bool:
+    """Confirm-in-the-app checkpoints: `native_flow: true` or `checkpoint_url`."""
+    return bool(_challenge_info(body).get("native_flow")) or "checkpoint_url" in body
+
+
+def _instagrapi_version() -> str:
+    try:
+        return version("instagrapi")
+    except PackageNotFoundError:  # pragma: no cover - instagrapi is imported above
+        return "unknown"
+
+
+def _account_error(failure: _Failure) -> IgAutolikerError | None:  # noqa: PLR0911
+    """Suspension, refused credentials, IP block, two-factor, outdated client."""
+    exc, what = failure.exc, failure.what
+    if _is_suspension(failure):
+        return AccountSuspended(f"{what}: Instagram suspended the account")
+    if (
+        failure.flag("invalid_credentials")
+        or failure.error_type in {"invalid_user", "bad_password"}
+        or isinstance(exc, (ig.BadPassword, ig.BadCredentials))
+    ):
+        # Never Instagram's text here: instagrapi rewrites an unknown username
+        # into "Instagram has blocked your IP address".
+        return AuthenticationFailed(f"{what}: Instagram refused username or password")
+    if isinstance(exc, ig.ReloginAttemptExceeded):
+        return AuthenticationFailed(failure.detail)
+    if isinstance(exc, ig.ProxyAddressIsBlocked) or failure.error_type == "ip_block":
+        return IpBlocked(f"{what}: Instagram refuses logins from this IP address")
+    if isinstance(exc, ig.TwoFactorRequired):
+        return (
+            InvalidCode(failure.detail)
+            if failure.code_given
+            else TwoFactorRequired(failure.detail)
+        )
+    if failure.error_type == "needs_upgrade":
+        return ClientOutdated(
+            f"{what}: Instagram refuses this app version", _instagrapi_version()
+        )
+    if isinstance(
+        exc, (ig.LoginRequired, ig.ClientLoginRequired, ig.ClientUnauthorizedError)
+    ):
+        return SessionExpired(failure.detail)
+    return None
+
+
+def _checkpoint_error(failure: _Failure) -> IgAutolikerError | None:
+    if not _is_checkpoint(failure):
+        return None
+    return ChallengeRequired(failure.detail, native=_is_native(failure.body))
+
+
+def _feedback_text(failure: _Failure) -> str:
+    """Instagram's `feedback_message` of a feedback_required answer (no URL)."""
+    message = getattr(failure.exc, "feedback_message", None) or failure.body.get(
+        "feedback_message"
+    )
+    if isinstance(message, str) and "://" not in message:
+        return message[:_MAX_MESSAGE]
+    return ""
+
+
+def _throttle_error(failure: _Failure) -> IgAutolikerError | None:
+    exc = failure.exc
+    if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
+        return FeedbackRequired(
+            failure.detail, feedback_message=_feedback_text(failure)
+        )
+    if isinstance(exc, ig.PleaseWaitFewMinutes):
+        return PleaseWait(
+            failure.detail,
+            retry_after=_retry_after(exc),
+            instagram_message=failure.text,
+        )
+    if (
+        isinstance(exc, (ig.RateLimitError, ig.ClientThrottledError))
+        or _status(exc) == _HTTP_TOO_MANY
+    ):
+        return RateLimited(failure.detail, retry_after=_retry_after(exc))
+    return None
+
+
+def _target_error(failure: _Failure) -> IgAutolikerError | None:
+    exc = failure.exc
+    if (
+        failure.code_given
+        and isinstance(exc, ig.ClientError)
+        and "code" in f"{failure.error_type} {failure.text}".lower()
+    ):
+        return InvalidCode(failure.detail)
+    if isinstance(exc, ig.PrivateAccount):
+        return TargetPrivate(failure.detail)
+    if isinstance(
+        exc,
+        (
+            ig.UserNotFound,
+            ig.NotFoundError,
+            ig.ClientNotFoundError,
+            ig.MediaUnavailable,
+            ig.InvalidMediaId,
+            ig.InvalidTargetUser,
+        ),
+    ):
+        return TargetNotFound(failure.detail)
+    return None
+
+
+def _transport_error(failure: _Failure) -> IgAutolikerError:
+    """Network trouble, 5xx pages and unparsable answers; anything else."""
+    exc, what, kind = failure.exc, failure.what, type(failure.exc).__name__
+    if isinstance(
+        exc,
+        (
+            ig.ClientConnectionError,
+            ig.ClientIncompleteReadError,
+            ig.ClientJSONDecodeError,
+            ig.ClientRequestTimeout,
+            RequestException,
+            OSError,
+        ),
+    ):
+        return CannotConnect(f"{what}: network error ({kind})")
+    if isinstance(exc, ig.ClientError):
+        status = _status(exc)
+        if status is not None and status >= _HTTP_SERVER_ERROR:
+            return CannotConnect(f"{what}: HTTP {status}")
+        return InstagramError(failure.detail)
+    if isinstance(
+        exc,
+        (
+            ValidationError,
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            AssertionError,
+        ),
+    ):
+        return CannotConnect(f"{what}: malformed response ({kind})")
+    return InstagramError(f"{what}: unexpected {kind}")
+
+
+_CLASSIFIERS: tuple[Callable[[_Failure], IgAutolikerError | None], ...] = (
+    _account_error,
+    _checkpoint_error,
+    _throttle_error,
+    _target_error,
+)
+
+
 class InstagramApi:
     """
     One logged-in (or logging-in) Instagram account. Blocking; executor only.
@@ -276,92 +485,22 @@ class InstagramApi:
             except Exception as exc:
                 raise self._translate(what, exc, code_given=code_given) from exc
 
-    def _translate(  # noqa: PLR0911, PLR0912
+    def _translate(
         self, what: str, exc: Exception, *, code_given: bool
     ) -> IgAutolikerError:
         """Map an instagrapi / requests / parsing failure onto our error hierarchy."""
-        text = _instagram_text(self._client)
-        kind = type(exc).__name__
-        _LOGGER.debug("%s failed: %s", what, kind)
-        detail = f"{what}: {text or kind}"
-        error_type = str(getattr(exc, "error_type", "") or "")
-        status = _status(exc)
-        if error_type == "invalid_user":
-            return AuthenticationFailed(
-                f"{what}: the username does not belong to an account"
-            )
-        if (
-            isinstance(
-                exc, (ig.BadPassword, ig.BadCredentials, ig.ReloginAttemptExceeded)
-            )
-            or error_type == "bad_password"
-        ):
-            return AuthenticationFailed(detail)
-        if isinstance(exc, ig.TwoFactorRequired):
-            return InvalidCode(detail) if code_given else TwoFactorRequired(detail)
-        if isinstance(
-            exc, (ig.ChallengeError, ig.AccountSuspended, ig.CaptchaChallengeRequired)
-        ):
-            return ChallengeRequired(detail)
-        if isinstance(
-            exc, (ig.LoginRequired, ig.ClientLoginRequired, ig.ClientUnauthorizedError)
-        ):
-            return SessionExpired(detail)
-        if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
-            return FeedbackRequired(detail)
-        if isinstance(
-            exc, (ig.PleaseWaitFewMinutes, ig.RateLimitError, ig.ClientThrottledError)
-        ):
-            return RateLimited(detail, retry_after=_retry_after(exc))
-        if (
-            code_given
-            and isinstance(exc, ig.ClientError)
-            and "code" in f"{error_type} {text}".lower()
-        ):
-            return InvalidCode(detail)
-        if isinstance(exc, ig.PrivateAccount):
-            return TargetPrivate(detail)
-        if isinstance(
-            exc,
-            (
-                ig.UserNotFound,
-                ig.NotFoundError,
-                ig.ClientNotFoundError,
-                ig.MediaUnavailable,
-                ig.InvalidMediaId,
-                ig.InvalidTargetUser,
-            ),
-        ):
-            return TargetNotFound(detail)
-        if isinstance(
-            exc,
-            (
-                ig.ClientConnectionError,
-                ig.ClientIncompleteReadError,
-                ig.ClientJSONDecodeError,
-                ig.ClientRequestTimeout,
-                RequestException,
-                OSError,
-            ),
-        ):
-            return CannotConnect(f"{what}: network error ({kind})")
-        if isinstance(exc, ig.ClientError):
-            if status is not None and status >= _HTTP_SERVER_ERROR:
-                return CannotConnect(f"{what}: HTTP {status}")
-            return InstagramError(detail)
-        if isinstance(
-            exc,
-            (
-                ValidationError,
-                KeyError,
-                TypeError,
-                ValueError,
-                AttributeError,
-                AssertionError,
-            ),
-        ):
-            return CannotConnect(f"{what}: malformed response ({kind})")
-        return InstagramError(f"{what}: unexpected {kind}")
+        _LOGGER.debug("%s failed: %s", what, type(exc).__name__)
+        failure = _Failure(
+            what=what,
+            exc=exc,
+            body=_last_body(self._client),
+            text=_instagram_text(self._client),
+            code_given=code_given,
+        )
+        for classify in _CLASSIFIERS:
+            if (error := classify(failure)) is not None:
+                return error
+        return _transport_error(failure)
 
     def _require_login(self) -> None:
         if not self._client.user_id:
@@ -469,28 +608,34 @@ class InstagramApi:
             full_name=str(info.full_name or ""),
         )
 
-    def _open_challenge(self) -> ChallengeRequired:
-        """Read the checkpoint step (one GET), remember it, return the error."""
+    def _open_challenge(self) -> IgAutolikerError:
+        """
+        Read the checkpoint step (one GET), remember it, return the error.
+
+        Instagram's usual checkpoint (`native_flow: true`) offers no code: the user
+        confirms in the app and the same device logs in again. Only a
+        `native_flow: false` checkpoint is read for its email/SMS choice.
+        """
         client = self._client
-        last = client.last_json if isinstance(client.last_json, dict) else {}
-        raw_challenge = last.get("challenge")
-        challenge: dict[str, Any] = (
-            raw_challenge if isinstance(raw_challenge, dict) else {}
-        )
+        last = _last_body(client)
+        if "/suspended/" in str(_challenge_info(last).get("url") or ""):
+            return AccountSuspended("login: Instagram suspended the account")
+        challenge = _challenge_info(last)
         api_path = str(challenge.get("api_path") or "")
         if api_path.startswith("/api/v1/"):
             api_path = api_path[len("/api/v1") :]
         parts = api_path.strip("/").split("/")
         message = "Instagram requires a security check (challenge)"
+        in_app = ChallengeRequired(
+            f"{message} that must be passed in the Instagram app", native=True
+        )
         if (
             len(parts) < _CHALLENGE_PATH_PARTS
             or parts[0] != "challenge"
             or challenge.get("native_flow")
             or not parts[1].isdigit()
         ):
-            return ChallengeRequired(
-                f"{message} that must be passed in the Instagram app"
-            )
+            return in_app
         path = "/".join(parts) + "/"
         params = {
             "guid": client.uuid,
@@ -507,9 +652,7 @@ class InstagramApi:
         try:
             step = client.private_request(path, params=params)
         except ig.ClientError:
-            return ChallengeRequired(
-                f"{message} that must be passed in the Instagram app"
-            )
+            return in_app
         step_name = str(step.get("step_name") or "")
         raw_data = step.get("step_data")
         step_data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
@@ -524,9 +667,7 @@ class InstagramApi:
         elif step_name.startswith(("verify_phone", "verify_sms")):
             methods.append(ChallengeMethod.SMS)
         if not methods:
-            return ChallengeRequired(
-                f"{message} that must be passed in the Instagram app"
-            )
+            return in_app
         self._challenge = _PendingChallenge(path=path, methods=tuple(methods))
         return ChallengeRequired(message, methods=tuple(methods))
 

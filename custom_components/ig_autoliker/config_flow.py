@@ -56,6 +56,7 @@ from homeassistant.helpers.selector import (
 from .api import InstagramApi
 from .compat import vol
 from .const import (
+    CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
     CONF_CYCLE_INTERVAL,
@@ -65,6 +66,7 @@ from .const import (
     CONF_FEEDBACK_FREEZE,
     CONF_JITTER,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_SESSION,
@@ -76,11 +78,14 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
+    AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
     InvalidCode,
+    IpBlocked,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -88,6 +93,8 @@ from .exceptions import (
     TwoFactorRequired,
 )
 from .models import Account, ChallengeMethod, TargetUser
+from .session import native_challenge_pending
+from .store import IgAutolikerStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -99,6 +106,7 @@ _LOGGER = logging.getLogger(__name__)
 STEP_TWO_FACTOR: Final = "two_factor"
 STEP_CHALLENGE: Final = "challenge"
 STEP_CHALLENGE_CODE: Final = "challenge_code"
+STEP_CHALLENGE_APP: Final = "challenge_app"
 
 type _SignedIn = tuple[Account, dict[str, Any]]
 
@@ -129,6 +137,17 @@ CODE_SCHEMA: Final = vol.Schema(
 LIKE_KINDS_SCHEMA: Final = {
     vol.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
     vol.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
+}
+#: Most older posts a new target may have liked: one page of its feed.
+MAX_BACKLOG_POSTS: Final = 12
+#: What of a new target's past is liked (issue 10: no backlog bursts).
+BACKLOG_SCHEMA: Final = {
+    vol.Required(CONF_BACKLOG_POSTS, default=0): NumberSelector(
+        NumberSelectorConfig(
+            min=0, max=MAX_BACKLOG_POSTS, step=1, mode=NumberSelectorMode.BOX
+        )
+    ),
+    vol.Required(CONF_LIKE_CURRENT_STORIES, default=True): BooleanSelector(),
 }
 
 #: Units shown next to the option fields; the others are plain counts.
@@ -173,6 +192,8 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         self._username = ""
         self._password = ""
         self._methods: tuple[ChallengeMethod, ...] = ()
+        #: Placeholders the form errors name (the instagrapi version).
+        self._placeholders: dict[str, str] = {}
 
     @staticmethod
     @callback
@@ -202,8 +223,32 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, _entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Start a reauthentication when Instagram refused the saved login."""
+        """
+        Start a reauthentication when Instagram refused the saved login.
+
+        A checkpoint the user confirms in the Instagram app needs no password: the
+        flow logs in again with the saved device and session once they confirmed.
+        """
+        entry = self._get_reauth_entry()
+        if native_challenge_pending(self.hass, entry.entry_id):
+            self._username = entry.data[CONF_USERNAME]
+            self._password = entry.data[CONF_PASSWORD]
+            session = await self._async_saved_session(entry)
+            self._api = await self.hass.async_add_executor_job(
+                InstagramApi, self._username, self._password, session
+            )
+            return await self.async_step_challenge_app()
         return await self.async_step_reauth_confirm()
+
+    async def _async_saved_session(self, entry: ConfigEntry) -> dict[str, Any] | None:
+        """Return the entry's session (device, cookies) as it is saved now."""
+        if entry.state is ConfigEntryState.LOADED:
+            loaded: IgAutolikerConfigEntry = entry
+            return await self.hass.async_add_executor_job(
+                loaded.runtime_data.api.export_session
+            )
+        stored = await IgAutolikerStore(self.hass, entry.entry_id).async_load_data()
+        return stored.session
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -222,7 +267,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reauth_confirm",
             data_schema=REAUTH_SCHEMA,
             errors=errors,
-            description_placeholders={CONF_USERNAME: username},
+            description_placeholders={**self._placeholders, CONF_USERNAME: username},
         )
 
     async def async_step_reconfigure(
@@ -260,6 +305,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
                 CREDENTIALS_SCHEMA, suggested
             ),
             errors=errors,
+            description_placeholders=dict(self._placeholders),
         )
 
     # ------------------------------------------------------- continued login --
@@ -301,6 +347,36 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             lambda code: partial(submit, code),
             solving=True,
         )
+
+    async def async_step_challenge_app(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """
+        Ask the user to confirm the login in the Instagram app, then log in again.
+
+        The retry uses the same adapter, so Instagram sees the device and session
+        it asked about (`native_flow` checkpoints).
+        """
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if TYPE_CHECKING:
+                assert self._api is not None
+            result = await self._async_attempt(
+                self._api.login, solving=True, unconfirmed="challenge_not_confirmed"
+            )
+            if not isinstance(result, str):
+                return result
+            errors["base"] = result
+        return self.async_show_form(
+            step_id=STEP_CHALLENGE_APP,
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders=self._form_placeholders(),
+        )
+
+    def _form_placeholders(self, **extra: str) -> dict[str, str]:
+        """Return the username, the placeholders the errors name, and `extra`."""
+        return {CONF_USERNAME: self._username, **self._placeholders, **extra}
 
     async def _async_step_code(
         self,
@@ -361,8 +437,12 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             assert self._api is not None
         return account, self._api.export_session()
 
-    async def _async_attempt(
-        self, job: Callable[[], Account | None], *, solving: bool
+    async def _async_attempt(  # noqa: PLR0912 - one branch per error the user sees
+        self,
+        job: Callable[[], Account | None],
+        *,
+        solving: bool,
+        unconfirmed: str = "challenge_failed",
     ) -> ConfigFlowResult | str:
         """
         Run one blocking login job; map its outcome onto the next step.
@@ -371,6 +451,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             job: Logs in (returns the account) or sends a checkpoint code (None).
             solving: True while a checkpoint is being solved, so a new
                 ChallengeRequired means it failed rather than that one starts.
+            unconfirmed: The error key when the checkpoint is still there.
 
         Returns:
             The next form, abort or created entry, or an error key for this form.
@@ -383,9 +464,16 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         except ChallengeRequired as err:
             if not solving:
                 return await self._async_start_challenge(err.methods)
-            error = "challenge_failed"
+            error = unconfirmed
         except AuthenticationFailed:
             error = "invalid_auth"
+        except IpBlocked:
+            error = "ip_blocked"
+        except ClientOutdated as err:
+            self._placeholders["version"] = err.library_version
+            error = "client_outdated"
+        except AccountSuspended:
+            error = "account_suspended"
         except InvalidCode:
             error = "invalid_code"
         except RateLimited, FeedbackRequired:
@@ -407,8 +495,9 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Continue with a checkpoint: offer the methods, or send if only one."""
         self._methods = methods
         if not methods:
-            # A selfie or an ID check can only be passed in the Instagram app.
-            return self.async_abort(reason="challenge_unsupported")
+            # Instagram's usual checkpoint (native_flow), or one like a selfie that
+            # only the app can pass: the user acts there, then we log in again.
+            return await self.async_step_challenge_app()
         if len(methods) == 1:
             return await self._async_send_challenge_code(methods[0])
         return await self.async_step_challenge()
@@ -461,7 +550,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=step_id,
             data_schema=CODE_SCHEMA,
             errors=errors,
-            description_placeholders={CONF_USERNAME: self._username},
+            description_placeholders=self._form_placeholders(),
         )
 
     @callback
@@ -484,7 +573,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
                 }
             ),
             errors=errors or {},
-            description_placeholders={CONF_USERNAME: self._username},
+            description_placeholders=self._form_placeholders(),
         )
 
 
@@ -569,6 +658,17 @@ def _like_kinds(user_input: Mapping[str, Any]) -> dict[str, bool] | None:
     return kinds if any(kinds.values()) else None
 
 
+def _backlog(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what of the target's past to like (older posts clamped to 0..12)."""
+    posts = round(float(user_input.get(CONF_BACKLOG_POSTS, 0)))
+    return {
+        CONF_BACKLOG_POSTS: min(max(posts, 0), MAX_BACKLOG_POSTS),
+        CONF_LIKE_CURRENT_STORIES: bool(
+            user_input.get(CONF_LIKE_CURRENT_STORIES, True)
+        ),
+    }
+
+
 class TargetSubentryFlow(ConfigSubentryFlow):
     """Add or change an Instagram account whose stories and posts are liked."""
 
@@ -595,7 +695,12 @@ class TargetSubentryFlow(ConfigSubentryFlow):
                     return self.async_abort(reason="already_configured")
                 return self.async_create_entry(
                     title=username,
-                    data={CONF_USERNAME: username, CONF_TARGET_PK: user.pk, **kinds},
+                    data={
+                        CONF_USERNAME: username,
+                        CONF_TARGET_PK: user.pk,
+                        **kinds,
+                        **_backlog(user_input),
+                    },
                     unique_id=user.pk,
                 )
             else:
@@ -608,6 +713,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
                     {
                         vol.Required(CONF_USERNAME): _USERNAME_SELECTOR,
                         **LIKE_KINDS_SCHEMA,
+                        **BACKLOG_SCHEMA,
                     }
                 ),
                 user_input,

@@ -5,7 +5,11 @@ Every cycle interval the coordinator visits each enabled target in turn, with a
 jittered pause between accounts: it fetches the target's stories and recent posts and
 likes, oldest first, what is liked neither in the store nor on Instagram. The rate
 limiter decides before every request; when a limit is reached, liking stops and the
-rest waits for later cycles (spec QS-01). The session (login, relogin, challenge,
+rest waits for later cycles (spec QS-01). `safety.py` adds what keeps the account
+safe (issue 10) through the planner's `Policy` and a few checks here: no cycle
+outside the active hours or during a freeze, jittered cycle starts, like limits
+scaled by the warm-up, at most K likes per target and cycle, and a new target's
+earlier posts baselined instead of liked. The session (login, relogin, challenge,
 keep-alive) is `session.py`'s `SessionManager`, which the coordinator owns.
 
 Every instagrapi call is an executor job and every wait is `asyncio.sleep` on the event
@@ -32,9 +36,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_BACKLOG_POSTS,
     CONF_CYCLE_INTERVAL,
     CONF_ENABLED,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_CURRENT_STORIES,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_TARGET_PK,
@@ -46,9 +52,13 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
 )
 from .exceptions import (
+    AccountSuspended,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
+    IpBlocked,
+    PleaseWait,
     RateLimited,
     SessionExpired,
     TargetNotFound,
@@ -65,6 +75,8 @@ from .planner import (
     StepKind,
     TargetView,
 )
+from .policy import FreezeScope, baseline_cutoff
+from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager
 
 if TYPE_CHECKING:
@@ -76,8 +88,14 @@ if TYPE_CHECKING:
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 
 
-#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off).
-RATE_LIMIT_STATES = [*(state.value for state in LimitState), "paused"]
+#: The "Rate-limit state" sensor: the limiter's states plus "paused" (Auto-like off),
+#: "blocked" (an action-block freeze) and "sleeping" (outside the active hours).
+RATE_LIMIT_STATES = [
+    *(state.value for state in LimitState),
+    "paused",
+    BLOCKED,
+    SLEEPING,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +108,9 @@ class Target:
     enabled: bool
     like_stories: bool
     like_posts: bool
+    #: Older posts to like when added; None for a target from before baselining.
+    backlog_posts: int | None = None
+    like_current_stories: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +136,9 @@ class IgAutolikerData:
     backoff_until: datetime | None
     auto_like: bool
     targets: dict[str, TargetSnapshot]
+    blocked_until: datetime | None = None
+    effective_likes_per_hour: int | None = None
+    effective_likes_per_day: int | None = None
 
     @property
     def challenge_required(self) -> bool:
@@ -172,11 +196,17 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.store = store
         self.stored = stored
         store.clock = self._now
+        self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
+        self.safety = SafetyGuard(
+            hass,
+            entry,
+            stored,
+            clock=self.clock,
+            on_change=self._schedule_save,
+            on_publish=self._publish_if_shown,
+        )
         self.limiter = RateLimiter.from_dict(
-            stored.limiter,
-            Limits.from_options(options),
-            clock=self._now,
-            rng=random.Random(),  # noqa: S311 - jitter, not cryptography,
+            stored.limiter, Limits.from_options(options), clock=self._now, rng=self._rng
         )
         self.session = SessionManager(
             hass,
@@ -188,10 +218,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             sleep=self._pause,
             on_change=self._schedule_save,
             on_publish=self._publish_if_shown,
+            on_throttled=self._throttled,
         )
         #: Cycle interval, seconds; cycles are planned from their start times.
         self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
-        #: What a safety policy imposes on the planner (issue 10 sets it).
+        #: What the safety policy imposes on the planner (`_policy()` refreshes it).
         self.policy = Policy()
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
@@ -209,6 +240,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         #: seconds sent. The next feed's `has_liked` tells; never sent blindly again.
         self._unsure: dict[str, float] = {}
         self._published_at = 0.0
+        self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
 
@@ -250,6 +282,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 enabled=bool(subentry.data.get(CONF_ENABLED, True)),
                 like_stories=bool(subentry.data.get(CONF_LIKE_STORIES, True)),
                 like_posts=bool(subentry.data.get(CONF_LIKE_POSTS, True)),
+                backlog_posts=(
+                    int(subentry.data[CONF_BACKLOG_POSTS])
+                    if CONF_BACKLOG_POSTS in subentry.data
+                    else None
+                ),
+                like_current_stories=bool(
+                    subentry.data.get(CONF_LIKE_CURRENT_STORIES, True)
+                ),
             )
             for subentry in self.config_entry.subentries.values()
             if subentry.subentry_type == SUBENTRY_TYPE_TARGET
@@ -261,7 +301,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         midnight = dt_util.start_of_local_day(
             dt_util.as_local(dt_util.utc_from_timestamp(now))
         ).timestamp()
-        state = self.limiter.state().value if self.stored.auto_like else "paused"
+        state = self.safety.rate_limit_state(
+            self.limiter.state().value, auto_like=self.stored.auto_like
+        )
+        effective = self.safety.effective_limits(self.limiter.limits)
         return IgAutolikerData(
             likes_today=self.limiter.count(Action.LIKE, window=now - midnight),
             likes_this_hour=self.limiter.count(Action.LIKE, window=3600.0),
@@ -275,6 +318,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 target.pk: self._target_snapshot(self.stored.target(target.pk))
                 for target in self.targets
             },
+            blocked_until=_ts(self.safety.policy.blocked_until),
+            effective_likes_per_hour=effective.max_likes_per_hour,
+            effective_likes_per_day=effective.max_likes_per_day,
         )
 
     @staticmethod
@@ -307,6 +353,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def _prepare_save(self) -> StoredData:
         """Return what to write, with the limiter's windows as they are now."""
         self.stored.limiter = self.limiter.as_dict()
+        self.safety.save()
         return self.stored
 
     async def async_save(self) -> None:
@@ -327,15 +374,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
+            RateLimited: A freeze is in force: no request (setup is retried).
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
 
         """
+        if (until := self.safety.policy.blocked_until) is not None:
+            # Setup retries come every few seconds; each could extend the block.
+            msg = "Instagram blocked the account for now"
+            raise RateLimited(msg, retry_after=until - self._now())
         await self.session.async_login()
 
     # -------------------------------------------------------------- calls --
 
     async def _async_pace(self, requests: int) -> None:
         """Wait the jittered request delay, or stop the cycle when over budget."""
+        if not self.safety.requests_allowed():
+            raise _CycleStop  # "Please wait": not one request before it ends
         if not self.limiter.allows(Action.REQUEST, requests):
             LOGGER.info(
                 "Request budget reached in cycle %s; the rest waits for a later cycle",
@@ -345,6 +399,31 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         wait = self.session.last_request_at + self.limiter.request_delay() - self._now()
         if wait > 0:
             await self._sleep(wait)
+
+    @callback
+    def _throttled(
+        self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
+    ) -> None:
+        """
+        Do less after Instagram throttled a request, in a cycle or a keep-alive.
+
+        `feedback_required` and "Please wait" freeze (`safety.py`); a plain rate
+        limit starts the limiter's backoff (Instagram's Retry-After when given).
+        """
+        if isinstance(err, (PleaseWait, FeedbackRequired)):
+            self.safety.async_blocked(err)
+            self._publish_if_shown()
+            return
+        wait = self.limiter.register_failure(err.retry_after)
+        LOGGER.warning(
+            "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
+            self.config_entry.title,
+            type(err).__name__,
+            wait,
+            cycle_id,
+        )
+        self._schedule_save()
+        self._publish_if_shown()
 
     async def _async_call[T](
         self,
@@ -359,8 +438,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         Network errors are retried exponentially (3 tries) when `resend` allows it
         (reads; never a like whose outcome is unknown), `login_required` after a
-        fresh login. A rate limit or `feedback_required` starts the backoff and
-        stops the cycle; a challenge stops everything.
+        fresh login. A rate limit starts the backoff, `feedback_required` and
+        "Please wait" start a freeze (`safety.py`); each stops the cycle. A
+        challenge stops everything.
 
         Raises:
             _CycleStop: Budget reached or backoff started.
@@ -390,14 +470,16 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 try:
                     await self.session.async_relogin(self.cycle_id)
                 except (RateLimited, FeedbackRequired) as throttle:
-                    self.session.throttled(throttle, self.cycle_id)
+                    self._throttled(throttle, self.cycle_id)
                     raise _CycleStop from throttle
                 continue
             except (RateLimited, FeedbackRequired) as err:
-                self.session.throttled(err, self.cycle_id)
+                self._throttled(err, self.cycle_id)
                 raise _CycleStop from err
-            except ChallengeRequired:
-                raise await self.session.async_challenge() from None
+            except ChallengeRequired as err:
+                raise await self.session.async_challenge(native=err.native) from None
+            except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+                raise self.session.fatal(err) from err
             self.limiter.register_success()
             return result
         raise self.session.failed(CannotConnect())
@@ -406,12 +488,20 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_update_data(self) -> IgAutolikerData:
         """Run one cycle (or skip it while paused, blocked or backing off)."""
+        if self.session_health is SessionHealth.SUSPENDED:
+            # Nothing to reauthenticate: the user deals with it in the app.
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="account_suspended",
+                translation_placeholders={"username": self.config_entry.title},
+            )
         if self.blocked:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,
                 translation_key="reauth_required",
                 translation_placeholders={"username": self.config_entry.title},
             )
+        self.safety.async_update()  # ends the issues of freezes that are over
         if self._cycle_lock.locked():
             # A check of new targets is under way: try again in a minute.
             self.update_interval = timedelta(seconds=BUSY_RETRY)
@@ -447,15 +537,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         """
         now = self._now()
-        self.next_cycle_at = now + self.interval
+        # Not on the same minute every hour, and never into the night.
+        self.next_cycle_at = now + self.safety.next_cycle_delay(
+            self.interval, self._rng
+        )
         if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
             return False
+        if not self.safety.likes_allowed():
+            # Outside the active hours or frozen: fetching alone buys nothing.
+            return False
         LOGGER.debug("Cycle %s starts", self.cycle_id)
         await self._async_run(
             CyclePlanner(
-                self.limiter, started=now, interval=self.interval, policy=self.policy
+                self.limiter, started=now, interval=self.interval, policy=self._policy()
             )
         )
         await self.session.async_refresh()
@@ -467,6 +563,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         try:
             while True:
                 targets = {t.pk: t for t in self.targets if t.enabled}
+                planner.policy = self._policy()  # a like may start the warm-up ramp
                 step = planner.next_step(
                     [self._view(target) for target in targets.values()], self._now()
                 )
@@ -488,6 +585,18 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             pass
         finally:
             self.async_publish()
+
+    def _policy(self) -> Policy:
+        """Return the safety policy's constraints for the planner, as they are now."""
+        effective = self.safety.effective_limits(self.limiter.limits)
+        self.policy = Policy(
+            requests_frozen_until=self.safety.policy.frozen_until(FreezeScope.ALL),
+            likes_frozen_until=self.safety.policy.frozen_until(FreezeScope.LIKES),
+            max_likes_per_hour=effective.max_likes_per_hour,
+            max_likes_per_day=effective.max_likes_per_day,
+            max_likes_per_target=self.safety.settings.max_likes_per_target_cycle,
+        )
+        return self.policy
 
     def _publish_progress(self) -> None:
         """Publish mid-cycle at most every PUBLISH_EVERY s (hundreds of entities)."""
@@ -567,16 +676,48 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             stories = await self._async_call(self.api.user_stories, target.pk)
             state.last_story_check = self._now()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            stories = self._after_baseline(target, state, stories, story=True)
             planner.on_stories(target.pk, self._unliked(target, stories), newest)
             self._stories_handled(planner, state)
         else:
             posts = await self._async_call(self.api.user_posts, target.pk)
             state.last_post_check = self._now()
+            posts = self._after_baseline(target, state, posts, story=False)
             # A post liked long ago (pinned, or an idle target) is in the history.
             await self.store.async_recall_posts(
                 self.stored, [post.pk for post in posts], self._now()
             )
             planner.on_posts(target.pk, self._unliked(target, posts))
+
+    def _after_baseline(
+        self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
+    ) -> list[MediaItem]:
+        """
+        Drop what a new target had published before it was added (issue 10).
+
+        At the first check of a target added with a backlog choice, its current
+        posts are baselined except the newest `backlog_posts`, and its current
+        stories unless `like_current_stories`; a target from before baselining
+        (no choice stored) is never baselined.
+        """
+        since = state.stories_since if story else state.posts_since
+        if since is None:
+            if target.backlog_posts is None:
+                return items
+            if story:
+                since = 0.0 if target.like_current_stories else self._now()
+                state.stories_since = since
+            else:
+                stamps = [item.taken_at.timestamp() for item in items]
+                since = baseline_cutoff(stamps, target.backlog_posts)
+                state.posts_since = since
+            LOGGER.debug(
+                "Baselined %s %s of %s",
+                sum(item.taken_at.timestamp() <= since for item in items),
+                "stories" if story else "posts",
+                target.username,
+            )
+        return [item for item in items if item.taken_at.timestamp() > since]
 
     def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
         """Items liked neither in the store nor on Instagram (those are remembered)."""
@@ -645,6 +786,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         """
         is_story = item.kind is MediaKind.STORY
+        delay = self.limiter.like_delay()
+        # The like goes out after its pause and the request pause (at most 2x).
+        lead = delay + 2 * self.limiter.limits.delay_between_requests
+        if not self.safety.likes_allowed(within=lead):
+            raise _CycleStop  # frozen meanwhile, or the active hours end
         if not self.limiter.allows(Action.LIKE) or (
             is_story and not self.limiter.allows(Action.STORY_VIEW)
         ):
@@ -656,7 +802,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 target.username,
             )
             raise _CycleStop
-        await self._sleep(self.limiter.like_delay())
+        await self._sleep(delay)
         like = self.api.like_story if is_story else self.api.like_post
         try:
             await self._async_call(
@@ -695,6 +841,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Record a like as soon as Instagram confirmed it."""
         now = self._now()
         self.limiter.record(Action.LIKE)
+        self.safety.like_succeeded()
         if item.kind is MediaKind.STORY:
             self.limiter.record(Action.STORY_VIEW)
         self._remember(item)
@@ -783,6 +930,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     self.blocked
                     or not self.stored.auto_like
                     or self.limiter.backoff_until is not None
+                    or not self.safety.likes_allowed()
                 ):
                     return
                 now = self._now()
@@ -792,7 +940,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                         self.limiter,
                         started=now,
                         interval=max(BUSY_RETRY, self.next_cycle_at - now),
-                        policy=self.policy,
+                        policy=self._policy(),
                         focus=pks,
                     )
                 )
@@ -815,6 +963,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """
         if self.blocked:
             raise ChallengeRequired
+        if (until := self.safety.policy.frozen_until(FreezeScope.ALL)) is not None:
+            raise RateLimited(retry_after=until - self._now())
         if not self.limiter.allows(Action.REQUEST, 2):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
@@ -836,8 +986,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def async_keep_alive(self) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
-        if self._cycle_lock.locked():
+        if self._cycle_lock.locked() or not self.safety.requests_allowed():
             return
+        if self.safety.policy.sleeping():
+            return  # a person does not open the app at 3 a.m. either
         options = {**DEFAULT_OPTIONS, **self.config_entry.options}
         if await self.session.async_keep_alive(
             float(options[CONF_KEEP_ALIVE]) * 60, self.stored.last_cycle or 0.0
@@ -861,5 +1013,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if tasks:
             await asyncio.wait(tasks)
         await self.session.async_wait_jobs()
+        self.safety.async_unload()
         await super().async_shutdown()
         await self.async_save()

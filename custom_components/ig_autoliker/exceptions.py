@@ -23,7 +23,44 @@ class InstagramError(IgAutolikerError):
 
 
 class AuthenticationFailed(InstagramError):
-    """Login refused: wrong password or unknown user (retry: linear 5 min, 3x)."""
+    """
+    Login refused: wrong password or unknown user (`invalid_credentials: true`).
+
+    Never retried with the same password: the user must reauthenticate.
+    """
+
+
+class IpBlocked(InstagramError):
+    """
+    Instagram refuses logins from this IP address (`error_type: ip_block`).
+
+    The credentials may be right; a new password does not help, another network
+    (or waiting) does.
+    """
+
+
+class ClientOutdated(InstagramError):
+    """
+    Instagram refuses the app version instagrapi presents (`needs_upgrade`).
+
+    Attributes:
+        library_version: The installed instagrapi version, the likely cause.
+
+    """
+
+    def __init__(self, message: str = "", library_version: str = "") -> None:
+        """Carry Instagram's message and the instagrapi version in use."""
+        super().__init__(message)
+        self.library_version = library_version
+
+
+class AccountSuspended(InstagramError):
+    """
+    Instagram suspended the account (a checkpoint whose URL is `/suspended/`).
+
+    Nothing can be solved from here: no request is sent until the user has dealt
+    with it in the Instagram app and reauthenticates.
+    """
 
 
 class InvalidCode(InstagramError):
@@ -41,15 +78,23 @@ class ChallengeRequired(InstagramError):
     Attributes:
         methods: The delivery methods Instagram offers for the security code
             (empty when the challenge cannot be solved from here, e.g. a selfie).
+        native: True for Instagram's usual checkpoint (`native_flow: true`, or the
+            `checkpoint_required` form): the user confirms "This was me" in the
+            Instagram app, then the same device and session log in again.
 
     """
 
     def __init__(
-        self, message: str = "", methods: tuple[ChallengeMethod, ...] = ()
+        self,
+        message: str = "",
+        methods: tuple[ChallengeMethod, ...] = (),
+        *,
+        native: bool = False,
     ) -> None:
-        """Carry Instagram's message and the offered code delivery methods."""
+        """Carry Instagram's message, the offered code methods and the flow kind."""
         super().__init__(message)
         self.methods = methods
+        self.native = native
 
 
 class RateLimited(InstagramError):
@@ -67,8 +112,40 @@ class RateLimited(InstagramError):
         self.retry_after = retry_after
 
 
+class PleaseWait(RateLimited):
+    """
+    "Please wait a few minutes before you try again": every request freezes 1 h.
+
+    Attributes:
+        instagram_message: Instagram's own text (shown to the user).
+
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        retry_after: float | None = None,
+        instagram_message: str = "",
+    ) -> None:
+        """Carry Instagram's message and the wait it asked for, if any."""
+        super().__init__(message, retry_after)
+        self.instagram_message = instagram_message
+
+
 class FeedbackRequired(InstagramError):
-    """`feedback_required`: Instagram blocks the action for now; back off."""
+    """
+    `feedback_required`: Instagram blocks the action; likes freeze (policy.py).
+
+    Attributes:
+        feedback_message: Instagram's `feedback_message` ("We restrict certain
+            activity...", possibly with the date the block expires), may be empty.
+
+    """
+
+    def __init__(self, message: str = "", feedback_message: str = "") -> None:
+        """Carry Instagram's message and its feedback text."""
+        super().__init__(message)
+        self.feedback_message = feedback_message
 
 
 class SessionExpired(InstagramError):

@@ -273,12 +273,12 @@ def baseline_cutoff(taken_at: Iterable[float], backlog: int) -> float:
 
     Returns:
         Unix seconds: posts published at or before it are baselined (never liked);
-        newer ones are liked. -inf when every post is to be liked.
+        newer ones are liked. 0.0 when every post is to be liked.
 
     """
     newest_first = sorted(taken_at, reverse=True)
     if backlog >= len(newest_first):
-        return -math.inf
+        return 0.0
     return newest_first[backlog]
 
 
@@ -475,16 +475,28 @@ class SafetyPolicy:
     def _local(self, stamp: float) -> datetime:
         return datetime.fromtimestamp(stamp, self._tz)
 
-    def sleeping(self) -> bool:
-        """Tell whether it is outside the active hours (no cycle, no like)."""
-        return not is_active_hour(self._settings, self._local(self._clock()))
+    def sleeping(self, within: float = 0.0) -> bool:
+        """
+        Tell whether it is, or within `within` seconds will be, outside active hours.
+
+        Args:
+            within: Seconds ahead that must be inside the active hours too (a like
+                about to wait its delay must not land after the end), >= 0.
+
+        """
+        now = self._clock()
+        return not (
+            is_active_hour(self._settings, self._local(now))
+            and is_active_hour(self._settings, self._local(now + within))
+        )
 
     def next_cycle_delay(self, interval: float, rng: random.Random) -> float:
         """
         Return the seconds until the next cycle should start.
 
         The interval spread by +-10 %; when that falls outside the active hours,
-        the next start of the active hours plus 0..10 % of the interval.
+        the next start of the active hours plus 0..10 % of the interval (of at most
+        an hour, so that a one-hour window is still hit).
 
         Args:
             interval: The cycle interval, seconds (> 0).
@@ -496,7 +508,8 @@ class SafetyPolicy:
         local = self._local(start)
         if not is_active_hour(self._settings, local):
             opening = next_active_start(self._settings, local).timestamp()
-            start = opening + interval * rng.uniform(0, CYCLE_JITTER)
+            # Never past the window's first hour: a short window must be hit.
+            start = opening + min(interval, HOUR) * rng.uniform(0, CYCLE_JITTER)
         return start - now
 
     # -- persistence -------------------------------------------------------------

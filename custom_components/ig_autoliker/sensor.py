@@ -101,6 +101,24 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.backoff_until,
     ),
+    IgAutolikerSensorEntityDescription(
+        key="blocked_until",
+        translation_key="blocked_until",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda data: data.blocked_until,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="effective_likes_per_hour",
+        translation_key="effective_likes_per_hour",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.effective_likes_per_hour,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="effective_likes_per_day",
+        translation_key="effective_likes_per_day",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.effective_likes_per_day,
+    ),
 )
 
 TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (

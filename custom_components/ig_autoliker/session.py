@@ -14,7 +14,12 @@ import contextlib
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
@@ -26,11 +31,14 @@ from .const import (
     RELOGIN_TRIES,
 )
 from .exceptions import (
+    AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
+    ClientOutdated,
     FeedbackRequired,
     IgAutolikerError,
+    IpBlocked,
     RateLimited,
     SessionExpired,
     TwoFactorRequired,
@@ -55,6 +63,7 @@ class SessionHealth(StrEnum):
     REAUTH_REQUIRED = "reauth_required"
     CHALLENGE_REQUIRED = "challenge_required"
     TWO_FACTOR_REQUIRED = "two_factor_required"
+    SUSPENDED = "suspended"
     ERROR = "error"
 
 
@@ -64,8 +73,28 @@ BLOCKING_HEALTH = frozenset(
         SessionHealth.CHALLENGE_REQUIRED,
         SessionHealth.REAUTH_REQUIRED,
         SessionHealth.TWO_FACTOR_REQUIRED,
+        SessionHealth.SUSPENDED,
     }
 )
+
+#: Errors no retry can fix: the account, the network or the library must change.
+type FatalError = AccountSuspended | IpBlocked | ClientOutdated
+
+
+def challenge_issue_id(entry_id: str) -> str:
+    """Repair issue id of a pending checkpoint of the entry."""
+    return f"challenge_required_{entry_id}"
+
+
+def suspended_issue_id(entry_id: str) -> str:
+    """Repair issue id of a suspended account."""
+    return f"account_suspended_{entry_id}"
+
+
+def native_challenge_pending(hass: HomeAssistant, entry_id: str) -> bool:
+    """Tell whether the entry waits for a checkpoint confirmed in the app."""
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, challenge_issue_id(entry_id))
+    return issue is not None and bool((issue.data or {}).get("native"))
 
 
 async def async_complete_job[T](
@@ -152,6 +181,8 @@ class SessionManager:
         on_change: Schedules a store save.
         on_publish: Pushes the new state to the entities (called only once they
             exist).
+        on_throttled: Starts the backoff or freeze a throttled request calls for
+            (the error, the cycle id or None).
 
     """
 
@@ -167,6 +198,7 @@ class SessionManager:
         sleep: Callable[[float], Awaitable[None]],
         on_change: Callable[[], None],
         on_publish: Callable[[], None],
+        on_throttled: Callable[[RateLimited | FeedbackRequired, str | None], None],
     ) -> None:
         """Hold the collaborators; no request is sent until `async_login`."""
         self._hass = hass
@@ -178,16 +210,12 @@ class SessionManager:
         self._sleep = sleep
         self._on_change = on_change
         self._on_publish = on_publish
+        self._on_throttled = on_throttled
         self.health = SessionHealth.HEALTHY
         #: Unix seconds of the last request sent (keep-alive and request pacing).
         self.last_request_at = 0.0
         #: Outcomes of adapter calls still running in a thread (see `async_job`).
         self.jobs: set[asyncio.Future[Any]] = set()
-
-    @property
-    def issue_id(self) -> str:
-        """The id of this account's challenge repair issue."""
-        return f"challenge_required_{self._entry.entry_id}"
 
     async def async_job[T](
         self,
@@ -234,18 +262,82 @@ class SessionManager:
         except (RateLimited, FeedbackRequired) as err:
             self.throttled(err)
             raise
-        except ChallengeRequired:
-            raise await self.async_challenge() from None
+        except ChallengeRequired as err:
+            raise await self.async_challenge(native=err.native) from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
             raise self.auth_failed(err) from err
+        except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+            raise self.fatal(err, at_setup=True) from err
         self.record_request()
-        self._logged_in()
+        self._healthy()
         await self.async_refresh()
 
-    def _logged_in(self) -> None:
-        """Instagram accepted the session: healthy, and a checkpoint is passed."""
+    def _healthy(self) -> None:
+        """Mark the session working and clear the alarms of an earlier checkpoint."""
         self.health = SessionHealth.HEALTHY
-        ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
+        ir.async_delete_issue(
+            self._hass, DOMAIN, challenge_issue_id(self._entry.entry_id)
+        )
+        ir.async_delete_issue(
+            self._hass, DOMAIN, suspended_issue_id(self._entry.entry_id)
+        )
+
+    def fatal(self, err: FatalError, *, at_setup: bool = False) -> HomeAssistantError:
+        """
+        Stop on an error no retry fixes and build the error that says so.
+
+        A suspension stops every request (Session health `suspended`, a repair
+        issue that only the user can resolve, in the Instagram app); an IP block or
+        an outdated instagrapi marks the session `error`.
+
+        Args:
+            err: What the adapter raised.
+            at_setup: Build the error for `async_setup_entry` (entry setup fails
+                or retries) instead of the one for a cycle (UpdateFailed).
+
+        Returns:
+            The translated error for the caller to raise.
+
+        """
+        placeholders = {"username": self._entry.title}
+        if isinstance(err, AccountSuspended):
+            key = "account_suspended"
+            self._suspend()
+        elif isinstance(err, IpBlocked):
+            key = "ip_blocked"
+            self.health = SessionHealth.ERROR
+        else:
+            key = "client_outdated"
+            placeholders["version"] = err.library_version
+            self.health = SessionHealth.ERROR
+        LOGGER.warning(
+            "Instagram refuses %s: %s", self._entry.title, type(err).__name__
+        )
+        self._on_change()
+        kwargs: dict[str, Any] = {
+            "translation_domain": DOMAIN,
+            "translation_key": key,
+            "translation_placeholders": placeholders,
+        }
+        if not at_setup:
+            return UpdateFailed(**kwargs)
+        if isinstance(err, IpBlocked):
+            return ConfigEntryNotReady(**kwargs)
+        return ConfigEntryError(**kwargs)
+
+    def _suspend(self) -> None:
+        self.health = SessionHealth.SUSPENDED
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            suspended_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="account_suspended",
+            translation_placeholders={"username": self._entry.title},
+        )
+        self._on_publish()
 
     def auth_failed(self, err: Exception) -> ConfigEntryAuthFailed:
         """
@@ -305,11 +397,13 @@ class SessionManager:
                     type(err).__name__,
                 )
                 continue
-            except ChallengeRequired:
-                raise await self.async_challenge() from None
+            except ChallengeRequired as err:
+                raise await self.async_challenge(native=err.native) from None
             except (AuthenticationFailed, TwoFactorRequired) as err:
                 raise self.auth_failed(err) from err
-            self._logged_in()
+            except (AccountSuspended, IpBlocked, ClientOutdated) as err:
+                raise self.fatal(err) from err
+            self._healthy()
             await self.async_refresh()
             return
         raise self.failed(error)
@@ -342,31 +436,20 @@ class SessionManager:
 
     def throttled(
         self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
-    ) -> float:
-        """
-        Back off after Instagram throttled a request (in a cycle or a keep-alive).
+    ) -> None:
+        """Instagram throttled a request of the session: the owner does less."""
+        self._on_throttled(err, cycle_id)
 
-        Returns:
-            The backoff, seconds (Instagram's Retry-After when it named one).
-
-        """
-        retry_after = err.retry_after if isinstance(err, RateLimited) else None
-        wait = self._limiter.register_failure(retry_after)
-        LOGGER.warning(
-            "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
-            self._entry.title,
-            type(err).__name__,
-            wait,
-            cycle_id,
-        )
-        self._on_change()
-        return wait
-
-    async def async_challenge(self) -> ConfigEntryAuthFailed:
+    async def async_challenge(self, *, native: bool = False) -> ConfigEntryAuthFailed:
         """
         Stop all requests, tell the user: repair issue, event, binary sensor.
 
         Never retried (spec 8.5); the reauth flow solves the checkpoint.
+
+        Args:
+            native: Instagram's usual checkpoint (`native_flow`): the user confirms
+                in the Instagram app, then the reauth flow logs in again with the
+                same device and session. Otherwise the flow asks for a code.
 
         Returns:
             The error to raise: it starts the reauthentication flow.
@@ -378,17 +461,23 @@ class SessionManager:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
-            self.issue_id,
+            challenge_issue_id(self._entry.entry_id),
             is_fixable=True,
             is_persistent=False,
             severity=ir.IssueSeverity.ERROR,
-            translation_key="challenge_required",
+            translation_key="challenge_confirm_in_app"
+            if native
+            else "challenge_required",
             translation_placeholders={"username": username},
-            data={"entry_id": self._entry.entry_id},
+            data={"entry_id": self._entry.entry_id, "native": native},
         )
         self._hass.bus.async_fire(
             EVENT_CHALLENGE_REQUIRED,
-            {"config_entry_id": self._entry.entry_id, "username": username},
+            {
+                "config_entry_id": self._entry.entry_id,
+                "username": username,
+                "confirm_in_app": native,
+            },
         )
         self._on_change()
         self._on_publish()
@@ -435,9 +524,11 @@ class SessionManager:
             await self.async_job(self._api.keep_alive)
         except SessionExpired:
             await self._async_keep_alive_relogin()
-        except ChallengeRequired:
-            await self.async_challenge()
+        except ChallengeRequired as err:
+            await self.async_challenge(native=err.native)
             self._entry.async_start_reauth(self._hass)
+        except AccountSuspended as err:
+            self.fatal(err)
         except (RateLimited, FeedbackRequired) as err:
             self.throttled(err)  # throttling counts wherever it is met
         except IgAutolikerError as err:

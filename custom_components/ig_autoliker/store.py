@@ -71,6 +71,10 @@ class TargetState:
         followed: True when the target's live stories show in the reels tray
             (followed, stories not muted); None until learned.
         followed_checked: Unix seconds when `followed` was learned, or None.
+        posts_since: Unix seconds; posts published at or before it were there when
+            the target was added and are never liked (the baseline, issue 10).
+            None: not baselined yet (or a target from before baselining).
+        stories_since: The same for stories.
 
     """
 
@@ -85,6 +89,8 @@ class TargetState:
     last_error: str | None = None
     followed: bool | None = None
     followed_checked: float | None = None
+    posts_since: float | None = None
+    stories_since: float | None = None
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
@@ -144,6 +150,7 @@ class StoredData:
             in the like history, kept for good (spec section 8.1).
         targets: Target pk -> its bookkeeping.
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
+        policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
         auto_like: False while the user has paused everything.
         last_cycle: Unix seconds when the last cycle finished, or None.
 
@@ -154,6 +161,7 @@ class StoredData:
     liked_posts: dict[str, float] = field(default_factory=dict)
     targets: dict[str, TargetState] = field(default_factory=dict)
     limiter: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
     auto_like: bool = True
     last_cycle: float | None = None
 
@@ -212,6 +220,7 @@ class StoredData:
             "liked_posts": dict(self.liked_posts),
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
             "limiter": self.limiter,
+            "policy": self.policy,
             "auto_like": self.auto_like,
             "last_cycle": self.last_cycle,
         }
@@ -251,6 +260,7 @@ def _is_number(value: Any) -> bool:
 _PLAIN_PARTS: dict[str, Callable[[Any], bool]] = {
     "session": lambda value: value is None or isinstance(value, dict),
     "limiter": lambda value: isinstance(value, dict),
+    "policy": lambda value: isinstance(value, dict),
     "auto_like": lambda value: isinstance(value, bool),
     "last_cycle": lambda value: value is None or _is_number(value),
 }

@@ -13,9 +13,13 @@ from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import (
+    CONF_ACTIVE_END,
+    CONF_ACTIVE_START,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
+    CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_TARGET_PK,
+    CONF_WARMUP_DAYS,
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
@@ -116,8 +120,26 @@ def targets() -> list[str]:
     return [PUBLIC, PRIVATE_FOLLOWED]
 
 
+#: Options that turn the account-safety pacing off (warm-up, active hours and the
+#: per-target cap) for tests about something else; freezes stay on.
+SAFETY_OFF: dict[str, int] = {
+    CONF_WARMUP_DAYS: 0,
+    CONF_ACTIVE_START: 0,
+    CONF_ACTIVE_END: 0,
+    CONF_MAX_LIKES_TARGET_CYCLE: 50,
+}
+
+
 @pytest.fixture
-def config_entry(world: World, targets: list[str]) -> MockConfigEntry:
+def entry_options() -> dict[str, int]:
+    """The entry's options; `{}` gives the defaults (safety pacing on)."""
+    return dict(SAFETY_OFF)
+
+
+@pytest.fixture
+def config_entry(
+    world: World, targets: list[str], entry_options: dict[str, int]
+) -> MockConfigEntry:
     """Alice's entry (CAA login, no two-factor) with the `targets`."""
     alice = world.user(ALICE.username)
     assert alice is not None
@@ -126,6 +148,7 @@ def config_entry(world: World, targets: list[str]) -> MockConfigEntry:
         title=ALICE.username,
         unique_id=str(alice.pk),
         data={CONF_USERNAME: ALICE.username, CONF_PASSWORD: ALICE.password},
+        options=entry_options,
         subentries_data=[target_subentry(world, name) for name in targets],
     )
 

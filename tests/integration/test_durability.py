@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from tests.sandbox.testworld import PUBLIC, QUIET
 
-from .conftest import FakeClock, run_cycle
+from .conftest import SAFETY_OFF, FakeClock, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice
 from .test_resilience import max_in_window
 
@@ -113,7 +113,8 @@ async def test_a_hard_kill_30_s_after_the_hourly_limit_keeps_every_like(
     """Counters and limiter agree with Instagram after a kill; the hour stays full."""
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        config_entry, options={**DEFAULT_OPTIONS, CONF_MAX_LIKES_HOUR: 3}
+        config_entry,
+        options={**DEFAULT_OPTIONS, **SAFETY_OFF, CONF_MAX_LIKES_HOUR: 3},
     )
     for age in range(5):
         world.add_post(QUIET, age=100.0 + age)

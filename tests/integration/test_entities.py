@@ -110,5 +110,6 @@ async def test_diagnostics(
             "last_post_check",
             "last_like",
             "followed_checked",
+            "warmup_start",
         )
     )

@@ -64,6 +64,7 @@ class Family(Enum):
     """How the integration must meet a fault kind."""
 
     THROTTLE = "throttle"  # back off, show until when, send nothing meanwhile
+    FREEZE = "freeze"  # an action block: freeze (safety.py), repair issue, until when
     NETWORK = "network"  # retry reads, never resend a like blindly, show "error"
     LOGIN = "login"  # log in again with the saved password and device
     CHALLENGE = "challenge"  # stop everything, tell the user, ask
@@ -90,8 +91,8 @@ KINDS: dict[str, Kind] = {
     "malformed_json": Kind(Fault.MALFORMED_JSON, Family.NETWORK),
     "login_required": Kind(Fault.LOGIN_REQUIRED, Family.LOGIN),
     "challenge_required": Kind(Fault.CHALLENGE_REQUIRED, Family.CHALLENGE),
-    "feedback_required": Kind(Fault.FEEDBACK_REQUIRED, Family.THROTTLE),
-    "please_wait": Kind(Fault.PLEASE_WAIT, Family.THROTTLE),
+    "feedback_required": Kind(Fault.FEEDBACK_REQUIRED, Family.FREEZE),
+    "please_wait": Kind(Fault.PLEASE_WAIT, Family.FREEZE),
 }
 
 #: The endpoint each phase's fault is scripted on.
@@ -113,6 +114,7 @@ class Seen:
     state: ConfigEntryState
     health: SessionHealth | None = SessionHealth.HEALTHY
     backoff: bool = False
+    blocked: bool = False  # an action block: "blocked" until a time, repair issue
     asks: bool = False  # reauthentication flow and repair issue
 
 
@@ -131,10 +133,14 @@ def expected(kind: Kind, phase: str, in_a_row: bool) -> Seen:  # noqa: PLR0911
         # Throttled: Home Assistant's quick setup retries send nothing until the
         # backoff ends.
         return Seen(
-            ConfigEntryState.SETUP_RETRY, None, backoff=family is Family.THROTTLE
+            ConfigEntryState.SETUP_RETRY,
+            None,
+            backoff=family in {Family.THROTTLE, Family.FREEZE},
         )
     if family is Family.THROTTLE:
         return Seen(ConfigEntryState.LOADED, backoff=True)
+    if family is Family.FREEZE:
+        return Seen(ConfigEntryState.LOADED, blocked=True)
     if phase == "keep_alive":
         return Seen(ConfigEntryState.LOADED)  # the next cycle tells
     if family is Family.LOGIN:
@@ -241,6 +247,14 @@ async def settle(hass: HomeAssistant, world: World) -> None:
     pytest.fail("the emulator never answered a delayed request")
 
 
+def wait_for(kind: Kind) -> float:
+    """Seconds to let pass before the next step: past any backoff or freeze.
+
+    A repeated `feedback_required` freezes 12 h, 24 h, 48 h (policy.py).
+    """
+    return 3 * 86400 + 1 if kind.family is Family.FREEZE else 3601
+
+
 async def retry_setup(hass: HomeAssistant) -> None:
     """Let Home Assistant's own setup retry fire (it waits at most ~80 s)."""
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=200))
@@ -316,8 +330,19 @@ def assert_seen(
             if kind.retry_after is not None:  # Instagram's figure is honoured
                 wait = until.timestamp() - coordinator_of(entry).clock()
                 assert wait >= kind.retry_after - 1
+        elif seen.blocked:
+            assert rate == "blocked"
+            assert state_of(hass, "sensor.alice_blocked_until") not in {
+                None,
+                "unknown",
+                "unavailable",
+            }
+            assert any(
+                issue_id.startswith(f"action_blocked_{entry.entry_id}")
+                for (_domain, issue_id) in ir.async_get(hass).issues
+            )
         else:
-            assert rate != "backoff"
+            assert rate not in {"backoff", "blocked"}
         challenged = seen.health is SessionHealth.CHALLENGE_REQUIRED
         assert state_of(hass, "binary_sensor.alice_challenge_required") == (
             "on" if challenged else "off"
@@ -327,22 +352,25 @@ def assert_seen(
 
 
 def assert_nothing_lost_or_doubled(
-    hass: HomeAssistant, entry: MockConfigEntry, world: World
+    hass: HomeAssistant, entry: MockConfigEntry, world: World, clock: FakeClock
 ) -> None:
-    """Every media liked exactly once on Instagram, and recorded exactly once."""
+    """Every live media liked exactly once on Instagram, and recorded exactly once."""
     liked = liked_by_alice(world)
-    assert sorted(liked) == sorted(media_of(world, PRIVATE_FOLLOWED))
+    assert len(liked) == len(set(liked))  # nothing doubled
+    assert media_of(world, PRIVATE_FOLLOWED) <= set(liked)  # nothing left out
     coordinator = coordinator_of(entry)
     stored = coordinator.stored
-    assert {*stored.liked_stories, *stored.liked_posts} == {str(pk) for pk in liked}
+    stories = [pk for pk in liked if world.media(pk).kind == "story"]
+    posts = [pk for pk in liked if pk not in stories]
+    assert set(stored.liked_posts) == {str(pk) for pk in posts}
+    assert set(stored.liked_stories) <= {str(pk) for pk in stories}  # 24 h kept
     target = world.user(PRIVATE_FOLLOWED)
     assert target is not None
     state = stored.target(str(target.pk))
-    stories = [pk for pk in liked if world.media(pk).kind == "story"]
     assert state.stories_liked == len(stories)
-    assert state.posts_liked == len(liked) - len(stories)
-    assert coordinator.limiter.count(Action.LIKE, window=86400) == len(liked)
-    assert state_of(hass, "sensor.alice_likes_today") == str(len(liked))
+    assert state.posts_liked == len(posts)
+    recent = [like for like in world.likes if like.at > clock.now - 86400]
+    assert coordinator.limiter.count(Action.LIKE, window=86400) == len(recent)
 
 
 def assert_within_limits(world: World) -> None:
@@ -395,7 +423,7 @@ async def test_fault_matrix(
     assert rule.fired >= 1
     seen = expected(kind, phase, in_a_row)
     assert_seen(hass, entry, seen, kind)
-    if seen.backoff or seen.asks:
+    if seen.backoff or seen.blocked or seen.asks:
         # Doing less: while backing off or blocked, nothing reaches Instagram.
         before = len(world.requests())
         if entry.state is ConfigEntryState.LOADED:
@@ -409,13 +437,13 @@ async def test_fault_matrix(
     for _ in range(6):
         if rule.fired >= (rule.times or 0) or seen.asks:
             break
-        clock.advance(3601)
+        clock.advance(wait_for(kind))
         await step(hass, entry, phase, clock)
         await settle(hass, world)
     world.faults.clear()
     if seen.asks:
         await solve_challenge(hass, entry, world)
-    clock.advance(3601)
+    clock.advance(wait_for(kind))
     if entry.state is ConfigEntryState.SETUP_RETRY:
         await retry_setup(hass)  # Home Assistant's own retry: no user needed
     assert entry.state is ConfigEntryState.LOADED
@@ -423,7 +451,8 @@ async def test_fault_matrix(
     await settle(hass, world)
 
     assert_seen(hass, entry, Seen(ConfigEntryState.LOADED), KINDS["5xx"])
+    assert coordinator_of(entry).data.blocked_until is None
     assert state_of(hass, "sensor.alice_rate_limit_state") == "ok"
     assert not issue_open(hass, entry)
-    assert_nothing_lost_or_doubled(hass, entry, world)
+    assert_nothing_lost_or_doubled(hass, entry, world, clock)
     assert_within_limits(world)

@@ -7,8 +7,12 @@ POST   /__sandbox/posts     {"username", "kind"="photo"|"album"|"reel", "age"=0,
                              "carousel_count"=3} -> {"pk", "id"}
 POST   /__sandbox/clock     {"advance": seconds} or {"set": unix seconds} -> {"now"}
 POST   /__sandbox/faults    {"endpoint", "fault", "on_call"=1, "times"=1, "method",
-                             "delay", "retry_after", "status", "body"}
+                             "delay", "retry_after", "status", "body", "headers"}
                              (fault: a faults.Fault value, e.g. "http_429")
+POST   /__sandbox/challenge {"username", "action"="confirm"|"open", "native"=true,
+                             "form"="challenge"|"checkpoint"}: "confirm" is the user
+                             tapping "This was me" in the app -> {"confirmed": bool}
+POST   /__sandbox/suspend   {"username", "suspended"=true}
 DELETE /__sandbox/faults    remove every fault
 POST   /__sandbox/revoke    {"username"} -> {"revoked": n}
 POST   /__sandbox/follow    {"viewer", "target", "follow"=true}
@@ -35,6 +39,18 @@ def _media_answer(media: Any) -> Response:
             "kind": media.kind,
         }
     )
+
+
+def _challenge(world: World, body: dict[str, Any]) -> Response:
+    """Confirm a native checkpoint in the "app", or open one."""
+    username = str(body["username"])
+    if body.get("action", "confirm") == "confirm":
+        return Response.json({"confirmed": world.confirm_challenge(username)})
+    form = "checkpoint" if body.get("form") == "checkpoint" else "challenge"
+    challenge = world.start_challenge(
+        username, native=bool(body.get("native", True)), form=form
+    )
+    return Response.json({"api_path": challenge.api_path, "native": challenge.native})
 
 
 def handle_admin(world: World, request: Request) -> Response:  # noqa: PLR0911, PLR0912
@@ -86,8 +102,19 @@ def handle_admin(world: World, request: Request) -> Response:  # noqa: PLR0911, 
                     else int(body["retry_after"]),
                     status=int(body.get("status", 200)),
                     body=str(body.get("body", "")).encode(),
+                    headers={
+                        str(name): str(value)
+                        for name, value in dict(body.get("headers") or {}).items()
+                    },
                 )
                 return Response.json(rule.as_dict())
+            case ("POST", "challenge"):
+                return _challenge(world, body)
+            case ("POST", "suspend"):
+                world.set_suspended(
+                    str(body["username"]), suspended=bool(body.get("suspended", True))
+                )
+                return Response.json({"status": "ok"})
             case ("DELETE", "faults"):
                 world.faults.clear()
                 return Response.json({"status": "ok"})

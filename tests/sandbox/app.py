@@ -19,7 +19,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from . import payloads
+from . import captures, payloads
 from .crypto import PASSWORD_KEY_ID, decrypt_password, password_public_key_header
 from .faults import Fault, FaultRule
 from .world import (
@@ -169,18 +169,15 @@ def endpoint_of(path: str) -> str:
 
 
 # ------------------------------------------------------------------ answers
+def captured(answer: captures.Answer) -> Response:
+    """A captured `(status, body)` as an answer."""
+    status, body = answer
+    return Response.json(body, status)
+
+
 def login_required() -> Response:
     """403 login_required, as Instagram answers a dead session."""
-    return Response.json(
-        {
-            "message": "login_required",
-            "error_title": "You've been logged out",
-            "error_body": "Please log back in.",
-            "logout_reason": 2,
-            "status": "fail",
-        },
-        403,
-    )
+    return captured(captures.login_required())
 
 
 def user_not_found() -> Response:
@@ -194,25 +191,25 @@ def not_authorized() -> Response:
 
 
 def challenge_required(challenge: Challenge) -> Response:
-    """400 challenge_required with the checkpoint's api_path."""
-    api_path = f"/challenge/{challenge.pk}/{challenge.nonce}/"
-    return Response.json(
-        {
-            "message": "challenge_required",
-            "challenge": {
-                "url": f"https://i.instagram.com{api_path}",
-                "api_path": api_path,
-                "hide_webview_header": True,
-                "lock": True,
-                "logout": False,
-                "native_flow": False,
-                "flow_render_type": 0,
-            },
-            "status": "fail",
-            "error_type": "checkpoint_challenge_required",
-        },
-        400,
+    """The checkpoint's answer, worded as it was opened (captures.py)."""
+    if challenge.form == "checkpoint":
+        return captured(captures.checkpoint_required(challenge.api_path))
+    return captured(
+        captures.challenge_required(challenge.api_path, native=challenge.native)
     )
+
+
+def _device(request: Request) -> str | None:
+    """The Android id instagrapi sends with every private request."""
+    return request.headers.get("x-ig-android-id") or None
+
+
+def checkpoint_of(request: Request, ctx: Context, user: User) -> Response | None:
+    """The suspension or pending checkpoint a request of `user` meets, if any."""
+    if user.suspended:
+        return captured(captures.suspended())
+    challenge = ctx.world.blocking_challenge(user.pk, _device(request))
+    return None if challenge is None else challenge_required(challenge)
 
 
 def _password_headers() -> dict[str, str]:
@@ -333,9 +330,8 @@ def h_caa_login(request: Request, ctx: Context, match: re.Match[str]) -> Respons
         return Response.json(payloads.bloks_fallback("accounts_login"))
     if not _password_ok(user, cip.get("password")):
         return Response.json(payloads.bloks_fallback("bad_password"))
-    challenge = ctx.world.challenge_for(user.pk)
-    if challenge is not None:
-        return challenge_required(challenge)
+    if (checkpoint := checkpoint_of(request, ctx, user)) is not None:
+        return checkpoint
     if user.two_factor_code is not None:
         context = "ARH" + secrets.token_urlsafe(48)
         ctx.world.two_step_contexts[context] = user.pk
@@ -387,72 +383,31 @@ def h_legacy_login(request: Request, ctx: Context, match: re.Match[str]) -> Resp
     username = str(request.value("username") or "")
     user = ctx.world.find_login(username)
     if user is None or user.password is None:
-        return Response.fail(
-            400,
-            "The username you entered doesn't appear to belong to an account. "
-            "Please check your username and try again.",
-            invalid_credentials=True,
-            error_title="Incorrect Username",
-            error_type="invalid_user",
-        )
+        return captured(captures.invalid_user(typed=ctx.world.invalid_user_typed))
     if not _password_ok(user, request.value("enc_password")):
-        return Response.fail(
-            400,
-            "The password you entered is incorrect. Please try again.",
-            invalid_credentials=True,
-            error_title=f"Incorrect Password for {user.username}",
-            error_type="bad_password",
-            exception_name="UserInvalidCredentials",
-        )
-    challenge = ctx.world.challenge_for(user.pk)
-    if challenge is not None:
-        return challenge_required(challenge)
+        return captured(captures.bad_password(user.username))
+    if (checkpoint := checkpoint_of(request, ctx, user)) is not None:
+        return checkpoint
     if user.two_factor_code is not None:
         identifier = secrets.token_urlsafe(24)
         ctx.world.two_factor_identifiers[identifier] = user.pk
-        sms = user.two_factor_method == "sms"
-        return Response.json(
-            {
-                "message": "",
-                "two_factor_required": True,
-                "two_factor_info": {
+        method = user.two_factor_method
+        phone = user.phone_number or "+10000000000"
+        return captured(
+            captures.two_factor_required(
+                {
                     "pk": user.pk,
                     "username": user.username,
-                    "sms_two_factor_on": sms,
-                    "whatsapp_two_factor_on": False,
-                    "totp_two_factor_on": not sms,
-                    "eligible_for_multiple_totp": False,
-                    "obfuscated_phone_number": (user.phone_number or "00")[-2:],
-                    "obfuscated_phone_number_2": mask_phone(
-                        user.phone_number or "+10000000000"
-                    ),
+                    "obfuscated_phone_number": phone[-4:],
+                    "obfuscated_phone_number_2": mask_phone(phone),
                     "two_factor_identifier": identifier,
-                    "show_messenger_code_option": False,
-                    "show_new_login_screen": True,
-                    "show_trusted_device_option": True,
-                    "should_opt_in_trusted_device_option": True,
-                    "pending_trusted_notification": False,
-                    "sms_not_allowed_reason": None,
-                    "trusted_notification_polling_nonces": [],
-                    "is_trusted_device": False,
-                    "device_id": "***",
-                    "phone_verification_settings": {
-                        "max_sms_count": 2,
-                        "resend_sms_delay_sec": 60,
-                        "robocall_count_down_time_sec": 30,
-                        "robocall_after_max_sms": True,
-                    },
+                    "device_id": "aR" + secrets.token_urlsafe(20),
                 },
-                "phone_verification_settings": {
-                    "max_sms_count": 2,
-                    "resend_sms_delay_sec": 60,
-                    "robocall_count_down_time_sec": 30,
-                    "robocall_after_max_sms": True,
-                },
-                "status": "fail",
-                "error_type": "two_factor_required",
-            },
-            400,
+                typed=user.two_factor_typed,
+                sms=method in {"sms", "whatsapp"},
+                totp=method == "totp",
+                whatsapp=method == "whatsapp",
+            )
         )
     return _login_success(ctx, user, "legacy")
 
@@ -758,7 +713,7 @@ def _throttled(ctx: Context) -> Response | None:
     """Instagram's own spam limit: HTTP 429 past `world.like_limit_per_hour` likes."""
     limit = ctx.world.like_limit_per_hour
     if limit is not None and ctx.world.likes_in_last_hour(_viewer(ctx).pk) >= limit:
-        return Response(429, b'{"message": "", "status": "fail"}')
+        return captured(captures.throttled())
     return None
 
 
@@ -916,71 +871,72 @@ def _request_user(request: Request, ctx: Context) -> User | None:
     return ctx.world.find_login(str(name)) if name else None
 
 
-def fault_response(rule: FaultRule, request: Request, ctx: Context) -> Response:  # noqa: PLR0911
-    """The answer of a status-type fault (not reset / timeout)."""
-    retry = (
-        {"Retry-After": str(rule.retry_after)} if rule.retry_after is not None else {}
+def _fault_checkpoint(rule: FaultRule, request: Request, ctx: Context) -> Response:
+    """Open the checkpoint a CHALLENGE_* / CHECKPOINT_REQUIRED fault stands for."""
+    user = _request_user(request, ctx)
+    native = rule.fault is not Fault.CHALLENGE_CODES
+    form = "checkpoint" if rule.fault is Fault.CHECKPOINT_REQUIRED else "challenge"
+    if user is None:
+        # No account to attach it to: the bare capture with an unusable path.
+        return captured(captures.challenge_required("/challenge/", native=native))
+    challenge = ctx.world.start_challenge(
+        user.username, native=native, form=form, device=_device(request)
     )
-    match rule.fault:
-        case Fault.HTTP_429:
-            return Response(429, b'{"message": "", "status": "fail"}', headers=retry)
-        case Fault.HTTP_500:
-            return Response(
-                500,
-                b"<html><body>Oops, an error occurred.</body></html>",
-                "text/html; charset=utf-8",
-            )
-        case Fault.HTTP_502:
-            return Response(
-                502,
-                b"<html><body>Bad Gateway</body></html>",
-                "text/html; charset=utf-8",
-            )
-        case Fault.HTTP_503:
-            return Response(
-                503,
-                b"<html><body>Service Unavailable</body></html>",
-                "text/html; charset=utf-8",
-            )
-        case Fault.MALFORMED_JSON:
-            return Response(200, b'{"status": "ok", "items": [{"pk": 1, "media_type"')
-        case Fault.LOGIN_REQUIRED:
-            return login_required()
-        case Fault.CHALLENGE_REQUIRED:
-            user = _request_user(request, ctx)
-            if user is None:
-                return Response.fail(
-                    400,
-                    "challenge_required",
-                    challenge={"api_path": "/challenge/", "lock": True},
-                )
-            return challenge_required(ctx.world.start_challenge(user.username))
-        case Fault.FEEDBACK_REQUIRED:
-            return Response.fail(
-                400,
-                "feedback_required",
-                spam=True,
-                feedback_title="Try Again Later",
-                feedback_message=(
-                    "We restrict certain activity to protect our community. "
-                    "Tell us if you think we made a mistake."
-                ),
-                feedback_url="repute/report_problem/scraping/",
-                feedback_appeal_label="Tell us",
-                feedback_ignore_label="OK",
-                feedback_action="report_problem",
-            )
-        case Fault.RAW:
-            return Response(rule.status, rule.body)
-        case Fault.PLEASE_WAIT:
-            response = Response.fail(
-                400, "Please wait a few minutes before you try again."
-            )
-            response.headers.update(retry)
-            return response
-        case _:
-            msg = f"not a status fault: {rule.fault}"
-            raise ValueError(msg)
+    return challenge_required(challenge)
+
+
+_CAPTURED_FAULTS: dict[Fault, Callable[[], captures.Answer]] = {
+    Fault.HTTP_429: captures.throttled,
+    Fault.LOGIN_REQUIRED: captures.login_required,
+    Fault.ACCOUNT_SUSPENDED: captures.suspended,
+    Fault.FEEDBACK_REQUIRED: lambda: captures.feedback_required(
+        captures.FEEDBACK_RESTRICTED, "repute/report_problem/scraping/"
+    ),
+    Fault.FEEDBACK_BLOCKED: lambda: captures.feedback_required(
+        captures.FEEDBACK_BLOCKED, "repute/report_problem/instagram_like_add/"
+    ),
+    Fault.NEEDS_UPGRADE: captures.needs_upgrade,
+    Fault.IP_BLOCK: captures.ip_block,
+    Fault.INVALID_USER: lambda: captures.invalid_user(typed=True),
+}
+_HTML_FAULTS = {Fault.HTTP_500: 500, Fault.HTTP_502: 502, Fault.HTTP_503: 503}
+
+
+def fault_response(rule: FaultRule, request: Request, ctx: Context) -> Response:
+    """The answer of a status-type fault (not reset / timeout), plus its headers."""
+    response = _fault_body(rule, request, ctx)
+    if rule.retry_after is not None and rule.fault in {
+        Fault.HTTP_429,
+        Fault.PLEASE_WAIT,
+    }:
+        response.headers["Retry-After"] = str(rule.retry_after)
+    response.headers.update(rule.headers)
+    return response
+
+
+def _fault_body(rule: FaultRule, request: Request, ctx: Context) -> Response:
+    """Status and body of a status-type fault."""
+    fault = rule.fault
+    if (build := _CAPTURED_FAULTS.get(fault)) is not None:
+        return captured(build())
+    if (status := _HTML_FAULTS.get(fault)) is not None:
+        return Response(status, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8")
+    if fault in {
+        Fault.CHALLENGE_REQUIRED,
+        Fault.CHALLENGE_CODES,
+        Fault.CHECKPOINT_REQUIRED,
+    }:
+        return _fault_checkpoint(rule, request, ctx)
+    if fault is Fault.PLEASE_WAIT:
+        return captured(
+            captures.please_wait(rule.status if rule.status != 200 else 400)
+        )
+    if fault is Fault.MALFORMED_JSON:
+        return Response(200, b'{"status": "ok", "items": [{"pk": 1, "media_type"')
+    if fault is Fault.RAW:
+        return Response(rule.status, rule.body)
+    msg = f"not a status fault: {fault}"
+    raise ValueError(msg)
 
 
 # ---------------------------------------------------------------------- app
@@ -1092,6 +1048,11 @@ class SandboxApp:
                 continue
             if route.auth and ctx.viewer is None:
                 return login_required()
+            if route.auth and ctx.viewer is not None:
+                # A pending checkpoint locks the account ("lock": true).
+                checkpoint = checkpoint_of(request, ctx, ctx.viewer)
+                if checkpoint is not None:
+                    return checkpoint
             return route.handler(request, ctx, match)
         return Response.fail(404, "Page not found", error_type="not_found")
 
@@ -1129,9 +1090,7 @@ class SandboxApp:
                 response = self._route(request, ctx)
             except Exception:  # noqa: BLE001  (a sandbox bug must still answer like a server)
                 response = Response(
-                    500,
-                    b"<html><body>Oops, an error occurred.</body></html>",
-                    "text/html",
+                    500, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8"
                 )
         self._log(request, ctx, response.status, fault)
         await self._write(send, response)

@@ -27,24 +27,36 @@ from fnmatch import fnmatchcase
 
 
 class Fault(StrEnum):
-    """What the sandbox does instead of answering normally."""
+    """What the sandbox does instead of answering normally.
 
-    HTTP_429 = (
-        "http_429"  # 429, body without "Please wait"; `retry_after` adds Retry-After
-    )
-    HTTP_500 = "http_500"
+    The status-type faults answer the captured bodies of `captures.py` (their
+    sources are in SOURCES.md); RAW answers whatever status, body and headers the
+    rule sets.
+    """
+
+    HTTP_429 = "http_429"  # 429 "rate limited"; `retry_after` adds Retry-After
+    HTTP_500 = "http_500"  # 5xx with Instagram's HTML error page
     HTTP_502 = "http_502"
     HTTP_503 = "http_503"
     CONNECTION_RESET = "connection_reset"  # TCP reset of the client's tunnel
     TIMEOUT = "timeout"  # answers only after `delay` seconds (real time)
     MALFORMED_JSON = "malformed_json"  # 200 with a body that is not JSON
     LOGIN_REQUIRED = "login_required"  # 403 login_required (the session stays valid)
-    CHALLENGE_REQUIRED = (
-        "challenge_required"  # 400 challenge_required; opens a checkpoint
-    )
-    FEEDBACK_REQUIRED = "feedback_required"  # 400 feedback_required
-    PLEASE_WAIT = "please_wait"  # 400 "Please wait a few minutes before you try again."
-    RAW = "raw"  # answers `status` with `body` verbatim (content-type application/json)
+    # challenge_required, native_flow true (Instagram's default): opens a checkpoint
+    # that the user confirms in the app (admin API / World.confirm_challenge).
+    CHALLENGE_REQUIRED = "challenge_required"
+    # challenge_required, native_flow false: a checkpoint passed by an email/SMS code.
+    CHALLENGE_CODES = "challenge_codes"
+    # The older wording: message checkpoint_required + checkpoint_url (native).
+    CHECKPOINT_REQUIRED = "checkpoint_required"
+    ACCOUNT_SUSPENDED = "account_suspended"  # challenge_required, /suspended/ URL
+    FEEDBACK_REQUIRED = "feedback_required"  # "We restrict certain activity...", spam
+    FEEDBACK_BLOCKED = "feedback_blocked"  # "This action was blocked...", spam
+    PLEASE_WAIT = "please_wait"  # 400 "Please wait a few minutes..." (`status` too)
+    NEEDS_UPGRADE = "needs_upgrade"  # 400 needs_upgrade: the app is too old
+    IP_BLOCK = "ip_block"  # 400 ip_block on a login (the message names the username)
+    INVALID_USER = "invalid_user"  # 400 unknown username with error_type invalid_user
+    RAW = "raw"  # answers `status` with `body` and `headers` verbatim
 
 
 @dataclass
@@ -59,7 +71,9 @@ class FaultRule:
         method: Only requests with this HTTP method match (None = any).
         delay: Seconds the TIMEOUT fault waits before answering.
         retry_after: Seconds for a Retry-After header (HTTP_429 / PLEASE_WAIT only).
-        status / body: The verbatim answer of a RAW fault.
+        status / body / headers: The verbatim answer of a RAW fault (`status` also
+            sets PLEASE_WAIT's status when not 200; `headers` are added to any
+            status-type fault's answer).
         calls: Matching calls seen so far (updated by the sandbox).
         fired: How often this rule has fired.
     """
@@ -73,6 +87,7 @@ class FaultRule:
     retry_after: int | None = None
     status: int = 200
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     fired: int = 0
 
@@ -93,6 +108,7 @@ class FaultRule:
             "delay": self.delay,
             "retry_after": self.retry_after,
             "status": self.status,
+            "headers": dict(self.headers),
             "calls": self.calls,
             "fired": self.fired,
         }
@@ -117,6 +133,7 @@ class Faults:
         retry_after: int | None = None,
         status: int = 200,
         body: bytes = b"",
+        headers: dict[str, str] | None = None,
     ) -> FaultRule:
         """Script a fault; returns the rule (its `calls`/`fired` update live)."""
         if on_call < 1:
@@ -135,6 +152,7 @@ class Faults:
             retry_after=retry_after,
             status=status,
             body=body,
+            headers=dict(headers or {}),
         )
         with self._lock:
             self._rules.append(rule)

@@ -462,7 +462,7 @@ def bloks_two_step(context: str, user: User) -> dict[str, Any]:
     """A CAA login answer that opens the two-step verification app with its context."""
     flags = '"sms_two_factor_on" "totp_two_factor_on"'
     values = (
-        f"{'true' if user.two_factor_method == 'sms' else 'false'} "
+        f"{'true' if user.two_factor_method in {'sms', 'whatsapp'} else 'false'} "
         f"{'true' if user.two_factor_method == 'totp' else 'false'}"
     )
     server_params = (

@@ -24,10 +24,16 @@ BOB = Credentials("bob_legacy", "bob-pass-2")
 CAROL = Credentials("carol_2fa", "carol-pass-3", "111111")
 #: Legacy login with two-factor (SMS), code 222222.
 DAVE = Credentials("dave_2fa_legacy", "dave-pass-4", "222222")
-#: CAA login hitting a checkpoint (email + sms offered), code 333333.
+#: CAA login hitting a code checkpoint (native_flow false; email + sms), code 333333.
 ERIN = Credentials("erin_checkpoint", "erin-pass-5", "333333")
-#: Legacy login hitting a checkpoint that offers email only, code 444444.
+#: Legacy login hitting a code checkpoint that offers email only, code 444444.
 FRANK = Credentials("frank_checkpoint", "frank-pass-6", "444444")
+#: CAA login hitting a native_flow checkpoint: confirm in the app (admin API).
+GRACE = Credentials("grace_native", "grace-pass-7")
+#: Legacy login of a suspended account.
+HEIDI = Credentials("heidi_suspended", "heidi-pass-8")
+#: Legacy login with two-factor by WhatsApp (and SMS), code 555555.
+IVAN = Credentials("ivan_whatsapp", "ivan-pass-9", "555555")
 
 # public; 2 stories (photo, video); posts: photo, album, reel, 2 older photos
 PUBLIC = "public_star"
@@ -65,6 +71,7 @@ def build_test_world() -> World:
         ERIN.password,
         full_name="Erin Checkpoint",
         challenge_code=ERIN.code,
+        challenge_native=False,
     )
     world.add_account(
         FRANK.username,
@@ -73,6 +80,7 @@ def build_test_world() -> World:
         login_flow="legacy",
         challenge_code=FRANK.code,
         challenge_methods=("email",),
+        challenge_native=False,
     )
     world.add_target(
         PUBLIC, full_name="Public Star", followed_by=(ALICE.username, BOB.username)
@@ -97,4 +105,23 @@ def build_test_world() -> World:
     world.add_post(PRIVATE_FOLLOWED, "photo", age=7200)
     world.add_story(PRIVATE_STRANGER, age=600)
     world.add_post(PRIVATE_STRANGER, "photo", age=7200)
+    # Added last so the pks above stay what the snapshots hold.
+    grace = world.add_account(GRACE.username, GRACE.password, full_name="Grace Native")
+    world.start_challenge(grace.username)
+    world.follow(GRACE.username, PUBLIC)
+    world.add_account(
+        HEIDI.username,
+        HEIDI.password,
+        full_name="Heidi Suspended",
+        login_flow="legacy",
+        suspended=True,
+    )
+    world.add_account(
+        IVAN.username,
+        IVAN.password,
+        full_name="Ivan WhatsApp",
+        login_flow="legacy",
+        two_factor_code=IVAN.code,
+        two_factor_method="whatsapp",
+    )
     return world

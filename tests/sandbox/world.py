@@ -28,6 +28,10 @@ MediaKindName = Literal["story", "photo", "album", "reel"]
 PostKindName = Literal["photo", "album", "reel"]
 LoginFlow = Literal["caa", "legacy"]
 ChallengeMethodName = Literal["email", "sms"]
+TwoFactorMethodName = Literal["totp", "sms", "whatsapp"]
+#: How a checkpoint is worded: `challenge_required` with a `challenge` object, or the
+#: older `checkpoint_required` message with a `checkpoint_url` (see captures.py).
+CheckpointForm = Literal["challenge", "checkpoint"]
 
 #: Query keys whose values may appear in the request log; every other value is redacted.
 _LOGGABLE_QUERY_KEYS = frozenset(
@@ -89,10 +93,18 @@ class User:
         login_flow: "caa" logs in through the Bloks/CAA flow; "legacy" makes the CAA
             answer carry a CAA_LOGIN_FALLBACK marker so the client uses accounts/login/.
         two_factor_code: When set, login needs this code (two-factor on).
-        two_factor_method: "totp" or "sms" (what the login response advertises).
+        two_factor_method: "totp", "sms" or "whatsapp" (what the login response
+            advertises; WhatsApp comes with SMS, as in the capture).
+        two_factor_typed: The legacy two-factor answer carries
+            `error_type: two_factor_required` (today's capture has none).
         challenge_code: When set, a checkpoint is pending and login answers
             challenge_required until this code is submitted.
         challenge_methods: Contact points the checkpoint offers.
+        challenge_native: Checkpoints of this account are `native_flow: true`
+            (confirm in the app, Instagram's default) rather than a code by
+            email or SMS.
+        suspended: The account is suspended: every login and request answers the
+            `/accounts/suspended/` checkpoint.
         following: pks this user follows.
     """
 
@@ -105,9 +117,12 @@ class User:
     phone_number: str | None = None
     login_flow: LoginFlow = "caa"
     two_factor_code: str | None = None
-    two_factor_method: Literal["totp", "sms"] = "totp"
+    two_factor_method: TwoFactorMethodName = "totp"
+    two_factor_typed: bool = False
     challenge_code: str | None = None
     challenge_methods: tuple[ChallengeMethodName, ...] = ("email", "sms")
+    challenge_native: bool = True
+    suspended: bool = False
     following: set[int] = field(default_factory=set)
 
 
@@ -225,13 +240,30 @@ class RequestRecord:
 
 @dataclass
 class Challenge:
-    """A pending checkpoint of one account."""
+    """A pending checkpoint of one account.
+
+    Attributes:
+        native: `native_flow: true`: passed by confirming in the app, not by a code.
+        form: How Instagram words it (`challenge_required` or `checkpoint_required`).
+        device: Android id of the device whose request met it; a confirmation in
+            the app clears it for that device only.
+        confirmed: The user confirmed "This was me" in the app (admin API).
+    """
 
     pk: int
     nonce: str
     code: str
     methods: tuple[ChallengeMethodName, ...]
     chosen: ChallengeMethodName | None = None
+    native: bool = False
+    form: CheckpointForm = "challenge"
+    device: str | None = None
+    confirmed: bool = False
+
+    @property
+    def api_path(self) -> str:
+        """`/challenge/<pk>/<nonce>/`, as the captures carry it."""
+        return f"/challenge/{self.pk}/{self.nonce}/"
 
 
 @dataclass(frozen=True)
@@ -290,6 +322,9 @@ class World:
         self.two_factor_identifiers: dict[str, int] = {}
         #: Likes per viewer and sliding hour before a 429 (None: no limit).
         self.like_limit_per_hour: int | None = None
+        #: The unknown-username answer carries `error_type: invalid_user` (the 2024
+        #: capture); today's answer has none (captures.invalid_user).
+        self.invalid_user_typed = False
         self._user_ids = itertools.count(5_501_000_001, 7919)
         self._media_ids = itertools.count(3_400_000_000_000_000_000, 1_000_003)
 
@@ -306,9 +341,12 @@ class World:
         phone_number: str | None = None,
         login_flow: LoginFlow = "caa",
         two_factor_code: str | None = None,
-        two_factor_method: Literal["totp", "sms"] = "totp",
+        two_factor_method: TwoFactorMethodName = "totp",
+        two_factor_typed: bool = False,
         challenge_code: str | None = None,
         challenge_methods: tuple[ChallengeMethodName, ...] = ("email", "sms"),
+        challenge_native: bool = True,
+        suspended: bool = False,
     ) -> User:
         """Add an account that can log in; `challenge_code` opens a checkpoint."""
         user = User(
@@ -324,8 +362,11 @@ class World:
             login_flow=login_flow,
             two_factor_code=two_factor_code,
             two_factor_method=two_factor_method,
+            two_factor_typed=two_factor_typed,
             challenge_code=challenge_code,
             challenge_methods=challenge_methods,
+            challenge_native=challenge_native,
+            suspended=suspended,
         )
         self._store_user(user)
         if challenge_code is not None:
@@ -628,8 +669,24 @@ class World:
             return list(self._sessions.values())
 
     # ------------------------------------------------------------ challenges
-    def start_challenge(self, username: str, code: str | None = None) -> Challenge:
-        """Open a checkpoint for the account (login answers challenge_required)."""
+    def start_challenge(
+        self,
+        username: str,
+        code: str | None = None,
+        *,
+        native: bool | None = None,
+        form: CheckpointForm = "challenge",
+        device: str | None = None,
+    ) -> Challenge:
+        """Open a checkpoint: logins and the account's requests answer it until passed.
+
+        Args:
+            username: The account.
+            code: The security code of a code checkpoint.
+            native: `native_flow` (None: the account's `challenge_native`).
+            form: `challenge_required` or `checkpoint_required` wording.
+            device: Android id of the device that met it (None: the next one).
+        """
         with self._lock:
             user = self._need(username)
             existing = self._challenges.get(user.pk)
@@ -641,6 +698,9 @@ class World:
                 nonce=secrets.token_urlsafe(8).replace("-", "x").replace("_", "y"),
                 code=user.challenge_code,
                 methods=user.challenge_methods,
+                native=user.challenge_native if native is None else native,
+                form=form,
+                device=device,
             )
             self._challenges[user.pk] = challenge
             return challenge
@@ -649,6 +709,36 @@ class World:
         """The pending checkpoint of the account, if any."""
         with self._lock:
             return self._challenges.get(pk)
+
+    def confirm_challenge(self, username: str) -> bool:
+        """The user taps "This was me" in the app: a native checkpoint is passed.
+
+        The next request from the device that met it goes through (and clears it);
+        other devices still meet it. Returns False when no native one is pending.
+        """
+        with self._lock:
+            challenge = self._challenges.get(self._need(username).pk)
+            if challenge is None or not challenge.native:
+                return False
+            challenge.confirmed = True
+            return True
+
+    def blocking_challenge(self, pk: int, device: str | None) -> Challenge | None:
+        """The checkpoint a request of the account from `device` meets, if any."""
+        with self._lock:
+            challenge = self._challenges.get(pk)
+            if challenge is None:
+                return None
+            if challenge.device is None:
+                challenge.device = device
+            if (
+                challenge.confirmed
+                and device is not None
+                and device == challenge.device
+            ):
+                self.clear_challenge(pk)
+                return None
+            return challenge
 
     def clear_challenge(self, pk: int) -> None:
         """The checkpoint was passed."""
@@ -706,6 +796,21 @@ class World:
             self._requests.clear()
 
     # ----------------------------------------------------------------- admin
+    def _challenge_state(self, pk: int) -> dict[str, object] | None:
+        challenge = self._challenges.get(pk)
+        if challenge is None:
+            return None
+        return {
+            "native": challenge.native,
+            "form": challenge.form,
+            "confirmed": challenge.confirmed,
+        }
+
+    def set_suspended(self, username: str, *, suspended: bool = True) -> None:
+        """Suspend (or reinstate) an account."""
+        with self._lock:
+            self._need(username).suspended = suspended
+
     def snapshot(self) -> dict[str, object]:
         """JSON-safe summary for GET /__sandbox/state."""
         with self._lock:
@@ -740,6 +845,8 @@ class World:
                         "username": u.username,
                         "is_private": u.is_private,
                         "account": u.password is not None,
+                        "suspended": u.suspended,
+                        "challenge": self._challenge_state(u.pk),
                     }
                     for u in self._users.values()
                 ],

@@ -1,0 +1,458 @@
+"""Account safety against the emulator: freezes, warm-up, active hours, pacing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
+
+import pytest
+from custom_components.ig_autoliker.const import (
+    CONF_ACTIVE_END,
+    CONF_ACTIVE_START,
+    CONF_BACKLOG_POSTS,
+    CONF_LIKE_CURRENT_STORIES,
+    CONF_LIKE_POSTS,
+    CONF_LIKE_STORIES,
+    CONF_MAX_LIKES_TARGET_CYCLE,
+    CONF_WARMUP_DAYS,
+    DOMAIN,
+    EVENT_ACTION_BLOCKED,
+    SUBENTRY_TYPE_TARGET,
+)
+from custom_components.ig_autoliker.exceptions import RateLimited
+from custom_components.ig_autoliker.limiter import Limits
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+
+from tests.sandbox import Fault, World
+from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC
+
+from .conftest import SAFETY_OFF, FakeClock, run_cycle
+from .test_cycle import coordinator_of, liked_by_alice, media_of
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HOUR = 3600.0
+#: Instagram's wording of a dated action block (instagrapi's
+#: `examples/handle_exception.py`; body shape as in tests/sandbox/SOURCES.md).
+DATED_MESSAGE = (
+    "Based on previous use of this feature, your account has been temporarily "
+    "blocked from taking this action. This block will expire on 2026-12-05."
+)
+DATED_BODY = json.dumps(
+    {
+        "message": "feedback_required",
+        "spam": True,
+        "feedback_title": "Action Blocked",
+        "feedback_message": DATED_MESSAGE,
+        "feedback_url": "repute/report_problem/instagram_like_add/",
+        "feedback_appeal_label": "Tell us",
+        "feedback_ignore_label": "OK",
+        "feedback_action": "report_problem",
+        "status": "fail",
+    }
+).encode()
+LIKE_ENDPOINTS = (
+    "media/*/like/",
+    "story_interactions/send_story_like",
+    "v2/media/seen/",
+)
+
+
+def berlin(  # noqa: PLR0917 - a date and a time
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=BERLIN).timestamp()
+
+
+def like_requests(world: World) -> int:
+    """Requests that like or view something (what a freeze must stop)."""
+    return sum(world.count(pattern) for pattern in LIKE_ENDPOINTS)
+
+
+def issue(hass: HomeAssistant, entry: MockConfigEntry, kind: str) -> Any:
+    return ir.async_get(hass).async_get_issue(
+        DOMAIN, f"action_blocked_{entry.entry_id}_{kind}"
+    )
+
+
+@pytest.fixture(autouse=True)
+async def time_zone(hass: HomeAssistant) -> None:
+    """Active hours and stated dates are local: Berlin for every test here."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+
+
+@pytest.fixture
+def clock_start() -> float:
+    """A Tuesday 10:00 in Berlin, inside the default active hours."""
+    return berlin(2026, 12, 1, 10)
+
+
+# -- freezes -----------------------------------------------------------------------
+
+
+async def test_feedback_required_freezes_likes_until_it_ends(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACTION_BLOCKED)
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
+    await run_cycle(hass, setup_integration)
+    coordinator = coordinator_of(setup_integration)
+    blocked_at = world.requests("media/*/like/")[-1].at
+    until = coordinator.safety.policy.blocked_until
+    assert until == pytest.approx(blocked_at + 12 * HOUR, abs=1)
+    assert coordinator.data.rate_limit_state == "blocked"
+    assert coordinator.data.blocked_until == dt_util.utc_from_timestamp(until)
+    (event,) = events
+    assert event.data == {
+        "config_entry_id": setup_integration.entry_id,
+        "username": ALICE.username,
+        "kind": "feedback_required",
+        "until": dt_util.utc_from_timestamp(until).isoformat(),
+        "message": (
+            "We restrict certain activity to protect our community. "
+            "Tell us if you think we made a mistake."
+        ),
+    }
+    notice = issue(hass, setup_integration, "feedback_required")
+    assert notice is not None
+    assert not notice.is_fixable
+    assert notice.translation_key == "action_blocked_feedback_required"
+    local_until = dt_util.as_local(dt_util.utc_from_timestamp(until))
+    assert notice.translation_placeholders["until"] == local_until.strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    assert local_until.hour == 22
+    state = hass.states.get("sensor.alice_rate_limit_state")
+    assert state is not None
+    assert state.state == "blocked"
+
+    # Twelve hourly cycles into the block: not one like or story view "to test".
+    world.clear_log()
+    likes = len(world.likes)
+    for _ in range(11):
+        clock.advance(HOUR)
+        await run_cycle(hass, setup_integration)
+        assert coordinator.data.rate_limit_state == "blocked"
+    assert like_requests(world) == 0
+    assert len(world.likes) == likes
+
+    clock.now = until + 1
+    await run_cycle(hass, setup_integration)
+    assert len(world.likes) > likes
+    assert coordinator.data.rate_limit_state == "ok"
+    assert coordinator.data.blocked_until is None
+    assert issue(hass, setup_integration, "feedback_required") is None
+
+
+async def test_a_repeated_feedback_required_doubles_the_freeze(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED, times=None)
+    coordinator = coordinator_of(setup_integration)
+    lengths = []
+    for _ in range(3):
+        await run_cycle(hass, setup_integration)
+        until = coordinator.safety.policy.blocked_until
+        assert until is not None
+        lengths.append(round((until - world.requests("media/*/like/")[-1].at) / HOUR))
+        clock.now = until + 1
+    assert lengths == [12, 24, 48]
+    # One attempt per block, never a loop into it.
+    assert world.count("media/*/like/") == 3
+
+
+async def test_a_dated_feedback_required_lasts_until_instagrams_date(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    world.faults.add("media/*/like/", Fault.RAW, status=400, body=DATED_BODY)
+    await run_cycle(hass, setup_integration)
+    freeze = coordinator_of(setup_integration).safety.policy.active_freezes()[0]
+    assert freeze.message == DATED_MESSAGE
+    assert freeze.until == berlin(2026, 12, 6)  # the whole 5th, local time
+
+
+async def test_please_wait_freezes_every_request_for_an_hour(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    world.faults.add("media/*/like/", Fault.PLEASE_WAIT)
+    await run_cycle(hass, setup_integration)
+    coordinator = coordinator_of(setup_integration)
+    assert coordinator.data.rate_limit_state == "blocked"
+    notice = issue(hass, setup_integration, "please_wait")
+    assert notice is not None
+    assert notice.translation_placeholders["message"] == (
+        "Please wait a few minutes before you try again."
+    )
+    world.clear_log()
+    clock.advance(40 * 60)
+    await run_cycle(hass, setup_integration)
+    await coordinator.async_keep_alive()  # idle for 40 min, yet not one request
+    with pytest.raises(RateLimited):
+        await coordinator.async_resolve_target("someone")
+    assert world.requests() == []
+
+    clock.advance(21 * 60)
+    likes = len(world.likes)
+    await run_cycle(hass, setup_integration)
+    assert len(world.likes) > likes
+    assert issue(hass, setup_integration, "please_wait") is None
+
+
+async def test_a_freeze_survives_a_restart(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
+    await run_cycle(hass, setup_integration)
+    until = coordinator_of(setup_integration).safety.policy.blocked_until
+    await hass.config_entries.async_unload(setup_integration.entry_id)
+    ir.async_delete_issue(
+        hass, DOMAIN, f"action_blocked_{setup_integration.entry_id}_feedback_required"
+    )
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        assert await hass.config_entries.async_setup(setup_integration.entry_id)
+        await hass.async_block_till_done()
+    coordinator = coordinator_of(setup_integration)
+    assert coordinator.safety.policy.blocked_until == until
+    assert coordinator.data.rate_limit_state == "blocked"
+    assert issue(hass, setup_integration, "feedback_required") is not None
+    world.clear_log()
+    clock.advance(HOUR)
+    await run_cycle(hass, setup_integration)
+    assert like_requests(world) == 0
+
+
+# -- warm-up -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry_options", [{**SAFETY_OFF, CONF_WARMUP_DAYS: 7}])
+async def test_a_new_account_warms_up_and_so_does_one_after_a_freeze(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    coordinator = coordinator_of(setup_integration)
+    coordinator.limiter.update_limits(
+        Limits(max_likes_per_hour=8, max_likes_per_day=160)
+    )
+    await run_cycle(hass, setup_integration)
+    assert len(world.likes) == 2  # 25 % of 8
+    state = hass.states.get("sensor.alice_effective_likes_per_hour_limit")
+    assert state is not None
+    assert state.state == "2"
+    assert coordinator.data.effective_likes_per_day == 40
+
+    clock.advance(3.5 * 86400)  # half way: 62.5 %
+    await run_cycle(hass, setup_integration)
+    assert coordinator.data.effective_likes_per_hour == 5
+    assert len(world.likes) == 7
+
+    world.add_post(PUBLIC, "photo")
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
+    await hass.async_block_till_done()
+    clock.advance(HOUR)
+    await run_cycle(hass, setup_integration)
+    assert coordinator.data.effective_likes_per_hour == 2  # back to 25 %
+    clock.advance(5 * 86400)  # the freeze is long over; no like since
+    before = len(world.likes)
+    await run_cycle(hass, setup_integration)  # the first like starts the ramp
+    assert coordinator.safety.policy.warmup_until == pytest.approx(
+        world.likes[before].at + 7 * 86400, abs=1
+    )
+
+
+# -- active hours ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
+)
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 3)])
+async def test_no_cycle_outside_the_active_hours(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    coordinator = coordinator_of(setup_integration)
+    world.clear_log()
+    await run_cycle(hass, setup_integration)
+    assert world.requests() == []
+    assert coordinator.data.rate_limit_state == "sleeping"
+    # The next cycle waits for the morning: 08:00 plus up to 10 % of the interval.
+    assert coordinator.update_interval is not None
+    start = clock.now + coordinator.update_interval.total_seconds()
+    assert berlin(2026, 12, 1, 8) <= start <= berlin(2026, 12, 1, 8, 6)
+    clock.advance(HOUR)
+    await coordinator.async_keep_alive()
+    assert world.requests() == []
+
+    clock.now = start
+    await run_cycle(hass, setup_integration)
+    assert set(liked_by_alice(world)) == media_of(world, PUBLIC) | media_of(
+        world, PRIVATE_FOLLOWED
+    )
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
+)
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 22, 58, 30)])
+async def test_liking_stops_when_the_active_hours_end_mid_cycle(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    for _ in range(30):  # more than 90 s of likes
+        world.add_story(PUBLIC, age=HOUR)
+    await run_cycle(hass, setup_integration)
+    assert world.likes  # the cycle started before 23:00 ...
+    assert max(like.at for like in world.likes) < berlin(2026, 12, 1, 23)
+    assert len(world.likes) < len(media_of(world, PUBLIC))  # ... and stopped there
+
+
+async def test_cycle_starts_are_jittered(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, clock: FakeClock
+) -> None:
+    coordinator = coordinator_of(setup_integration)
+    intervals = set()
+    for _ in range(6):
+        started = clock.now
+        await run_cycle(hass, setup_integration)
+        intervals.add(coordinator.next_cycle_at - started)
+        # Home Assistant's timer counts from the cycle's end.
+        assert coordinator.update_interval is not None
+        assert coordinator.update_interval.total_seconds() == pytest.approx(
+            coordinator.next_cycle_at - clock.now
+        )
+        clock.now = coordinator.next_cycle_at
+    assert len(intervals) == 6
+    assert all(0.9 * HOUR <= seconds <= 1.1 * HOUR for seconds in intervals)
+
+
+# -- pacing and backlog ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_MAX_LIKES_TARGET_CYCLE: 3}]
+)
+async def test_at_most_k_likes_per_target_and_cycle(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    per_cycle = []
+    for _ in range(3):
+        before = len(liked_by_alice(world, PUBLIC))
+        await run_cycle(hass, setup_integration)
+        per_cycle.append(len(liked_by_alice(world, PUBLIC)) - before)
+        clock.advance(HOUR)
+    assert per_cycle == [3, 3, 1]  # 2 stories + 5 posts, never a burst
+    assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
+
+
+@pytest.fixture
+def newcomer(world: World) -> str:
+    """A followed account with 12 posts of the last 12 days and one story."""
+    world.add_target("newcomer", followed_by=(ALICE.username,))
+    for day in range(12, 0, -1):
+        world.add_post("newcomer", "photo", age=day * 86400)
+    world.add_story("newcomer", age=HOUR)
+    return "newcomer"
+
+
+async def add_target(
+    hass: HomeAssistant, entry: MockConfigEntry, username: str, **choices: Any
+) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: username,
+            CONF_LIKE_STORIES: True,
+            CONF_LIKE_POSTS: True,
+            **choices,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)  # its first check
+
+
+@pytest.mark.parametrize("targets", [[]])
+async def test_a_new_targets_old_posts_are_baselined_not_liked(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    newcomer: str,
+) -> None:
+    await add_target(hass, setup_integration, newcomer)
+    subentry = next(iter(setup_integration.subentries.values()))
+    assert subentry.data[CONF_BACKLOG_POSTS] == 0
+    assert subentry.data[CONF_LIKE_CURRENT_STORIES] is True
+    clock.advance(HOUR)
+    await run_cycle(hass, setup_integration)
+    user = world.user(newcomer)
+    assert user is not None
+    story = world.stories_of(user.pk)[0]
+    assert liked_by_alice(world, newcomer) == [story.pk]  # 0 of its 12 old posts
+
+    clock.advance(HOUR)
+    fresh = world.add_post(newcomer, "photo")
+    await run_cycle(hass, setup_integration)
+    assert liked_by_alice(world, newcomer) == [story.pk, fresh.pk]
+
+
+@pytest.mark.parametrize("targets", [[]])
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_MAX_LIKES_TARGET_CYCLE: 3}]
+)
+async def test_a_chosen_backlog_is_liked_newest_first_spread_over_cycles(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    newcomer: str,
+) -> None:
+    await add_target(  # its first check likes the first few at once
+        hass,
+        setup_integration,
+        newcomer,
+        **{CONF_BACKLOG_POSTS: 5, CONF_LIKE_CURRENT_STORIES: False},
+    )
+    user = world.user(newcomer)
+    assert user is not None
+    newest = sorted(world.posts_of(user.pk), key=lambda post: -post.taken_at)[:5]
+    counts = [len(liked_by_alice(world, newcomer))]
+    clock.advance(HOUR)
+    for _ in range(2):
+        before = len(liked_by_alice(world, newcomer))
+        await run_cycle(hass, setup_integration)
+        counts.append(len(liked_by_alice(world, newcomer)) - before)
+        clock.advance(HOUR)
+    assert counts == [3, 2, 0]
+    assert set(liked_by_alice(world, newcomer)) == {post.pk for post in newest}
