@@ -374,13 +374,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
-            RateLimited: A freeze is in force: no request (setup is retried).
+            RateLimited: "Please wait" is in force: no request (setup is retried).
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
 
         """
-        if (until := self.safety.policy.blocked_until) is not None:
+        if (until := self.safety.policy.frozen_until(FreezeScope.ALL)) is not None:
             # Setup retries come every few seconds; each could extend the block.
-            msg = "Instagram blocked the account for now"
+            msg = "Instagram asked the account to wait"
             raise RateLimited(msg, retry_after=until - self._now())
         await self.session.async_login()
 

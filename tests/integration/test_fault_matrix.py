@@ -130,12 +130,12 @@ def expected(kind: Kind, phase: str, in_a_row: bool) -> Seen:  # noqa: PLR0911
     if phase == "setup":
         if family is Family.LOGIN and not in_a_row:
             return Seen(ConfigEntryState.LOADED)  # a fresh login with the password
-        # Throttled: Home Assistant's quick setup retries send nothing until the
-        # backoff ends.
+        # Throttled or asked to wait: Home Assistant's quick setup retries send
+        # nothing until the backoff or freeze ends (a likes-only block allows it).
         return Seen(
             ConfigEntryState.SETUP_RETRY,
             None,
-            backoff=family in {Family.THROTTLE, Family.FREEZE},
+            backoff=family is Family.THROTTLE or kind.fault is Fault.PLEASE_WAIT,
         )
     if family is Family.THROTTLE:
         return Seen(ConfigEntryState.LOADED, backoff=True)
@@ -290,15 +290,19 @@ async def solve_challenge(
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
         if flow["context"]["source"] == SOURCE_REAUTH
     )
-    result: Any = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {CONF_PASSWORD: ALICE.password}
-    )
-    for _ in range(5):
+    result: Any = {
+        "type": FlowResultType.FORM,
+        "flow_id": flow["flow_id"],
+        "step_id": flow["step_id"],
+    }
+    for _ in range(6):
         if result["type"] is not FlowResultType.FORM:
             break
         challenge = world.challenge_for(alice.pk)
-        if result["step_id"] == "challenge":
-            answer: dict[str, Any] = {CONF_METHOD: "email"}
+        if result["step_id"] == "reauth_confirm":
+            answer: dict[str, Any] = {CONF_PASSWORD: ALICE.password}
+        elif result["step_id"] == "challenge":
+            answer = {CONF_METHOD: "email"}
         elif result["step_id"] == "challenge_code":
             assert challenge is not None
             answer = {CONF_CODE: challenge.code}
