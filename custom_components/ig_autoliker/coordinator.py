@@ -76,6 +76,7 @@ from .planner import (
     TargetView,
 )
 from .policy import FreezeScope, baseline_cutoff
+from .publish import ListenerGroups
 from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager, async_complete_job
 
@@ -148,8 +149,6 @@ class IgAutolikerData:
 
 #: Seconds before a refresh that found the cycle lock taken tries again.
 BUSY_RETRY = 60.0
-#: Least seconds between two mid-cycle updates of the entities.
-PUBLISH_EVERY = 30.0
 
 
 class _CycleStop(Exception):
@@ -230,11 +229,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             else max(self._now(), stored.last_cycle + self.interval)
         )
         self.cycle_id: str | None = None
+        #: Entities updated by mid-cycle progress (publish.py).
+        self.listeners = ListenerGroups()
+        #: What each target's entities were last written from (publish.py).
+        self._shown: dict[str, tuple[object, ...]] = {}
+        self._targets: tuple[object, list[Target], dict[str, Target]] | None = None
         #: Enabled target pks as last seen: a pk new here gets checked at once.
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
-        self._published_at = 0.0
         self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
@@ -269,6 +272,27 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @property
     def targets(self) -> list[Target]:
         """The target subentries of the entry, in the order they were added."""
+        return list(self._target_index()[0])
+
+    def target(self, pk: str) -> Target | None:
+        """Return the target with `pk` as configured now, or None."""
+        return self._target_index()[1].get(pk)
+
+    def _target_index(self) -> tuple[list[Target], dict[str, Target]]:
+        """
+        Read the targets again only when the subentries changed.
+
+        Every entity asks, and with 200 targets rereading made that quadratic.
+        Home Assistant replaces `subentries` when one is added or removed; a
+        changed one signals `async_targets_changed`, which drops the cache.
+        """
+        subentries = self.config_entry.subentries
+        if self._targets is None or self._targets[0] is not subentries:
+            targets = self._read_targets()
+            self._targets = (subentries, targets, {t.pk: t for t in targets})
+        return self._targets[1], self._targets[2]
+
+    def _read_targets(self) -> list[Target]:
         return [
             Target(
                 subentry_id=subentry.subentry_id,
@@ -292,6 +316,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     def snapshot(self) -> IgAutolikerData:
         """Build what the entities show from the stored state and the limiter."""
+        return self._snapshot(
+            {
+                target.pk: self._target_snapshot(self.stored.target(target.pk))
+                for target in self.targets
+            }
+        )
+
+    def _snapshot(self, targets: dict[str, TargetSnapshot]) -> IgAutolikerData:
+        """Build the account's part; `targets` are the targets' snapshots."""
         now = self._now()
         midnight = dt_util.start_of_local_day(
             dt_util.as_local(dt_util.utc_from_timestamp(now))
@@ -309,10 +342,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             next_cycle=_ts(self.next_cycle_at) if self.stored.auto_like else None,
             backoff_until=_ts(self.limiter.backoff_until),
             auto_like=self.stored.auto_like,
-            targets={
-                target.pk: self._target_snapshot(self.stored.target(target.pk))
-                for target in self.targets
-            },
+            targets=targets,
             blocked_until=_ts(self.safety.policy.blocked_until),
             effective_likes_per_hour=effective.max_likes_per_hour,
             effective_likes_per_day=effective.max_likes_per_day,
@@ -329,15 +359,46 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_publish(self) -> None:
-        """Show progress without touching the refresh schedule (mid-cycle updates)."""
+        """Update every entity now (a switch, keep-alive, midnight; not mid-cycle)."""
         self.data = self.snapshot()
         self.async_update_listeners()
 
     @callback
-    def _publish_if_shown(self) -> None:
-        """Publish once the entities exist (not during setup's login)."""
+    def async_publish_progress(self, pk: str | None) -> None:
+        """
+        Mid-cycle progress: update target `pk`'s entities and the changed account ones.
+
+        The full update (every entity) stays once per cycle, at the refresh's end.
+        """
+        targets = self.data.targets
+        if pk is not None and self.target(pk) is not None:
+            targets = {**targets, pk: self._target_snapshot(self.stored.target(pk))}
+        self.data = self._snapshot(targets)
+        if pk is not None:
+            self._notify_target_if_changed(pk)
+        self.listeners.notify_account()
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Update the account's entities, and each target whose state changed."""
+        super().async_update_listeners()
         if self.data is not None:
-            self.async_publish()
+            for pk in self.data.targets:
+                self._notify_target_if_changed(pk)
+
+    @callback
+    def _notify_target_if_changed(self, pk: str) -> None:
+        """Write target `pk`'s entities when what they show changed."""
+        shown = (self.data.targets.get(pk), self.target(pk), self.last_update_success)
+        if self._shown.get(pk) != shown:
+            self._shown[pk] = shown
+            self.listeners.notify_target(pk)
+
+    @callback
+    def _publish_if_shown(self) -> None:
+        """Show an account-level change (session, safety) once the entities exist."""
+        if self.data is not None:
+            self.async_publish_progress(None)
 
     @callback
     def _schedule_save(self) -> None:
@@ -544,13 +605,13 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 if step.target_pk is not None and step.target_pk != previous:
                     if previous is not None:
                         await self._sleep(self.limiter.account_delay())
-                        self._publish_progress()
+                        self.async_publish_progress(previous)
                     previous = step.target_pk
                 await self._async_step(planner, step, targets)
         except _CycleStop:
             pass
         finally:
-            self.async_publish()
+            self.async_publish_progress(previous)
 
     def _policy(self) -> Policy:
         """Return the safety policy's constraints for the planner, as they are now."""
@@ -563,12 +624,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             max_likes_per_target=self.safety.settings.max_likes_per_target_cycle,
         )
         return self.policy
-
-    def _publish_progress(self) -> None:
-        """Publish mid-cycle at most every PUBLISH_EVERY s (hundreds of entities)."""
-        if self._now() - self._published_at >= PUBLISH_EVERY:
-            self._published_at = self._now()
-            self.async_publish()
 
     def _view(self, target: Target) -> TargetView:
         state = self.stored.target(target.pk)
@@ -857,6 +912,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         A target added or switched on is checked at once (within the limits): a
         cycle under way picks it up itself (never-checked targets come first).
         """
+        self._targets = None  # a subentry's data changes in place
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
