@@ -134,11 +134,11 @@ def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`--simulate [N ...]`: the simulated week; `--safety`: the simulated month."""
+    """`--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month."""
     if argv[:1] == ["--safety"]:
         from tests.bench.safety import bench_safety  # noqa: PLC0415 - heavy import
 
-        bench_safety()
+        bench_safety(*(int(value) for value in argv[1:3]))
         return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS

@@ -99,11 +99,12 @@ class _Injector:
 class _Backlog:
     """Publishes every target's 12 old posts before it is added; remembers them."""
 
-    def __init__(self) -> None:
+    def __init__(self, targets: int) -> None:
+        self.targets = targets
         self.pks: set[int] = set()
 
     def __call__(self, world: World, _start: float) -> None:
-        for index in range(TARGETS):
+        for index in range(self.targets):
             for age in range(OLD_POSTS):
                 post = world.add_post(target_name(index), age=(age + 1) * DAY)
                 self.pks.add(post.pk)
@@ -194,9 +195,16 @@ def _sparkline(gaps: list[float]) -> list[str]:
     ]
 
 
-def bench_safety() -> None:
-    """Run the month and print its figures; the last line is the `safety:` line."""
-    backlog = _Backlog()
+def bench_safety(days: int = DAYS, targets: int = TARGETS) -> None:
+    """
+    Run the month and print its figures; the last line is the `safety:` line.
+
+    Args:
+        days: Simulated days (30; at least 13 for every block to happen).
+        targets: Target accounts (20).
+
+    """
+    backlog = _Backlog(targets)
     injector = _Injector(start=0.0)
 
     def prepare(world: World, start: float) -> None:
@@ -205,8 +213,8 @@ def bench_safety() -> None:
 
     result = simulate(
         SimConfig(
-            targets=TARGETS,
-            days=DAYS,
+            targets=targets,
+            days=days,
             stories_per_day=STORIES_PER_DAY,
             posts_per_day=POSTS_PER_DAY,
             prepare=prepare,
@@ -261,7 +269,7 @@ def bench_safety() -> None:
         f"/{defaults.max_likes_per_day} max_requests_hour={busiest_requests}"
         f"/{defaults.max_requests_per_hour} warmup_violations={warmup_violations}"
     )
-    for day in range(DAYS + 1):
+    for day in range(days + 1):
         day_start = start + day * DAY
         today = [at for at in stamps if day_start <= at < day_start + DAY]
         limit_at = next(
