@@ -450,3 +450,62 @@ def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
     stories = client.user_stories_v1(public.pk)
     assert [s.media_type for s in stories] == [1, 2]
     assert client.account_info().username == "alice"
+
+
+def test_idle_connection_closed_by_the_server_is_not_reused(
+    socket_enabled: None,
+) -> None:
+    # Instagram closes idle keep-alive connections; the first request after that must
+    # open a fresh one instead of failing on the closed one (as the hourly cycle does).
+    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+        ConnectionOptions,
+        InstagramApi,
+    )
+
+    with Sandbox(build_test_world(), keep_alive_timeout=2.0) as sandbox:
+        options = ConnectionOptions(
+            sandbox.proxy_url, str(sandbox.ca_path), timeout=3, max_idle_reuse=1
+        )
+        api = InstagramApi("alice", "alice-pass-1", options=options)
+        api.login()
+        api.keep_alive()
+        time.sleep(3.0)  # past the server's idle timeout: it has closed the connection
+        api.keep_alive()
+        assert [r.status for r in sandbox.world.requests()][-2:] == [200, 200]
+
+
+def test_admin_api_scripts_headers_and_confirms_checkpoints(sandbox: Sandbox) -> None:
+    """Faults set status, body and headers; "confirm" is the tap in the app."""
+    admin(
+        sandbox,
+        "/__sandbox/faults",
+        {
+            "endpoint": "qe/sync/",
+            "fault": "raw",
+            "status": 429,
+            "body": '{"message": "rate limited", "status": "fail"}',
+            "headers": {"Retry-After": "30"},
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        admin(sandbox, "/api/v1/qe/sync/")
+    assert err.value.code == 429
+    assert err.value.headers["Retry-After"] == "30"
+    assert json.loads(err.value.read())["message"] == "rate limited"
+
+    opened = admin(
+        sandbox, "/__sandbox/challenge", {"username": "alice", "action": "open"}
+    )
+    assert opened["native"] is True
+    state = admin(sandbox, "/__sandbox/state")
+    (alice,) = [user for user in state["users"] if user["username"] == "alice"]
+    assert alice["challenge"] == {
+        "native": True,
+        "form": "challenge",
+        "confirmed": False,
+    }
+    assert admin(sandbox, "/__sandbox/challenge", {"username": "alice"}) == {
+        "confirmed": True
+    }
+    admin(sandbox, "/__sandbox/suspend", {"username": "alice"})
+    assert sandbox.world.user("alice").suspended  # type: ignore[union-attr]

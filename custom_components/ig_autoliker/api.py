@@ -74,6 +74,10 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Seconds instagrapi waits for a response before the request counts as failed.
 DEFAULT_TIMEOUT = 20.0
+#: Seconds a pooled connection may stay idle and still be reused. libcurl's default
+#: (118 s) outlives the idle timeout of common HTTP/2 front ends (nginx 75 s, hypercorn
+#: 5 s); a fresh TLS handshake costs no API request.
+MAX_IDLE_REUSE = 20
 
 # instagrapi logs URLs (with device ids in the query), response bodies (with session
 # tokens) and usernames; none of that may reach Home Assistant's log.
@@ -101,12 +105,16 @@ class ConnectionOptions:
         proxy: HTTP(S) proxy URL, or None for a direct connection.
         verify: CA bundle path, or True for the default trust store.
         timeout: Read timeout per request, seconds.
+        max_idle_reuse: A pooled connection idle longer than this (whole seconds)
+            is not reused: servers close idle connections, and libcurl's HTTP/2
+            reuse of one the server closed fails the request instead of reconnecting.
 
     """
 
     proxy: str | None = None
     verify: str | bool = True
     timeout: float = DEFAULT_TIMEOUT
+    max_idle_reuse: int = MAX_IDLE_REUSE
 
 
 @dataclass(slots=True)
@@ -121,6 +129,16 @@ def _refuse_interactive(*_args: Any) -> NoReturn:
     """Refuse instagrapi's input()-based code/password prompts: never block a thread."""
     msg = "Instagram asks for interactive verification"
     raise ig.ChallengeRequired(msg)
+
+
+def _limit_connection_reuse(client: Any, max_idle: int) -> None:
+    """Let instagrapi's curl transport reuse a pooled connection only while fresh."""
+    from curl_cffi import CurlOpt  # noqa: PLC0415  (instagrapi's own dependency)
+
+    curl_session = getattr(client.private.get_adapter("https://"), "client", None)
+    options = getattr(curl_session, "curl_options", None)
+    if isinstance(options, dict):  # the "requests" fallback transport has no pool
+        options[CurlOpt.MAXAGE_CONN] = max_idle
 
 
 def _pin_request_defaults(session: Any, timeout: float, verify: str | bool) -> None:  # noqa: FBT001
@@ -470,6 +488,7 @@ class InstagramApi:
             request_timeout=0, session_retry_total=0, private_transport="curl"
         )
         client.delay_range = None
+        _limit_connection_reuse(client, self._options.max_idle_reuse)
         client.set_proxy(self._options.proxy)
         client.set_tls_verify(self._options.verify)
 

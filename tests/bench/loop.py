@@ -24,13 +24,18 @@ from typing import Any, Self
 from unittest.mock import patch
 
 from custom_components.ig_autoliker.const import (
+    CONF_ACTIVE_END,
+    CONF_ACTIVE_START,
+    CONF_BACKLOG_POSTS,
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     CONF_MAX_LIKES_DAY,
     CONF_MAX_LIKES_HOUR,
+    CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_MAX_REQUESTS_HOUR,
     CONF_MAX_STORY_VIEWS_HOUR,
     CONF_TARGET_PK,
+    CONF_WARMUP_DAYS,
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
@@ -156,6 +161,11 @@ def _entry(targets: int) -> MockConfigEntry:
             CONF_MAX_LIKES_HOUR: 200,
             CONF_MAX_LIKES_DAY: 2000,
             CONF_MAX_STORY_VIEWS_HOUR: 1000,
+            # The safety pacing off: the figures are about the loop, not the account.
+            CONF_WARMUP_DAYS: 0,
+            CONF_ACTIVE_START: 0,
+            CONF_ACTIVE_END: 0,
+            CONF_MAX_LIKES_TARGET_CYCLE: 50,
         },
         subentries_data=[
             ConfigSubentryData(
@@ -164,6 +174,7 @@ def _entry(targets: int) -> MockConfigEntry:
                     CONF_TARGET_PK: str(7_000_000 + i),
                     CONF_LIKE_STORIES: True,
                     CONF_LIKE_POSTS: True,
+                    CONF_BACKLOG_POSTS: 12,
                 },
                 subentry_type=SUBENTRY_TYPE_TARGET,
                 title=f"target{i}",

@@ -4,10 +4,13 @@ Public surface:
     Sandbox            server.py   start()/stop(), url, proxy_url, ca_path, world, env()
     World, Clock       world.py    state: users, media, sessions, likes, request log
     Fault, FaultRule   faults.py   world.faults.add("media/*/like/", Fault.HTTP_429)
+    captures           captures.py Instagram's error bodies from published captures
+                                   (sources: SOURCES.md)
     build_test_world   testworld.py (ALICE, BOB... credentials; PUBLIC... targets)
     build_demo_world   demo.py
 """
 
+from . import captures
 from .demo import build_demo_world
 from .faults import Fault, FaultRule, Faults
 from .server import Sandbox
@@ -29,4 +32,5 @@ __all__ = [
     "World",
     "build_demo_world",
     "build_test_world",
+    "captures",
 ]

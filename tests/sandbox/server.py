@@ -58,6 +58,13 @@ class _Tls13Config(Config):
         return context
 
 
+#: Seconds an idle keep-alive connection stays open before the server closes it.
+KEEP_ALIVE_TIMEOUT = 30.0
+#: Seconds the server waits for the client's TLS close_notify before it drops the TCP
+#: connection (asyncio's default is 30 s; real servers do not wait).
+_SSL_SHUTDOWN_TIMEOUT = 0.5
+
+
 class _Loop(asyncio.SelectorEventLoop):
     """The sandbox thread's loop; remembers hypercorn's servers to cut clients on stop.
 
@@ -70,6 +77,11 @@ class _Loop(asyncio.SelectorEventLoop):
         self.servers: list[asyncio.Server] = []
 
     async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+        if kwargs.get("ssl") is not None:
+            # A real server closes the TCP connection right after its close_notify;
+            # asyncio's default waits 30 s for the peer's, leaving a half-dead
+            # connection that curl reuses for the first request after an idle spell.
+            kwargs.setdefault("ssl_shutdown_timeout", _SSL_SHUTDOWN_TIMEOUT)
         server = await super().create_server(*args, **kwargs)
         self.servers.append(server)
         return server
@@ -104,12 +116,14 @@ class Sandbox:
         proxy_port: int = 0,
         host: str = "127.0.0.1",
         state_dir: Path | None = None,
+        keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
     ) -> None:
         self.world = world if world is not None else World()
         self.host = host
         self.port = port
         self.proxy_port = proxy_port
         self._state_dir = state_dir
+        self.keep_alive_timeout = keep_alive_timeout
         self._own_dir: Path | None = None
         self.ca_path = Path()
         self.proxy: ConnectProxy | None = None
@@ -160,7 +174,7 @@ class Sandbox:
         config.keyfile = str(key_path)
         config.alpn_protocols = ["h2", "http/1.1"]
         config.graceful_timeout = 1.0
-        config.keep_alive_timeout = 30.0
+        config.keep_alive_timeout = self.keep_alive_timeout
         config.accesslog = None
         config.errorlog = _HYPERCORN_LOG
         config.loglevel = "WARNING"
