@@ -55,6 +55,20 @@ FAST_OPTIONS: dict[str, float] = {
     "max_likes_per_hour": 200,
     "max_story_views_per_hour": 1000,
     "max_likes_per_day": 2000,
+    # The account-safety pacing (issue 10) would spread the demo's likes over days:
+    # no warm-up, always active (start == end), no per-target cap worth the name.
+    "warmup_days": 0,
+    "active_hours_start": 0,
+    "active_hours_end": 0,
+    "max_likes_per_target_cycle": 50,
+}
+#: A target's form: like stories and posts, and its current page of older posts too
+#: (the default baselines them, which would leave the first cycle nothing to like).
+TARGET_FORM: dict[str, object] = {
+    "like_stories": True,
+    "like_posts": True,
+    "backlog_posts": 12,
+    "like_current_stories": True,
 }
 
 #: Emulator endpoints that submit credentials or a login code.
@@ -677,7 +691,7 @@ async def set_up_integration(
             [
                 (
                     "user",
-                    {"username": username, "like_stories": True, "like_posts": True},
+                    {"username": username, **TARGET_FORM},
                 )
             ],
         )
