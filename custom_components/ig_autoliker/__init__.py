@@ -105,6 +105,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         await coordinator.async_save()
         raise
     except IgAutolikerError as err:
+        await coordinator.async_save()  # a backoff must outlive the setup retry
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="setup_failed",
@@ -127,7 +128,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         )
     )
     entry.async_on_unload(
-        async_track_time_interval(hass, coordinator.async_keep_alive, KEEP_ALIVE_CHECK)
+        async_track_time_interval(
+            hass, coordinator.async_schedule_keep_alive, KEEP_ALIVE_CHECK
+        )
     )
     # "Likes today" starts again at local midnight even when no cycle runs then.
     entry.async_on_unload(
@@ -139,8 +142,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     async def _async_on_stop(_event: Event) -> None:
         await coordinator.async_shutdown()
 
+    # Not `async_listen_once`: its remover logs a traceback when an unload follows
+    # the stop event that already removed it.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
     )
     entry.async_on_unload(
         async_call_later(
@@ -164,7 +169,10 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], No
 
     @callback
     def _start(_now: datetime) -> None:
-        coordinator.async_start_cycle()
+        # A timer callback must not raise: while reauthentication is pending, the
+        # reloaded entry starts the cycles.
+        if not coordinator.blocked:
+            coordinator.async_start_cycle()
 
     return _start
 
@@ -194,6 +202,7 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
     """Delete the store, like history and notices (session, likes) with the account."""
+    ir.async_delete_issue(hass, DOMAIN, f"challenge_required_{entry.entry_id}")
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")
     async_delete_block_issues(hass, entry.entry_id)

@@ -572,6 +572,32 @@ class InstagramApi:
             "login", functools.partial(self._login, code), code_given=bool(code)
         )
 
+    def relogin(self) -> Account:
+        """
+        Log in afresh with the password, keeping the saved device (uuids, phone id).
+
+        For `login_required` on a request: the session was refused, so it is not
+        validated again; the cookies go and the fresh login of `login()` follows
+        (about 9 requests), as instagrapi's maintainers recommend ("relogin with the
+        same saved state").
+
+        Raises:
+            Like `login()`.
+
+        """
+
+        def fresh() -> Account:
+            client = self._client
+            self._challenge = None
+            try:
+                client.relogin_attempt = 0
+                client.login(self._username, self._password, relogin=True)
+                return self._account(client.account_info())
+            except ig.ChallengeRequired as exc:
+                raise self._open_challenge() from exc
+
+        return self._call("relogin", fresh)
+
     def _login(self, code: str) -> Account:
         client = self._client
         self._challenge = None

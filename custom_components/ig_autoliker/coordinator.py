@@ -78,7 +78,7 @@ from .planner import (
 from .policy import FreezeScope, baseline_cutoff
 from .publish import ListenerGroups
 from .safety import BLOCKED, SLEEPING, SafetyGuard
-from .session import SessionHealth, SessionManager, async_complete_job
+from .session import SessionHealth, SessionManager
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -217,6 +217,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             sleep=self._pause,
             on_change=self._schedule_save,
             on_publish=self._publish_if_shown,
+            on_throttled=self._throttled,
         )
         #: Cycle interval, seconds; cycles are planned from their start times.
         self.interval = float(options[CONF_CYCLE_INTERVAL]) * 60
@@ -238,6 +239,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._cycle_lock = asyncio.Lock()
         self._cycle_task: asyncio.Task[Any] | None = None
+        self._keep_alive_task: asyncio.Task[None] | None = None
+        #: Likes sent whose answer never came (timeout, reset): media pk -> Unix
+        #: seconds sent. The next feed's `has_liked` tells; never sent blindly again.
+        self._unsure: dict[str, float] = {}
         self.safety.async_update()  # a freeze from before a restart: show it again
 
     # ----------------------------------------------------------------- state --
@@ -430,9 +435,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
+            RateLimited: "Please wait" is in force: no request (setup is retried).
             IgAutolikerError: Network or rate-limit trouble (setup is retried).
 
         """
+        if (until := self.safety.policy.frozen_until(FreezeScope.ALL)) is not None:
+            # Setup retries come every few seconds; each could extend the block.
+            msg = "Instagram asked the account to wait"
+            raise RateLimited(msg, retry_after=until - self._now())
         await self.session.async_login()
 
     # -------------------------------------------------------------- calls --
@@ -451,25 +461,53 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if wait > 0:
             await self._sleep(wait)
 
+    @callback
+    def _throttled(
+        self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
+    ) -> None:
+        """
+        Do less after Instagram throttled a request, in a cycle or a keep-alive.
+
+        `feedback_required` and "Please wait" freeze (`safety.py`); a plain rate
+        limit starts the limiter's backoff (Instagram's Retry-After when given).
+        """
+        if isinstance(err, (PleaseWait, FeedbackRequired)):
+            self.safety.async_blocked(err)
+            self._publish_if_shown()
+            return
+        wait = self.limiter.register_failure(err.retry_after)
+        LOGGER.warning(
+            "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
+            self.config_entry.title,
+            type(err).__name__,
+            wait,
+            cycle_id,
+        )
+        self._schedule_save()
+        self._publish_if_shown()
+
     async def _async_call[T](
         self,
         func: Callable[..., T],
         *args: Any,
         requests: int = SINGLE_REQUEST,
         on_done: Callable[[T], None] | None = None,
+        resend: bool = True,
     ) -> T:
         """
         Send one adapter call within budget, with the retries of spec 8.5.
 
-        Network errors are retried exponentially (3 tries), `login_required` after
-        a relogin. A rate limit starts the backoff, `feedback_required` and "Please
-        wait" start a freeze (`safety.py`); each stops the cycle. A challenge stops
-        everything.
+        Network errors are retried exponentially (3 tries) when `resend` allows it
+        (reads; never a like whose outcome is unknown), `login_required` after a
+        fresh login. A rate limit starts the backoff, `feedback_required` and
+        "Please wait" start a freeze (`safety.py`); each stops the cycle. A
+        challenge stops everything.
 
         Raises:
             _CycleStop: Budget reached or backoff started.
             ConfigEntryAuthFailed: Reauthentication or a checkpoint is needed.
-            UpdateFailed: The network failed three times.
+            UpdateFailed: The network failed (three times, or once without
+                `resend`), or Instagram refused even a fresh session.
             TargetNotFound, TargetPrivate: For the caller to mark the target.
 
         """
@@ -478,38 +516,26 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             await self._async_pace(requests)
             self.session.record_request(requests)
             try:
-                result = await async_complete_job(
-                    self.hass, func, *args, on_done=on_done
-                )
+                result = await self.session.async_job(func, *args, on_done=on_done)
             except CannotConnect as err:
-                if attempt + 1 == NETWORK_TRIES:
-                    raise UpdateFailed(
-                        translation_domain=DOMAIN,
-                        translation_key="cannot_connect",
-                        translation_placeholders={"error": str(err)},
-                    ) from err
+                if not resend or attempt + 1 == NETWORK_TRIES:
+                    raise self.session.failed(err) from err
                 await self._sleep(self.limiter.request_delay() * 2**attempt)
                 continue
-            except SessionExpired:
+            except SessionExpired as err:
                 if relogged:
-                    raise self.session.auth_failed(SessionExpired()) from None
-                await self.session.async_relogin(self.cycle_id)
+                    # Refused right after a fresh login: the password works, so the
+                    # user is not asked; this cycle fails, the next one tries again.
+                    raise self.session.failed(err) from err
                 relogged = True
+                try:
+                    await self.session.async_relogin(self.cycle_id)
+                except (RateLimited, FeedbackRequired) as throttle:
+                    self._throttled(throttle, self.cycle_id)
+                    raise _CycleStop from throttle
                 continue
-            except (PleaseWait, FeedbackRequired) as err:
-                self.safety.async_blocked(err)
-                self._publish_if_shown()
-                raise _CycleStop from err
-            except RateLimited as err:
-                wait = self.limiter.register_failure(err.retry_after)
-                LOGGER.warning(
-                    "Instagram throttles %s (%s); backing off for %.0f s (cycle %s)",
-                    self.config_entry.title,
-                    type(err).__name__,
-                    wait,
-                    self.cycle_id,
-                )
-                self._schedule_save()
+            except (RateLimited, FeedbackRequired) as err:
+                self._throttled(err, self.cycle_id)
                 raise _CycleStop from err
             except ChallengeRequired as err:
                 raise await self.session.async_challenge(native=err.native) from None
@@ -517,7 +543,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 raise self.session.fatal(err) from err
             self.limiter.register_success()
             return result
-        raise UpdateFailed(translation_domain=DOMAIN, translation_key="cannot_connect")
+        raise self.session.failed(CannotConnect())
 
     # -------------------------------------------------------------- cycle --
 
@@ -546,7 +572,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self.cycle_id = secrets.token_hex(4)
             interrupted = False
             try:
-                await self._async_cycle()
+                if await self._async_cycle() and not self.blocked:
+                    self.session.health = SessionHealth.HEALTHY  # a good cycle
             except asyncio.CancelledError:
                 # Not a finished cycle: after a restart the rest goes on at once.
                 interrupted = True
@@ -562,8 +589,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 )
         return self.snapshot()
 
-    async def _async_cycle(self) -> None:
-        """Run the planner's steps until it is done or a limit stops the cycle."""
+    async def _async_cycle(self) -> bool:
+        """
+        Run the planner's steps until it is done or a limit stops the cycle.
+
+        Returns:
+            False when the cycle was skipped (paused or backing off).
+
+        """
         now = self._now()
         # Not on the same minute every hour, and never into the night.
         self.next_cycle_at = now + self.safety.next_cycle_delay(
@@ -572,10 +605,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         if purged := self.stored.purge_stories(now):
             LOGGER.debug("Forgot %s stories liked more than 24 h ago", purged)
         if not self.stored.auto_like or self.limiter.backoff_until is not None:
-            return
+            return False
         if not self.safety.likes_allowed():
             # Outside the active hours or frozen: fetching alone buys nothing.
-            return
+            return False
         LOGGER.debug("Cycle %s starts", self.cycle_id)
         await self._async_run(
             CyclePlanner(
@@ -583,6 +616,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             )
         )
         await self.session.async_refresh()
+        return True
 
     async def _async_run(self, planner: CyclePlanner) -> None:
         """Execute the planner's steps; a limit or backoff ends the run early."""
@@ -698,7 +732,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             state.last_story_check = self._now()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
             stories = self._after_baseline(target, state, stories, story=True)
-            planner.on_stories(target.pk, self._unliked(stories), newest)
+            planner.on_stories(target.pk, self._unliked(target, stories), newest)
             self._stories_handled(planner, state)
         else:
             posts = await self._async_call(self.api.user_posts, target.pk)
@@ -708,7 +742,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             await self.store.async_recall_posts(
                 self.stored, [post.pk for post in posts], self._now()
             )
-            planner.on_posts(target.pk, self._unliked(posts))
+            planner.on_posts(target.pk, self._unliked(target, posts))
 
     def _after_baseline(
         self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
@@ -740,11 +774,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             )
         return [item for item in items if item.taken_at.timestamp() > since]
 
-    def _unliked(self, items: list[MediaItem]) -> list[MediaItem]:
+    def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
         """Items liked neither in the store nor on Instagram (those are remembered)."""
         result = []
         for item in items:
             if self._is_liked(item):
+                continue
+            if self._unsure.pop(item.pk, None) is not None and item.has_liked:
+                # Our like whose answer was lost did land: record it once now.
+                self._record_like(target, item, None)
                 continue
             if item.has_liked:
                 # Liked by hand or another app: remember it, never like it again.
@@ -827,6 +865,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 item,
                 requests=STORY_LIKE_REQUESTS if is_story else SINGLE_REQUEST,
                 on_done=partial(self._record_like, target, item),
+                resend=False,
             )
         except TargetNotFound:
             LOGGER.warning(
@@ -838,6 +877,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             )
             return False
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
+            if isinstance(err.__cause__, CannotConnect):
+                # Sent, but did it land? The next cycle's feed tells (has_liked).
+                self._unsure[item.pk] = self._now()
             LOGGER.warning(
                 "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
                 target.username,
@@ -984,13 +1026,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
             )
         self.session.record_request()
-        target = await async_complete_job(
-            self.hass, self.api.resolve_username, username
-        )
+        target = await self.session.async_job(self.api.resolve_username, username)
         self._schedule_save()
         return target
 
-    async def async_keep_alive(self, _now: datetime | None = None) -> None:
+    @callback
+    def async_schedule_keep_alive(self, _now: datetime | None = None) -> None:
+        """Timer callback: run the keep-alive check as a task that stop cancels."""
+        if self._keep_alive_task is None or self._keep_alive_task.done():
+            self._keep_alive_task = self.config_entry.async_create_background_task(
+                self.hass,
+                self.async_keep_alive(),
+                f"{DOMAIN} keep-alive {self.config_entry.title}",
+            )
+
+    async def async_keep_alive(self) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
         if self._cycle_lock.locked() or not self.safety.requests_allowed():
             return
@@ -1003,10 +1053,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             self.async_publish()
 
     async def async_shutdown(self) -> None:
-        """Stop the cycle in flight (its current call completes) and save (QS-04)."""
-        if (task := self._cycle_task) is not None and not task.done():
+        """
+        Stop the cycle and keep-alive in flight, then save (spec QS-04).
+
+        The adapter call in flight completes and its outcome is recorded first, even
+        when Home Assistant already cancelled the tasks waiting for it.
+        """
+        tasks = [
+            task
+            for task in (self._cycle_task, self._keep_alive_task)
+            if task is not None and not task.done()
+        ]
+        for task in tasks:
             task.cancel()
-            await asyncio.wait([task])
+        if tasks:
+            await asyncio.wait(tasks)
+        await self.session.async_wait_jobs()
         self.safety.async_unload()
         await super().async_shutdown()
         await self.async_save()

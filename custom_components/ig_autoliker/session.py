@@ -10,6 +10,7 @@ raise the alarm; it never talks to the login machinery itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from .exceptions import (
     CannotConnect,
     ChallengeRequired,
     ClientOutdated,
+    FeedbackRequired,
     IgAutolikerError,
     IpBlocked,
     RateLimited,
@@ -100,13 +102,18 @@ async def async_complete_job[T](
     func: Callable[..., T],
     *args: Any,
     on_done: Callable[[T], None] | None = None,
+    pending: set[asyncio.Future[Any]],
 ) -> T:
     """
-    Run a blocking adapter call as an executor job; if cancelled, let it finish.
+    Run a blocking adapter call as an executor job; its outcome is never lost.
 
-    A cancellation (unload, stop) cannot stop a thread. The call in flight is
-    awaited to its end and `on_done` records its outcome before the cancellation
-    goes on, so a like Instagram confirmed is never lost (spec QS-04).
+    A cancellation (unload, stop) cannot stop a thread, and Home Assistant cancels
+    the executor futures of background tasks before it fires the stop event. So the
+    thread hands its outcome to a future of our own, on the event loop: `on_done`
+    records a success there even when nobody awaits it any more (a like Instagram
+    confirmed is never lost, spec QS-04). A cancelled caller waits for the call in
+    flight to end before the cancellation goes on; `pending` holds the outcome until
+    then, for a shutdown to await (`async_wait_jobs`).
 
     Returns:
         What `func` returned.
@@ -115,20 +122,48 @@ async def async_complete_job[T](
         Whatever `func` raises; asyncio.CancelledError after a cancellation.
 
     """
-    future = hass.async_add_executor_job(func, *args)
-    try:
-        result = await asyncio.shield(future)
-    except asyncio.CancelledError:
+    loop = hass.loop
+    outcome: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        pending.discard(outcome)
+        if error is None and on_done is not None:
+            try:
+                on_done(result)  # type: ignore[arg-type]
+            except Exception as err:  # noqa: BLE001 - the waiter must not hang
+                error = err
+        if error is not None:
+            outcome.set_exception(error)
+        else:
+            outcome.set_result(result)  # type: ignore[arg-type]
+
+    def job() -> None:
         try:
-            result = await future
-        except Exception:  # noqa: BLE001 - the cancellation matters more
-            raise asyncio.CancelledError from None
-        if on_done is not None:
-            on_done(result)
+            result = func(*args)
+        except Exception as err:  # noqa: BLE001 - handed over to the loop
+            loop.call_soon_threadsafe(settle, None, err)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    # Nobody may be left to read a failure after a cancellation: read it here.
+    outcome.add_done_callback(lambda done: done.cancelled() or done.exception())
+    pending.add(outcome)
+    # Home Assistant may cancel this future at stop; `outcome` is ours alone.
+    hass.async_add_executor_job(job)
+    try:
+        # `wait`, not `shield`: a cancelled caller leaves `outcome` to settle.
+        await asyncio.wait([outcome])
+    except asyncio.CancelledError:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([outcome])
         raise
-    if on_done is not None:
-        on_done(result)
-    return result
+    return outcome.result()
+
+
+async def async_wait_jobs(pending: set[asyncio.Future[Any]]) -> None:
+    """Wait until every adapter call in `pending` has ended (its outcome recorded)."""
+    if pending:
+        await asyncio.wait(list(pending))
 
 
 class SessionManager:
@@ -146,6 +181,8 @@ class SessionManager:
         on_change: Schedules a store save.
         on_publish: Pushes the new state to the entities (called only once they
             exist).
+        on_throttled: Starts the backoff or freeze a throttled request calls for
+            (the error, the cycle id or None).
 
     """
 
@@ -161,6 +198,7 @@ class SessionManager:
         sleep: Callable[[float], Awaitable[None]],
         on_change: Callable[[], None],
         on_publish: Callable[[], None],
+        on_throttled: Callable[[RateLimited | FeedbackRequired, str | None], None],
     ) -> None:
         """Hold the collaborators; no request is sent until `async_login`."""
         self._hass = hass
@@ -172,9 +210,27 @@ class SessionManager:
         self._sleep = sleep
         self._on_change = on_change
         self._on_publish = on_publish
+        self._on_throttled = on_throttled
         self.health = SessionHealth.HEALTHY
         #: Unix seconds of the last request sent (keep-alive and request pacing).
         self.last_request_at = 0.0
+        #: Outcomes of adapter calls still running in a thread (see `async_job`).
+        self.jobs: set[asyncio.Future[Any]] = set()
+
+    async def async_job[T](
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        on_done: Callable[[T], None] | None = None,
+    ) -> T:
+        """Run an adapter call whose outcome outlives a cancellation (see above)."""
+        return await async_complete_job(
+            self._hass, func, *args, on_done=on_done, pending=self.jobs
+        )
+
+    async def async_wait_jobs(self) -> None:
+        """Wait until every adapter call still running has ended (stop, unload)."""
+        await async_wait_jobs(self.jobs)
 
     @property
     def blocked(self) -> bool:
@@ -192,11 +248,20 @@ class SessionManager:
 
         Raises:
             ConfigEntryAuthFailed: Instagram wants a password, code or checkpoint.
-            IgAutolikerError: Network or rate-limit trouble (setup is retried).
+            RateLimited: Still backing off (no request sent), or Instagram
+                throttled the login: the backoff starts, setup is retried.
+            IgAutolikerError: Network trouble (setup is retried).
 
         """
+        if (until := self._limiter.backoff_until) is not None:
+            # Setup retries come every few seconds; the account comes first.
+            msg = "Backing off after Instagram throttled the account"
+            raise RateLimited(msg, retry_after=until - self._clock())
         try:
-            await async_complete_job(self._hass, self._api.login)
+            await self.async_job(self._api.login)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)
+            raise
         except ChallengeRequired as err:
             raise await self.async_challenge(native=err.native) from None
         except (AuthenticationFailed, TwoFactorRequired) as err:
@@ -291,6 +356,7 @@ class SessionManager:
         else:
             self.health = SessionHealth.REAUTH_REQUIRED
         self._on_change()
+        self._on_publish()  # at once: the reauth flow may stay open for days
         return ConfigEntryAuthFailed(
             translation_domain=DOMAIN,
             translation_key="reauth_required",
@@ -299,22 +365,30 @@ class SessionManager:
 
     async def async_relogin(self, cycle_id: str | None = None) -> None:
         """
-        Log in again after `login_required`: linear 5 min, 3 tries (spec 8.5).
+        Log in afresh after `login_required`: linear 5 min, 3 tries (spec 8.5).
+
+        A fresh password login with the saved device, since Instagram has just
+        refused the session. Only Instagram's own verdict on the credentials asks
+        the user; a network failure or a refused session fails this cycle only.
 
         Args:
             cycle_id: The cycle asking, for the log lines (None outside a cycle).
 
         Raises:
             ConfigEntryAuthFailed: The password was refused, a code or checkpoint is
-                needed, or every try failed.
+                needed.
+            RateLimited, FeedbackRequired: Instagram throttles (never retried).
+            UpdateFailed: Every try failed; "Session health" shows `error`.
 
         """
+        error: Exception = SessionExpired()
         for attempt in range(RELOGIN_TRIES):
             if attempt:
                 await self._sleep(RELOGIN_DELAY)
             try:
-                await async_complete_job(self._hass, self._api.login)
-            except (SessionExpired, CannotConnect, RateLimited) as err:
+                await self.async_job(self._api.relogin)
+            except (SessionExpired, CannotConnect) as err:
+                error = err
                 LOGGER.warning(
                     "Relogin try %s of %s failed in cycle %s: %s",
                     attempt + 1,
@@ -332,7 +406,39 @@ class SessionManager:
             self._healthy()
             await self.async_refresh()
             return
-        raise self.auth_failed(SessionExpired())
+        raise self.failed(error)
+
+    def failed(self, err: Exception) -> UpdateFailed:
+        """
+        Show `error` until the next good cycle; build the error that fails it.
+
+        Args:
+            err: What went wrong (its text goes into the message, never a secret).
+
+        Returns:
+            The translated error for the caller to raise.
+
+        """
+        if not self.blocked:
+            self.health = SessionHealth.ERROR
+        self._on_publish()
+        if isinstance(err, SessionExpired):
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="session_refused",
+                translation_placeholders={"username": self._entry.title},
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err) or type(err).__name__},
+        )
+
+    def throttled(
+        self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
+    ) -> None:
+        """Instagram throttled a request of the session: the owner does less."""
+        self._on_throttled(err, cycle_id)
 
     async def async_challenge(self, *, native: bool = False) -> ConfigEntryAuthFailed:
         """
@@ -392,7 +498,8 @@ class SessionManager:
 
         One request (`accounts/current_user/`) within the request budget, never
         while blocked or backing off. `login_required` leads to a relogin; a
-        relogin that fails or a challenge starts the reauth flow.
+        refused password or a challenge starts the reauth flow, throttling the
+        backoff (as in a cycle).
 
         Args:
             interval: Keep-alive interval, seconds.
@@ -414,20 +521,30 @@ class SessionManager:
             return False
         self.record_request()
         try:
-            await async_complete_job(self._hass, self._api.keep_alive)
+            await self.async_job(self._api.keep_alive)
         except SessionExpired:
-            try:
-                await self.async_relogin()
-            except ConfigEntryAuthFailed:
-                self._entry.async_start_reauth(self._hass)
+            await self._async_keep_alive_relogin()
         except ChallengeRequired as err:
             await self.async_challenge(native=err.native)
             self._entry.async_start_reauth(self._hass)
         except AccountSuspended as err:
             self.fatal(err)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)  # throttling counts wherever it is met
         except IgAutolikerError as err:
             LOGGER.debug("Keep-alive failed: %s", type(err).__name__)
         else:
             await self.async_refresh()
         self._on_change()
         return True
+
+    async def _async_keep_alive_relogin(self) -> None:
+        """Relogin for the keep-alive: ask the user only when Instagram says so."""
+        try:
+            await self.async_relogin()
+        except ConfigEntryAuthFailed:
+            self._entry.async_start_reauth(self._hass)
+        except (RateLimited, FeedbackRequired) as err:
+            self.throttled(err)
+        except UpdateFailed as err:
+            LOGGER.warning("Keep-alive relogin failed: %s", err)

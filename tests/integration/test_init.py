@@ -203,16 +203,21 @@ async def test_relogin_gives_up_after_three_tries(
     world: World,
     clock: FakeClock,
 ) -> None:
+    """Instagram unreachable for the relogin: "error", never a password prompt."""
     world.revoke_sessions(ALICE.username)
     world.faults.add("bloks/*", Fault.HTTP_503, times=None)
 
     await run_cycle(hass, setup_integration)
 
-    assert (
-        coordinator_of(setup_integration).session_health
-        is SessionHealth.REAUTH_REQUIRED
-    )
+    coordinator = coordinator_of(setup_integration)
+    assert coordinator.session_health is SessionHealth.ERROR
     assert clock.pauses.count(300.0) == 2  # linear 5 min between the three tries
+    assert flow_sources(hass) == []
+
+    world.faults.clear()
+    await run_cycle(hass, setup_integration)
+    assert coordinator.session_health is SessionHealth.HEALTHY
+    assert liked_by_alice(world) != []
 
 
 async def test_challenge_during_relogin_alerts(

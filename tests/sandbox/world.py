@@ -620,6 +620,20 @@ class World:
             self._sessions[sessionid] = session
         return session
 
+    def restore_session(self, username: str, sessionid: str) -> Session:
+        """Accept a session a client saved against an earlier world (test speed-up).
+
+        Instagram keeps a session for months; a test that only needs a logged-in
+        client can bring one and skip the login flow.
+        """
+        user = self._need(username)
+        session = Session(
+            sessionid=sessionid, pk=user.pk, created_at=self.clock.now(), via="restored"
+        )
+        with self._lock:
+            self._sessions[sessionid] = session
+        return session
+
     def session(self, sessionid: str | None) -> Session | None:
         """The live (not revoked) session with this id, or None."""
         if not sessionid:

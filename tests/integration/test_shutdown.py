@@ -1,0 +1,167 @@
+"""Stop, unload and the edges around them: nothing lost, nothing left running."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
+
+import pytest
+from custom_components.ig_autoliker.const import DOMAIN
+from custom_components.ig_autoliker.limiter import Action, Limits, RateLimiter
+from custom_components.ig_autoliker.session import SessionHealth
+from custom_components.ig_autoliker.store import StoredData
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from tests.sandbox import Fault, World
+from tests.sandbox.testworld import PRIVATE_FOLLOWED, PUBLIC
+
+from .conftest import FakeClock, run_cycle
+from .test_cycle import coordinator_of, liked_by_alice
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from tests.sandbox.faults import FaultRule
+
+
+async def wait_for_call(rule: FaultRule) -> None:
+    """Wait (real time) until the emulator received the request the rule delays."""
+    for _ in range(200):
+        if rule.calls:
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("the request never reached the emulator")
+
+
+async def test_stop_while_a_like_is_in_flight_records_it_once(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Home Assistant cancels the executor future first; the like still counts."""
+    slow_like = world.faults.add("media/*/like/", Fault.TIMEOUT, delay=0.5)
+    coordinator_of(setup_integration).async_start_cycle()  # a background task
+    await wait_for_call(slow_like)
+
+    await hass.async_stop()
+
+    stored = StoredData.from_dict(
+        hass_storage[f"{DOMAIN}.{setup_integration.entry_id}"]["data"]
+    )
+    liked = liked_by_alice(world)
+    posts = [pk for pk in liked if world.media(pk).kind != "story"]
+    assert len(posts) == 1  # the one in flight, nothing after it
+    assert str(posts[0]) in stored.liked_posts
+    public = world.user(PUBLIC)
+    assert public is not None
+    assert stored.targets[str(public.pk)].posts_liked == 1
+    limiter = RateLimiter.from_dict(stored.limiter, Limits(), clock=clock.time)
+    assert limiter.count(Action.LIKE, window=86400) == len(liked)
+    assert {*stored.liked_stories, *stored.liked_posts} == {str(pk) for pk in liked}
+
+
+async def test_unload_after_the_stop_event_logs_no_traceback(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+    assert await hass.config_entries.async_unload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert "Unable to remove unknown job listener" not in caplog.text
+    assert setup_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_stop_cancels_a_keep_alive_relogin(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A relogin under way at stop ends with the call in flight; no try follows."""
+    world.faults.add("accounts/current_user/", Fault.LOGIN_REQUIRED)
+    slow = world.faults.add("bloks/*", Fault.TIMEOUT, delay=0.3)
+    refused = world.faults.add("bloks/*", Fault.HTTP_503, times=None)
+    clock.advance(31 * 60)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=6))
+    await wait_for_call(slow)
+
+    await hass.async_stop()
+
+    assert refused.fired <= 1  # the try in flight ended; no second try began
+    assert "Relogin try 2" not in caplog.text
+    assert "still running" not in caplog.text
+
+
+async def test_first_cycle_timer_while_reauth_is_pending_raises_nothing(
+    hass: HomeAssistant, config_entry: MockConfigEntry, world: World, clock: FakeClock
+) -> None:
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.ig_autoliker.async_call_later") as first_cycle:
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    coordinator = coordinator_of(config_entry)
+    coordinator.session.health = SessionHealth.REAUTH_REQUIRED
+    world.clear_log()
+
+    first_cycle.call_args.args[2](None)  # the timer fires
+    await hass.async_block_till_done()
+
+    assert world.requests() == []
+
+
+@pytest.mark.parametrize("targets", [[PUBLIC, PRIVATE_FOLLOWED]])
+async def test_a_target_removed_mid_cycle_gets_no_further_request(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    coordinator = coordinator_of(setup_integration)
+    public = world.user(PUBLIC)
+    friend = world.user(PRIVATE_FOLLOWED)
+    assert public is not None
+    assert friend is not None
+    original_record = coordinator._record_like
+    removed_at: list[int] = []
+
+    def record_then_remove(*args: object) -> None:
+        original_record(*args)  # type: ignore[arg-type]
+        if not removed_at:
+            removed_at.append(len(world.requests()))
+            for subentry in list(setup_integration.subentries.values()):
+                hass.config_entries.async_remove_subentry(
+                    setup_integration, subentry.subentry_id
+                )
+
+    coordinator._record_like = record_then_remove  # type: ignore[method-assign]
+    await run_cycle(hass, setup_integration)
+
+    later = world.requests()[removed_at[0] :]
+    assert not [r for r in later if r.endpoint.startswith("feed/user/")]
+    assert not [r for r in later if "like" in r.endpoint]
+    assert len(liked_by_alice(world)) == 1
+
+
+async def test_removing_the_entry_deletes_its_challenge_issue(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    world.faults.add("feed/user/*", Fault.CHALLENGE_REQUIRED)
+    await run_cycle(hass, setup_integration)
+    issue_id = f"challenge_required_{setup_integration.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    await hass.config_entries.async_remove(setup_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
