@@ -13,6 +13,12 @@ import time
 import tracemalloc
 
 from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.const import (
+    CONF_ACTIVE_END,
+    CONF_ACTIVE_START,
+    CONF_MAX_LIKES_TARGET_CYCLE,
+    CONF_WARMUP_DAYS,
+)
 from custom_components.ig_autoliker.limiter import Action, Limits, RateLimiter
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.helpers.json import prepare_save_json
@@ -104,13 +110,23 @@ def bench_adapter() -> None:
 SIMULATED_TARGETS = (10, 50, 100, 250, 400)
 
 
+#: The simulated week measures the scheduler: the safety pacing of issue 10
+#: (warm-up, active hours, per-target cap) stays off so its figures compare.
+SAFETY_PACING_OFF = {
+    CONF_WARMUP_DAYS: 0,
+    CONF_ACTIVE_START: 0,
+    CONF_ACTIVE_END: 0,
+    CONF_MAX_LIKES_TARGET_CYCLE: 50,
+}
+
+
 def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
     """A simulated week per target count; the `simulate:` lines come last."""
     from tests.bench.sim import SimConfig, simulate  # noqa: PLC0415 - heavy import
 
     results = []
     for count in counts:
-        result = simulate(SimConfig(targets=count))
+        result = simulate(SimConfig(targets=count, options=dict(SAFETY_PACING_OFF)))
         print(result.details(), flush=True)
         results.append(result)
     for result in results:
@@ -118,7 +134,12 @@ def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`--simulate [N ...]`: the simulated week; no flag: the other benchmarks."""
+    """`--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month."""
+    if argv[:1] == ["--safety"]:
+        from tests.bench.safety import bench_safety  # noqa: PLC0415 - heavy import
+
+        bench_safety(*(int(value) for value in argv[1:3]))
+        return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS
         bench_simulate(counts)

@@ -86,6 +86,11 @@ class SimConfig:
         options: Integration options (limits, interval); defaults otherwise.
         on_tick: Called as `on_tick(world, now)` after every move of the clock
             (inject faults, freeze the account...).
+        prepare: Called as `prepare(world, start)` before the entry is set up
+            (media published before the targets were added...).
+        subentry_data: Extra data of every target subentry (e.g. the backlog
+            choice of the target form; without it a target is not baselined).
+        time_zone: Home Assistant's time zone (active hours are local).
 
     """
 
@@ -97,6 +102,9 @@ class SimConfig:
     seed: int = 1
     options: dict[str, Any] = field(default_factory=dict)
     on_tick: Callable[[World, float], None] | None = None
+    prepare: Callable[[World, float], None] | None = None
+    subentry_data: dict[str, Any] = field(default_factory=dict)
+    time_zone: str = "UTC"
 
 
 @dataclass
@@ -283,7 +291,11 @@ def _entry(world: World, config: SimConfig) -> MockConfigEntry:
         assert user is not None
         subentries.append(
             {
-                "data": {CONF_USERNAME: user.username, CONF_TARGET_PK: str(user.pk)},
+                "data": {
+                    CONF_USERNAME: user.username,
+                    CONF_TARGET_PK: str(user.pk),
+                    **config.subentry_data,
+                },
                 "subentry_type": SUBENTRY_TYPE_TARGET,
                 "title": user.username,
                 "unique_id": str(user.pk),
@@ -380,6 +392,8 @@ async def async_simulate(config: SimConfig) -> SimResult:
     start = float(int(time.time()) // int(DAY) * int(DAY))  # a midnight (UTC)
     sim = _Simulation(config, world, start)
     world.clock.set(start)
+    if config.prepare is not None:
+        config.prepare(world, start)
     with (
         Sandbox(world) as sandbox,
         _environment(sandbox.env()),
@@ -387,6 +401,7 @@ async def async_simulate(config: SimConfig) -> SimResult:
     ):
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # load custom_components/
+            await hass.config.async_set_time_zone(config.time_zone)
             with (
                 patch.object(IgAutolikerCoordinator, "_now", staticmethod(sim.time)),
                 patch.object(IgAutolikerCoordinator, "_sleep", _fake_sleep(sim)),
