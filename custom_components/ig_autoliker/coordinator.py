@@ -543,6 +543,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     # user is not asked; this cycle fails, the next one tries again.
                     raise self.session.failed(err) from err
                 relogged = True
+                if not self.session.relogin_allowed():
+                    LOGGER.info(
+                        "Relogin waits for request budget; cycle %s ends",
+                        self.cycle_id,
+                    )
+                    raise _CycleStop from err
                 try:
                     await self.session.async_relogin(self.cycle_id)
                 except (RateLimited, FeedbackRequired) as throttle:

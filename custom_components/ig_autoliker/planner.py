@@ -21,11 +21,11 @@ is past the next cycle):
    250 targets re-fetching crowded the likes out of the request budget), the one
    whose unliked stories may expire first first: in the tray with a story newer
    than the newest one handled; or, for a target not known to be followed (never
-   in the tray), due once per cycle interval. A followed target absent from the tray has no live story and costs nothing: the
-   tray lists every followed account with live stories (mgp25/Instagram-API#1201:
-   entries far back come without items but with `latest_reel_media`, which is all
-   the planner reads; a new story may reach the tray up to an hour late, far
-   inside its 24 h).
+   in the tray), due once per cycle interval. A followed target absent from the
+   tray has no live story and costs nothing: the tray lists every followed account
+   with live stories (mgp25/Instagram-API#1201: entries far back come without
+   items but with `latest_reel_media`, which is all the planner reads; a new story
+   may reach the tray up to an hour late, far inside its 24 h).
 6. Post likes, oldest first.
 7. Post feeds due (not polled for a cycle interval), least recently polled first,
    while enough requests stay for the story likes still pending.

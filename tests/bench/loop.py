@@ -110,6 +110,7 @@ class StandInApi:
 
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         self.cycle = 0
+        self.requests_sent = 0
 
     def login(self, _code: str | None = None) -> Account:
         return Account(pk=ACCOUNT_PK, username="bench", full_name="")
