@@ -339,9 +339,7 @@ async def main() -> None:
                 setups.append(result["setup"])
                 sizes.append(_bytes_per_post(config_dir, posts))
         with tempfile.TemporaryDirectory() as config_dir:
-            traced = await _run(
-                1, config_dir, _store_writer(posts), trace_memory=True
-            )
+            traced = await _run(1, config_dir, _store_writer(posts), trace_memory=True)
         held = traced["memory"] - baseline
         print(
             f"loop-detail: liked_posts={posts} memory_held_kb={held / 1024:.0f} "
