@@ -984,6 +984,8 @@ class InstagramApi:
 
         `POST /api/v2/media/seen/?reel=1&live_vod=0`, then
         `story_interactions/send_story_like` with `media_id` = `<pk>_<owner pk>`.
+        An error's message names the request that failed: `v2/media/seen/ <pk>: ...`
+        (the like was not sent) or `send_story_like <pk>: ...`.
 
         Raises:
             FeedbackRequired, RateLimited, SessionExpired, ChallengeRequired,
@@ -998,7 +1000,12 @@ class InstagramApi:
 
         def like() -> None:
             client = self._client
-            client.media_seen([story.media_id])
+            try:
+                client.media_seen([story.media_id])
+            except Exception as exc:
+                # The like was not sent: the message names the request that failed.
+                what = f"v2/media/seen/ {story.pk}"
+                raise self._translate(what, exc, code_given=False) from exc
             if not client.story_like(story.media_id, mark_seen=False):
                 text = _instagram_text(client) or "refused"
                 msg = f"send_story_like {story.pk}: {text}"
