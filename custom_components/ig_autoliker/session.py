@@ -69,12 +69,12 @@ class SessionHealth(StrEnum):
     ERROR = "error"
 
 
-#: Session states in which no request may reach Instagram until the user acts.
 #: HTTP requests a fresh login sends: instagrapi 3.x's CAA/Bloks flow and its
 #: post-login reels tray and timeline (9 measured against the emulator; DESIGN.md,
 #: "Every request counts against the hourly budget, logins too").
 FRESH_LOGIN_REQUESTS: Final = 9
 
+#: Session states in which no request may reach Instagram until the user acts.
 BLOCKING_HEALTH = frozenset(
     {
         SessionHealth.CHALLENGE_REQUIRED,
