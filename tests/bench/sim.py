@@ -121,6 +121,9 @@ class SimResult:
         max_req_hour / max_likes_hour / max_likes_day: Busiest sliding window.
         starved: Targets whose feeds were never fetched.
         max_poll_gap: Longest time a target's post feed went unfetched, seconds.
+        target_share_min / target_share_median: Per target, the share of its
+            judged media liked in time (stories before expiry, posts within
+            24 h), percent: the worst target and the median one (fairness).
         capacity: Targets the default-like figures say the limits can cover.
         wall_seconds: Real time the simulation took.
         world: The emulator's world afterwards.
@@ -139,6 +142,8 @@ class SimResult:
     max_likes_day: int
     starved: int
     max_poll_gap: float
+    target_share_min: float
+    target_share_median: float
     capacity: int
     wall_seconds: float
     world: World
@@ -162,6 +167,8 @@ class SimResult:
             f"posts={self.posts} latency_median_min={self.latency_median / 60:.1f} "
             f"latency_max_h={self.latency_max / 3600:.1f} "
             f"max_post_poll_gap_h={self.max_poll_gap / 3600:.1f} "
+            f"target_share_min={self.target_share_min:.1f} "
+            f"target_share_median={self.target_share_median:.1f} "
             f"capacity_targets={self.capacity} wall_s={self.wall_seconds:.0f}"
         )
 
@@ -337,12 +344,14 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
     judged_until = sim.start + config.days * DAY
     stories = posts = stories_ok = posts_ok = 0
     latencies = []
+    per_target: dict[str, list[bool]] = {}
     for pk, publication in sim.published.items():
         if (when := liked_at.get(pk)) is not None:
             latencies.append(when - publication.at)
         if publication.at >= judged_until:
             continue
         in_time = when is not None and when - publication.at < STORY_LIFETIME
+        per_target.setdefault(publication.target, []).append(in_time)
         if publication.kind == "story":
             stories += 1
             stories_ok += in_time
@@ -366,6 +375,7 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
     }
     options = {**DEFAULT_OPTIONS, **config.options}
     like_times = list(liked_at.values())
+    shares = [100.0 * sum(ok) / len(ok) for ok in per_target.values()] or [100.0]
     return SimResult(
         config=config,
         stories=stories,
@@ -379,6 +389,8 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
         max_likes_day=_max_in_window(like_times, DAY),
         starved=config.targets - len(visited),
         max_poll_gap=max(gaps, default=sim.end - sim.start),
+        target_share_min=min(shares),
+        target_share_median=statistics.median(shares),
         capacity=capacity(options, config),
         wall_seconds=wall,
         world=world,
