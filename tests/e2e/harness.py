@@ -99,6 +99,9 @@ recorder:
   commit_interval: 1
 history:
 logbook:
+# Where the frontend's automation editor saves (Home Assistant's default config has
+# this line; without it a saved automation is written but never loaded).
+automation: !include automations.yaml
 logger:
   default: warning
   logs:
@@ -349,6 +352,9 @@ class Hass:
         (config_dir / "configuration.yaml").write_text(
             CONFIGURATION_YAML.format(port=port)
         )
+        automations = config_dir / "automations.yaml"
+        if not automations.exists():
+            automations.write_text("[]\n")
         env = {
             key: value
             for key, value in os.environ.items()
