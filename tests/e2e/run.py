@@ -435,7 +435,7 @@ async def repository_server() -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def _schedule(run: Run, schedule_id: str | None, *, on: bool) -> str:
+async def set_schedule(run: Run, schedule_id: str | None, *, on: bool) -> str:
     """Create or change the "Liking" schedule: on all day every day, or never."""
     days = {
         day: [{"from": "00:00:00", "to": "24:00:00"}] if on else [] for day in WEEKDAYS
@@ -456,7 +456,8 @@ async def _schedule(run: Run, schedule_id: str | None, *, on: bool) -> str:
     return schedule_id
 
 
-async def _auto_like_is(run: Run, state: str) -> None:
+async def wait_auto_like(run: Run, state: str) -> None:
+    """Wait (30 s at most) until the account's Auto-like switch is `state` (on/off)."""
     entity_id = run.s.entity("auto_like")
 
     async def reached() -> bool:
@@ -519,8 +520,8 @@ async def phase_blueprint(run: Run) -> None:
     )
     say(f"blueprint imported from the repository as {path}")
     try:
-        await _auto_like_is(run, "on")
-        schedule_id = await _schedule(run, None, on=True)
+        await wait_auto_like(run, "on")
+        schedule_id = await set_schedule(run, None, on=True)
         await run.client.request(
             "POST",
             f"/api/config/automation/config/{AUTOMATION_ID}",
@@ -537,10 +538,10 @@ async def phase_blueprint(run: Run) -> None:
         )
         automation = await _automation(run)
         say(f"{automation['entity_id']} is {automation['state']}")
-        await _schedule(run, schedule_id, on=False)
-        await _auto_like_is(run, "off")
-        await _schedule(run, schedule_id, on=True)
-        await _auto_like_is(run, "on")
+        await set_schedule(run, schedule_id, on=False)
+        await wait_auto_like(run, "off")
+        await set_schedule(run, schedule_id, on=True)
+        await wait_auto_like(run, "on")
         automation = await _automation(run)
     except E2EError as err:
         run.check(ok=False, message=f"blueprint automation: {err}")
