@@ -626,6 +626,26 @@ def test_connection_reset(alice: InstagramApi, sandbox: Sandbox) -> None:
     assert alice.user_stories(owner)
 
 
+def test_story_like_error_names_the_request_that_failed(
+    alice: InstagramApi, sandbox: Sandbox
+) -> None:
+    world = sandbox.world
+    story = alice.user_stories(pk_of(world, PUBLIC))[0]
+    world.clear_log()
+    # libcurl resends once on a reused connection that died, so reset twice.
+    world.faults.add("v2/media/seen/", Fault.CONNECTION_RESET, times=2)
+    with pytest.raises(CannotConnect) as err:
+        alice.like_story(story)
+    assert str(err.value).startswith(f"v2/media/seen/ {story.pk}: network error")
+    assert world.count("story_interactions/send_story_like") == 0
+
+    world.faults.add("story_interactions/send_story_like", Fault.HTTP_503)
+    with pytest.raises(CannotConnect) as err:
+        alice.like_story(story)
+    assert str(err.value) == f"send_story_like {story.pk}: HTTP 503"
+    assert world.likes == []
+
+
 def test_slow_response_times_out(sandbox: Sandbox) -> None:
     options = ConnectionOptions(
         proxy=sandbox.proxy_url, verify=str(sandbox.ca_path), timeout=0.5

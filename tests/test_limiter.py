@@ -766,3 +766,24 @@ def test_allowed_then_recorded_never_exceeds_any_limit(
         for action, windows in WINDOWS.items():
             for window, limit in windows:
                 assert used(action, window, at) <= getattr(limits, limit)
+
+
+def test_forget_takes_back_one_like_that_did_not_happen() -> None:
+    limiter, clock = make(Limits(max_likes_per_hour=2))
+    limiter.record(Action.LIKE)
+    clock.advance(10)
+    sent_at = clock()
+    limiter.record(Action.LIKE)  # its answer was lost
+    assert not limiter.allows(Action.LIKE)
+
+    clock.advance(60)
+    assert limiter.forget(Action.LIKE, sent_at)  # the feed shows it did not land
+    assert limiter.count(Action.LIKE) == 1
+    assert limiter.allows(Action.LIKE)
+    assert not limiter.forget(Action.LIKE, sent_at)  # taken back once only
+
+    clock.advance(30)
+    late = clock()
+    limiter.record(Action.LIKE)
+    clock.advance(86400)
+    assert not limiter.forget(Action.LIKE, late)  # it has left every window

@@ -130,6 +130,32 @@ def test_story_feed_whose_stories_may_expire_first_is_fetched_first() -> None:
     assert fetched == ["3", "2", "1"]
 
 
+def test_fetched_stories_are_liked_before_the_next_story_feed_is_fetched() -> None:
+    # A story fetched but left unliked when the budget ends the cycle costs its
+    # feed request again in the next cycle: finish a feed before the next one.
+    clock = Clock()
+    limiter = limiter_at(clock, Limits(max_likes_per_hour=1))
+    plan = planner(clock, limiter)
+    targets = [checked(pk, latest_reel_media=int(START - HOUR)) for pk in "12"]
+    plan.on_tray({"1": int(START - 60), "2": int(START - 60)})
+    first = plan.next_step(targets, clock.now)
+    assert first.kind is StepKind.STORIES
+    fetched = story(str(first.target_pk), 60)
+    plan.on_stories(str(first.target_pk), [fetched], int(START - 60))
+    assert plan.next_step(targets, clock.now) == Step(
+        StepKind.LIKE, fetched.owner_pk, fetched
+    )
+    clock.now = START - HOUR / 2
+    limiter.record(Action.LIKE)  # the hour's only like went half an hour ago
+    clock.now = START
+    # The like waits for the like budget; the other feed waits with it.
+    assert plan.next_step(targets, clock.now) == Step(StepKind.WAIT, seconds=HOUR / 2)
+    plan.on_handled(fetched, liked=True)
+    assert plan.next_step(targets, clock.now) == Step(
+        StepKind.STORIES, "2" if first.target_pk == "1" else "1"
+    )
+
+
 def test_the_tray_decides_which_story_feeds_are_worth_a_request() -> None:
     clock = Clock()
     plan = planner(clock)

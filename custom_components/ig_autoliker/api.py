@@ -141,18 +141,26 @@ def _limit_connection_reuse(client: Any, max_idle: int) -> None:
         options[CurlOpt.MAXAGE_CONN] = max_idle
 
 
-def _pin_request_defaults(session: Any, timeout: float, verify: str | bool) -> None:  # noqa: FBT001
+def _pin_request_defaults(
+    session: Any,
+    timeout: float,
+    verify: str | bool,  # noqa: FBT001
+    on_request: Callable[[], None],
+) -> None:
     """
     Give every request of a requests.Session a timeout and, if explicit, a CA bundle.
 
-    instagrapi passes neither. A per-request `verify` is needed because requests lets
-    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override `Session.verify` (psf/requests#3829);
-    with `verify=True` nothing is pinned, so the environment's bundle applies.
+    instagrapi passes neither. `on_request` is called once per request sent (what a
+    login costs is known only afterwards). A per-request `verify` is needed because
+    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override `Session.verify`
+    (psf/requests#3829); with `verify=True` nothing is pinned, so the environment's
+    bundle applies.
     """
     original = session.request
 
     @functools.wraps(original)
     def request(*args: Any, **kwargs: Any) -> Any:
+        on_request()
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = timeout
         if verify is not True and kwargs.get("verify") is None:
@@ -458,6 +466,8 @@ class InstagramApi:
         self._options = options or ConnectionOptions()
         self._lock = threading.Lock()
         self._challenge: _PendingChallenge | None = None
+        #: HTTP requests sent so far, count (a login's cost is known only after it).
+        self.requests_sent = 0
         self._client = self._new_client(session)
 
     # ------------------------------------------------------------ plumbing
@@ -484,9 +494,15 @@ class InstagramApi:
         self._apply_options(client)
         for name in ("private", "public"):
             _pin_request_defaults(
-                getattr(client, name), self._options.timeout, self._options.verify
+                getattr(client, name),
+                self._options.timeout,
+                self._options.verify,
+                self._count_request,
             )
         return client
+
+    def _count_request(self) -> None:
+        self.requests_sent += 1
 
     def _apply_options(self, client: Any) -> None:
         """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
@@ -968,6 +984,8 @@ class InstagramApi:
 
         `POST /api/v2/media/seen/?reel=1&live_vod=0`, then
         `story_interactions/send_story_like` with `media_id` = `<pk>_<owner pk>`.
+        An error's message names the request that failed: `v2/media/seen/ <pk>: ...`
+        (the like was not sent) or `send_story_like <pk>: ...`.
 
         Raises:
             FeedbackRequired, RateLimited, SessionExpired, ChallengeRequired,
@@ -982,7 +1000,12 @@ class InstagramApi:
 
         def like() -> None:
             client = self._client
-            client.media_seen([story.media_id])
+            try:
+                client.media_seen([story.media_id])
+            except Exception as exc:
+                # The like was not sent: the message names the request that failed.
+                what = f"v2/media/seen/ {story.pk}"
+                raise self._translate(what, exc, code_given=False) from exc
             if not client.story_like(story.media_id, mark_seen=False):
                 text = _instagram_text(client) or "refused"
                 msg = f"send_story_like {story.pk}: {text}"

@@ -543,6 +543,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                     # user is not asked; this cycle fails, the next one tries again.
                     raise self.session.failed(err) from err
                 relogged = True
+                if not self.session.relogin_allowed():
+                    LOGGER.info(
+                        "Relogin waits for request budget; cycle %s ends",
+                        self.cycle_id,
+                    )
+                    raise _CycleStop from err
                 try:
                     await self.session.async_relogin(self.cycle_id)
                 except (RateLimited, FeedbackRequired) as throttle:
@@ -796,10 +802,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         for item in items:
             if self._is_liked(item):
                 continue
-            if self._unsure.pop(item.pk, None) is not None and item.has_liked:
-                # Our like whose answer was lost did land: record it once now.
-                self._record_like(target, item, None)
-                continue
+            if (sent_at := self._unsure.pop(item.pk, None)) is not None:
+                if item.has_liked:
+                    # Our like whose answer was lost did land: record it once now.
+                    self._record_like(target, item, None, counted=True)
+                    continue
+                self.limiter.forget(Action.LIKE, sent_at)  # it did not land
             if item.has_liked:
                 # Liked by hand or another app: remember it, never like it again.
                 self._remember(item)
@@ -894,8 +902,10 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             return False
         except (_CycleStop, ConfigEntryAuthFailed, UpdateFailed) as err:
             if isinstance(err.__cause__, CannotConnect):
-                # Sent, but did it land? The next cycle's feed tells (has_liked).
+                # Sent, but did it land? The next cycle's feed tells (has_liked);
+                # until then the limits count it, as Instagram may.
                 self._unsure[item.pk] = self._now()
+                self._count_like(item)
             LOGGER.warning(
                 "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
                 target.username,
@@ -907,14 +917,26 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             raise
         return True
 
-    @callback
-    def _record_like(self, target: Target, item: MediaItem, _result: None) -> None:
-        """Record a like as soon as Instagram confirmed it."""
-        now = self._now()
+    def _count_like(self, item: MediaItem) -> None:
+        """Count a like (and a story's view) against the limits."""
         self.limiter.record(Action.LIKE)
-        self.safety.like_succeeded()
         if item.kind is MediaKind.STORY:
             self.limiter.record(Action.STORY_VIEW)
+
+    @callback
+    def _record_like(
+        self, target: Target, item: MediaItem, _result: None, *, counted: bool = False
+    ) -> None:
+        """
+        Record a like as soon as Instagram confirmed it.
+
+        `counted`: the limits already count it (its answer was lost, the feed
+        now shows it landed).
+        """
+        now = self._now()
+        if not counted:
+            self._count_like(item)
+        self.safety.like_succeeded()
         self._remember(item)
         state = self.stored.target(target.pk)
         state.last_like = now

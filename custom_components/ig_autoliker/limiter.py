@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -332,6 +332,31 @@ class RateLimiter:
                 events.append(now)
             else:  # the clock went backwards: keep the deque sorted
                 insort(events, now)
+
+    def forget(self, action: Action, at: float) -> bool:
+        """
+        Take back one `action` that turned out not to have happened.
+
+        For a like whose answer was lost: counted when sent (it may have landed),
+        taken back when the feed shows it did not.
+
+        Args:
+            action: What was recorded.
+            at: Unix seconds at or just before it was recorded; the first one
+                recorded from then on is removed.
+
+        Returns:
+            False when none recorded since `at` is kept (taken back already, or
+            it has left every window).
+
+        """
+        self._purge(self._clock())
+        events = self._events[action]
+        index = bisect_left(events, at)
+        if index == len(events):
+            return False
+        del events[index]
+        return True
 
     def count(self, action: Action, window: float = HOUR) -> int:
         """

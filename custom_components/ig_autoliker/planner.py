@@ -15,15 +15,17 @@ is past the next cycle):
 2. The friendship status of story targets the tray did not show whose status is
    unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
-4. Story feeds worth a request, the one whose unliked stories may expire first
-   first: in the tray with a story newer than the newest one handled; or, for a target
-   not known to be followed (never in the tray), due once per cycle interval. A
-   followed target absent from the tray has no live story and costs nothing: the
-   tray lists every followed account with live stories (mgp25/Instagram-API#1201:
-   entries far back come without items but with `latest_reel_media`, which is all
-   the planner reads; a new story may reach the tray up to an hour late, far
-   inside its 24 h).
-5. Story likes, the story closest to its 24 h expiry first.
+4. Story likes, the story closest to its 24 h expiry first.
+5. Story feeds worth a request, once no fetched story waits for its like (a story
+   left unliked at the end of a cycle costs its feed request again in the next; at
+   250 targets re-fetching crowded the likes out of the request budget), the one
+   whose unliked stories may expire first first: in the tray with a story newer
+   than the newest one handled; or, for a target not known to be followed (never
+   in the tray), due once per cycle interval. A followed target absent from the
+   tray has no live story and costs nothing: the tray lists every followed account
+   with live stories (mgp25/Instagram-API#1201: entries far back come without
+   items but with `latest_reel_media`, which is all the planner reads; a new story
+   may reach the tray up to an hour late, far inside its 24 h).
 6. Post likes, oldest first.
 7. Post feeds due (not polled for a cycle interval), least recently polled first,
    while enough requests stay for the story likes still pending.
@@ -314,12 +316,14 @@ class CyclePlanner:
         if overdue:
             yield Step(StepKind.POSTS, overdue[0].pk)
         stories = self._stories_due(targets, now)
-        if stories:
-            yield Step(StepKind.STORIES, stories[0].pk)
         by_pk = {t.pk: t for t in targets}
         story_likes = self._likeable(by_pk, MediaKind.STORY)
         if story_likes:
             yield Step(StepKind.LIKE, story_likes[0].owner_pk, story_likes[0])
+        elif stories:
+            # Only once the stories fetched are liked: fetched stories left for
+            # the next cycle cost their feed request again there.
+            yield Step(StepKind.STORIES, stories[0].pk)
         post_likes = self._likeable(by_pk, None)
         if post_likes:
             yield Step(StepKind.LIKE, post_likes[0].owner_pk, post_likes[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -70,6 +70,11 @@ class SessionHealth(StrEnum):
 
 
 #: Session states in which no request may reach Instagram until the user acts.
+#: HTTP requests a fresh login sends: instagrapi 3.x's CAA/Bloks flow and its
+#: post-login reels tray and timeline (9 measured against the emulator; DESIGN.md,
+#: "Every request counts against the hourly budget, logins too").
+FRESH_LOGIN_REQUESTS: Final = 9
+
 BLOCKING_HEALTH = frozenset(
     {
         SessionHealth.CHALLENGE_REQUIRED,
@@ -244,6 +249,24 @@ class SessionManager:
         self.last_request_at = self._clock()
         self._limiter.record(Action.REQUEST, count)
 
+    def relogin_allowed(self) -> bool:
+        """Tell whether the request budget has room for a fresh login now."""
+        return self._limiter.allows(Action.REQUEST, FRESH_LOGIN_REQUESTS)
+
+    async def _async_login_job(self, func: Callable[[], Any]) -> None:
+        """
+        Run a login call and count every request it sent against the budget.
+
+        A login's cost is known only afterwards: one validation request with a
+        saved session, about `FRESH_LOGIN_REQUESTS` for a fresh login, failed or not.
+        """
+        before = self._api.requests_sent
+        try:
+            await self.async_job(func)
+        finally:
+            if sent := self._api.requests_sent - before:
+                self.record_request(sent)
+
     async def async_login(self) -> None:
         """
         Log in with the stored session (one validation request) and save it.
@@ -260,7 +283,7 @@ class SessionManager:
             msg = "Backing off after Instagram throttled the account"
             raise RateLimited(msg, retry_after=until - self._clock())
         try:
-            await self.async_job(self._api.login)
+            await self._async_login_job(self._api.login)
         except (RateLimited, FeedbackRequired) as err:
             self.throttled(err)
             raise
@@ -270,7 +293,6 @@ class SessionManager:
             raise self.auth_failed(err) from err
         except (AccountSuspended, IpBlocked, ClientOutdated) as err:
             raise self.fatal(err, at_setup=True) from err
-        self.record_request()
         self._healthy()
         await self.async_refresh()
 
@@ -394,7 +416,7 @@ class SessionManager:
             if attempt:
                 await self._sleep(RELOGIN_DELAY)
             try:
-                await self.async_job(self._api.relogin)
+                await self._async_login_job(self._api.relogin)
             except (SessionExpired, CannotConnect) as err:
                 error = err
                 LOGGER.warning(
@@ -546,6 +568,9 @@ class SessionManager:
 
     async def _async_keep_alive_relogin(self) -> None:
         """Relogin for the keep-alive: ask the user only when Instagram says so."""
+        if not self.relogin_allowed():
+            LOGGER.info("Relogin of %s waits for request budget", self._entry.title)
+            return
         try:
             await self.async_relogin()
         except ConfigEntryAuthFailed:

@@ -6,7 +6,9 @@ while the real coordinator, with every entity of N targets loaded, runs a cycle;
 while a store of P liked posts is set up and saved. Pauses are skipped and the clock
 is faked, as in the tests; Instagram is a stand-in adapter that answers at once (the
 figures are the integration's own loop cost, not the network's or instagrapi's).
-Each figure is the median over `RUNS` runs, each run in a fresh Home Assistant.
+Each figure is the median over `RUNS` runs, each run in a fresh Home Assistant. The
+memory a store of P posts holds is traced (tracemalloc) in one more setup, less what
+an entry without posts holds.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,6 +113,7 @@ class StandInApi:
 
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         self.cycle = 0
+        self.requests_sent = 0
 
     def login(self, _code: str | None = None) -> Account:
         return Account(pk=ACCOUNT_PK, username="bench", full_name="")
@@ -205,9 +209,18 @@ class Clock:
 
 
 async def _run(
-    targets: int, config_dir: str, write_store: Any = None
+    targets: int,
+    config_dir: str,
+    write_store: Any = None,
+    *,
+    trace_memory: bool = False,
 ) -> dict[str, float]:
-    """Set up an entry with `targets`, then run a cycle and saves; stalls in s."""
+    """
+    Set up an entry with `targets`, then run a cycle and saves; stalls in s.
+
+    With `trace_memory`, tracemalloc follows the setup (which slows it: its stall
+    is then no figure) and "memory" is what the set-up entry holds, bytes.
+    """
     clock = Clock()
     with ExitStack() as stack:
         stack.enter_context(
@@ -227,9 +240,15 @@ async def _run(
             if write_store is not None:
                 await hass.async_add_executor_job(write_store, hass, entry)
             await hass.async_block_till_done()
+            if trace_memory:
+                tracemalloc.start()
             with LagProbe() as setup:
                 assert await hass.config_entries.async_setup(entry.entry_id)
                 await hass.async_block_till_done()
+            memory = 0.0
+            if trace_memory:
+                memory = float(tracemalloc.get_traced_memory()[0])
+                tracemalloc.stop()
             coordinator: IgAutolikerCoordinator = entry.runtime_data
             with LagProbe() as save:
                 for _ in range(5):
@@ -250,6 +269,7 @@ async def _run(
         "save": save.longest,
         "cycle": cycle.longest,
         "cycle_wall": cycle.wall_longest,
+        "memory": memory,
     }
 
 
@@ -307,6 +327,9 @@ async def main() -> None:
                 stalls.append((await _run(targets, config_dir))["cycle"])
         lines.append(f"loop: targets={targets} cycle_max_stall_ms={_ms(stalls)}")
         print(lines[-1], file=sys.stderr)
+    with tempfile.TemporaryDirectory() as config_dir:
+        # What an entry holds without any liked post: subtracted below.
+        baseline = (await _run(1, config_dir, trace_memory=True))["memory"]
     for posts in POST_COUNTS:
         saves, setups, sizes = [], [], []
         for _ in range(RUNS):
@@ -315,6 +338,14 @@ async def main() -> None:
                 saves.append(result["save"])
                 setups.append(result["setup"])
                 sizes.append(_bytes_per_post(config_dir, posts))
+        with tempfile.TemporaryDirectory() as config_dir:
+            traced = await _run(1, config_dir, _store_writer(posts), trace_memory=True)
+        held = traced["memory"] - baseline
+        print(
+            f"loop-detail: liked_posts={posts} memory_held_kb={held / 1024:.0f} "
+            f"memory_per_post_bytes={held / posts:.1f}",
+            file=sys.stderr,
+        )
         lines.append(
             f"loop: liked_posts={posts} save_max_stall_ms={_ms(saves)} "
             f"setup_max_stall_ms={_ms(setups)} "

@@ -45,11 +45,15 @@ async def test_request_budget_stops_the_cycle_and_the_next_one_goes_on(
     world: World,
     clock: FakeClock,
 ) -> None:
+    coordinator = coordinator_of(setup_integration)
+    # The setup's fresh login (9 requests) counts: 1 request of 10 is left.
+    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests()) == 9
+    clock.advance(3600)  # the login leaves the window
     await run_cycle(hass, setup_integration)
     first = len(liked_by_alice(world))
     sent = [r for r in world.requests() if r.at >= clock.now - 3600]
     assert 0 < first < 9  # the budget ended the cycle early
-    assert len(sent) <= 10 + 9  # the setup's login plus at most the budget
+    assert len(sent) <= 10
 
     clock.advance(3600)
     for _ in range(3):
@@ -133,9 +137,31 @@ async def test_keep_alive_with_a_changed_password_asks_for_reauth(
 ) -> None:
     world.user(setup_integration.title).password = "changed-elsewhere"
     world.revoke_sessions(setup_integration.title)
-    clock.advance(31 * 60)
+    # The keep-alive is due after 30 min; the relogin needs the budget the setup's
+    # login (9 of 10 requests) holds for an hour.
+    clock.advance(61 * 60)
     await coordinator_of(setup_integration).async_keep_alive()
     await hass.async_block_till_done()
     coordinator = coordinator_of(setup_integration)
     assert coordinator.data.session_health is SessionHealth.REAUTH_REQUIRED
     assert "reauth" in flow_sources(hass)
+
+
+async def test_keep_alive_relogin_waits_for_request_budget(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    world.revoke_sessions(setup_integration.title)
+    clock.advance(31 * 60)  # the setup's login still holds 9 of the 10 requests
+    coordinator = coordinator_of(setup_integration)
+
+    await coordinator.async_keep_alive()
+
+    assert world.login_attempts() == 1  # the keep-alive met login_required only
+    assert coordinator.limiter.count(Action.REQUEST) <= 10
+    clock.advance(61 * 60)  # the login and the first keep-alive have left the window
+    await coordinator.async_keep_alive()
+    assert world.login_attempts() == 2
+    assert coordinator.data.session_health is SessionHealth.HEALTHY

@@ -460,3 +460,29 @@ async def test_fault_matrix(
     assert not issue_open(hass, entry)
     assert_nothing_lost_or_doubled(hass, entry, world, clock)
     assert_within_limits(world)
+
+
+async def test_a_like_whose_answer_is_lost_counts_against_the_like_limit(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """Sent but unanswered: it may have landed, so the limits count it, once."""
+    world.faults.add("media/*/like/", Fault.TIMEOUT, delay=TIMEOUT_DELAY)
+    await run_cycle(hass, setup_integration)
+    await settle(hass, world)
+    coordinator = coordinator_of(setup_integration)
+    assert len(world.likes) == 2  # the story, and the post whose answer was lost
+    assert coordinator.limiter.count(Action.LIKE) == len(world.likes)
+
+    world.faults.clear()
+    clock.advance(3601)
+    await run_cycle(hass, setup_integration)
+
+    # The feed shows the post liked: recorded now, but not counted twice.
+    assert set(liked_by_alice(world, PRIVATE_FOLLOWED)) == media_of(
+        world, PRIVATE_FOLLOWED
+    )
+    assert coordinator.limiter.count(Action.LIKE, 86400) == len(world.likes)
+    assert state_of(hass, "sensor.alice_likes_today") == str(len(world.likes))

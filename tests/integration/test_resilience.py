@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
-from custom_components.ig_autoliker.limiter import Limits
+from custom_components.ig_autoliker.limiter import Action, Limits
 from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -16,7 +16,7 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.sandbox import Fault, World
-from tests.sandbox.testworld import PRIVATE_STRANGER, PUBLIC, QUIET
+from tests.sandbox.testworld import ALICE, PRIVATE_STRANGER, PUBLIC, QUIET
 
 from .conftest import FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice, media_of
@@ -159,6 +159,46 @@ async def test_login_required_relogs_in_and_goes_on(
     await run_cycle(hass, setup_integration)
 
     assert coordinator_of(setup_integration).session_health is SessionHealth.HEALTHY
+    assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
+
+
+async def test_every_request_instagram_receives_counts_against_the_budget(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    """A fresh login (about 9 requests) and a relogin count as what they send."""
+    coordinator = coordinator_of(setup_integration)
+    assert world.login_attempts() == 1  # the entry had no saved session
+    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests())
+
+    world.revoke_sessions(ALICE.username)  # the next request meets login_required
+    await run_cycle(hass, setup_integration)
+
+    assert world.login_attempts() == 2
+    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests())
+    assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
+
+
+async def test_a_relogin_waits_for_request_budget(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    coordinator = coordinator_of(setup_integration)
+    limit = coordinator.limiter.limits.max_requests_per_hour
+    coordinator.limiter.record(Action.REQUEST, limit - 5 - len(world.requests()))
+    world.revoke_sessions(ALICE.username)
+
+    await run_cycle(hass, setup_integration)
+
+    # The first request met login_required; a fresh login would pass the limit.
+    assert world.login_attempts() == 1
+    assert coordinator.limiter.count(Action.REQUEST) <= limit
+    assert liked_by_alice(world, PUBLIC) == []
+
+    clock.advance(3600)
+    await run_cycle(hass, setup_integration)
+    assert world.login_attempts() == 2
     assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
 
 

@@ -14,18 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import shutil
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import h2.events
+import hypercorn.protocol
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from hypercorn.events import RawData
+from hypercorn.protocol.h2 import H2Protocol
+from hyperframe.frame import GoAwayFrame
 
 from .app import ConnectionResetRequested, SandboxApp
 from .crypto import write_tls_files
@@ -60,9 +67,56 @@ class _Tls13Config(Config):
 
 #: Seconds an idle keep-alive connection stays open before the server closes it.
 KEEP_ALIVE_TIMEOUT = 30.0
+#: Requests one connection serves before the server ends it (nginx's
+#: `keepalive_requests` default, also hypercorn's; Instagram does not publish its own).
+MAX_REQUESTS_PER_CONNECTION = 1000
 #: Seconds the server waits for the client's TLS close_notify before it drops the TCP
 #: connection (asyncio's default is 30 s; real servers do not wait).
 _SSL_SHUTDOWN_TIMEOUT = 0.5
+
+
+class _GracefulH2Protocol(H2Protocol):
+    """hypercorn's HTTP/2 protocol, ending a busy connection the way real servers do.
+
+    After `keep_alive_max_requests` requests a server sends GOAWAY (NO_ERROR) naming
+    the last stream it will still process, answers the streams up to it, and takes
+    no new ones (RFC 9113 section 6.8; nginx `keepalive_requests`). The client then
+    sends its next request over a new connection.
+
+    hypercorn 0.18 does it with h2's `close_connection()` when stream N + 1 opens:
+    its GOAWAY names that very stream as processed, but h2 refuses every frame
+    after its own GOAWAY, so the stream's answer is dropped (a swallowed
+    ProtocolError). The app has handled the request (the world logged it); the
+    client waits for an answer until its read timeout, then resets the stream and
+    hypercorn's close ends in "SSL shutdown timed out" (every 1,001st request of a
+    connection: the sim's lost `v2/media/seen/`). This subclass disables that check
+    and writes the GOAWAY frame itself when the N-th stream opens, so that h2 keeps
+    answering; the client (or the idle timeout) closes the connection afterwards.
+    Only the sandbox's own config (`_Tls13Config`) gets this behaviour.
+    """
+
+    def __init__(self, app: Any, config: Config, *args: Any, **kwargs: Any) -> None:
+        self._goaway_after: int | None = None
+        self._goaway_sent = False
+        if isinstance(config, _Tls13Config):
+            self._goaway_after = config.keep_alive_max_requests
+            config = copy.copy(config)
+            config.keep_alive_max_requests = sys.maxsize  # hypercorn's check: never
+        super().__init__(app, config, *args, **kwargs)
+
+    async def _create_stream(self, request: h2.events.RequestReceived) -> None:
+        await super()._create_stream(request)
+        limit = self._goaway_after
+        if limit is None or self._goaway_sent or self.keep_alive_requests < limit:
+            return
+        self._goaway_sent = True
+        await self._flush()  # whatever h2 has queued goes first
+        goaway = GoAwayFrame(0, last_stream_id=request.stream_id)
+        await self.send(RawData(data=goaway.serialize()))
+
+
+# hypercorn's ProtocolWrapper builds its HTTP/2 protocol from this module attribute.
+hypercorn.protocol.H2Protocol = _GracefulH2Protocol  # type: ignore[attr-defined]
 
 
 class _Loop(asyncio.SelectorEventLoop):
@@ -86,6 +140,21 @@ class _Loop(asyncio.SelectorEventLoop):
         self.servers.append(server)
         return server
 
+    def call_exception_handler(self, context: dict[str, Any]) -> None:
+        """Report the loop's errors, except the intended end of a TLS shutdown.
+
+        A client keeps its idle pooled connection without reading it, so it never
+        answers the server's close_notify; after `_SSL_SHUTDOWN_TIMEOUT` asyncio drops
+        the connection (as meant) and hypercorn's close re-raises that as
+        "Unhandled exception in client_connected_cb ... SSL shutdown timed out".
+        A real server logs nothing there.
+        """
+        exc = context.get("exception")
+        if isinstance(exc, TimeoutError) and str(exc) == "SSL shutdown timed out":
+            _LOGGER.debug("TLS shutdown of an idle connection: the client sent none")
+            return
+        super().call_exception_handler(context)
+
 
 def _listen(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -98,6 +167,18 @@ def _listen(host: str, port: int) -> socket.socket:
 
 class Sandbox:
     """The running emulator. Start with `start()` or `with Sandbox(...) as sandbox:`.
+
+    Args:
+        world: The `World` to serve (a fresh empty one by default).
+        port / proxy_port: TCP ports to bind (0: any free one).
+        host: Address both listeners bind to.
+        state_dir: Directory for the CA and certificate files (a temporary one by
+            default, removed on stop).
+        keep_alive_timeout: Seconds an idle connection stays open before the
+            server closes it (`KEEP_ALIVE_TIMEOUT`).
+        max_requests_per_connection: Requests one connection serves; with the
+            last one the server sends GOAWAY and still answers it, and the
+            client opens a new connection (`MAX_REQUESTS_PER_CONNECTION`).
 
     Attributes (valid after start()):
         url: `https://127.0.0.1:PORT` (the HTTPS server itself; admin API lives here).
@@ -117,6 +198,7 @@ class Sandbox:
         host: str = "127.0.0.1",
         state_dir: Path | None = None,
         keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
+        max_requests_per_connection: int = MAX_REQUESTS_PER_CONNECTION,
     ) -> None:
         self.world = world if world is not None else World()
         self.host = host
@@ -124,6 +206,7 @@ class Sandbox:
         self.proxy_port = proxy_port
         self._state_dir = state_dir
         self.keep_alive_timeout = keep_alive_timeout
+        self.max_requests_per_connection = max_requests_per_connection
         self._own_dir: Path | None = None
         self.ca_path = Path()
         self.proxy: ConnectProxy | None = None
@@ -175,6 +258,7 @@ class Sandbox:
         config.alpn_protocols = ["h2", "http/1.1"]
         config.graceful_timeout = 1.0
         config.keep_alive_timeout = self.keep_alive_timeout
+        config.keep_alive_max_requests = self.max_requests_per_connection
         config.accesslog = None
         config.errorlog = _HYPERCORN_LOG
         config.loglevel = "WARNING"
