@@ -8,7 +8,7 @@ from homeassistant.const import CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import translation
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
@@ -115,13 +115,20 @@ async def async_device_models(hass: HomeAssistant) -> dict[str, str]:
 
 
 def account_device_info(username: str, account_pk: str, model: str) -> DeviceInfo:
-    """Describe the account device: one per config entry, named after the username."""
+    """
+    Describe the account device: one per config entry, named after the username.
+
+    It is the hub of the entry's target devices, so neither it nor they are
+    `DeviceEntryType.SERVICE` entries (the frontend would title their pages "Service
+    info" and not nest the targets under the account). `entry_type=None` is given,
+    not left out, so that devices an earlier version registered as services change.
+    """
     return DeviceInfo(
         identifiers={(DOMAIN, account_pk)},
         name=username,
         manufacturer="Instagram",
         model=model,
-        entry_type=DeviceEntryType.SERVICE,
+        entry_type=None,
         configuration_url=INSTAGRAM_URL.format(username),
     )
 
@@ -149,7 +156,7 @@ class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
             name=target.username,
             manufacturer="Instagram",
             model=coordinator.device_models["target"],
-            entry_type=DeviceEntryType.SERVICE,
+            entry_type=None,  # a device of the account's hub (account_device_info)
             configuration_url=INSTAGRAM_URL.format(target.username),
             **_via_account(coordinator, account_pk),
         )

@@ -186,15 +186,25 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
     entity_description: IgAutolikerTargetSensorEntityDescription
 
     @property
+    def _shown(self) -> TargetSnapshot:
+        """
+        The target's latest snapshot; every target with entities has one.
+
+        The coordinator's data lists every configured target (built from the
+        subentries before their entities are added, at setup and when one is
+        added). A removed target's entities leave within `async_remove_subentry`:
+        Home Assistant marks them removed there and writes no state of a removed
+        entity, so nothing reads this afterwards (test_shutdown.py: a target
+        removed while its like is in flight).
+        """
+        return self.coordinator.data.targets[self.target_pk]
+
+    @property
     def native_value(self) -> StateType:
         """The value from the target's latest snapshot."""
-        if (snapshot := self.snapshot) is None:
-            return None
-        return self.entity_description.value_fn(snapshot)
+        return self.entity_description.value_fn(self._shown)
 
     @property
     def entity_picture(self) -> str | None:
         """The preview of the last liked item, where the feed gave one."""
-        if (snapshot := self.snapshot) is None:
-            return None
-        return self.entity_description.picture_fn(snapshot)
+        return self.entity_description.picture_fn(self._shown)

@@ -99,6 +99,9 @@ recorder:
   commit_interval: 1
 history:
 logbook:
+# Where the frontend's automation editor saves (Home Assistant's default config has
+# this line; without it a saved automation is written but never loaded).
+automation: !include automations.yaml
 logger:
   default: warning
   logs:
@@ -349,6 +352,9 @@ class Hass:
         (config_dir / "configuration.yaml").write_text(
             CONFIGURATION_YAML.format(port=port)
         )
+        automations = config_dir / "automations.yaml"
+        if not automations.exists():
+            automations.write_text("[]\n")
         env = {
             key: value
             for key, value in os.environ.items()
@@ -712,6 +718,28 @@ def form_values(
     return values
 
 
+async def set_options(
+    client: HassClient, entry_id: str, changes: dict[str, float]
+) -> None:
+    """
+    Change options through the options flow, as the form would (the rest unchanged).
+
+    Waits until the entry is loaded again: the options flow reloads it.
+    """
+    form = await client.request(
+        "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
+    )
+    values = form_values(form["data_schema"], changes)
+    result = await client.request(
+        "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", values
+    )
+    if result.get("type") != "create_entry":
+        msg = f"options flow did not finish: {result}"
+        raise E2EError(msg)
+    say(f"options set: {changes}")
+    await client.wait_loaded(entry_id)
+
+
 async def set_up_integration(
     client: HassClient, emulator: Emulator, targets: list[str]
 ) -> Setup:
@@ -741,19 +769,7 @@ async def set_up_integration(
     say(f"config entry {entry_id} created for {result['title']}")
     await client.wait_loaded(entry_id)
 
-    # Options: read the form for the current values, change only the pacing/limits.
-    form = await client.request(
-        "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
-    )
-    values = form_values(form["data_schema"], FAST_OPTIONS)
-    result = await client.request(
-        "POST", f"/api/config/config_entries/options/flow/{form['flow_id']}", values
-    )
-    if result.get("type") != "create_entry":
-        msg = f"options flow did not finish: {result}"
-        raise E2EError(msg)
-    say(f"options set: {FAST_OPTIONS}")
-    await client.wait_loaded(entry_id)  # the options flow reloads the entry
+    await set_options(client, entry_id, FAST_OPTIONS)
 
     state = await emulator.state()
     pks = user_pks(state)

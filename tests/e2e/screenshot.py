@@ -1,13 +1,25 @@
 """
-Pictures of the account device and a target device for README.md.
+Pictures for README.md, and the blueprint acceptance in a real browser.
 
 `scripts/screenshot` runs this (`python -m tests.e2e.screenshot [--keep]`): the same
 set-up as scripts/e2e (emulator, real `hass`, onboarding, config flow, two targets,
-one cycle), then headless Chromium (Debian's, driven by Playwright) opens the two
-device pages with the owner's tokens in localStorage (where the frontend keeps them)
-and saves docs/images/account_device.png and docs/images/target_device.png, the
-account's Activity (account_activity.png, "liked nat_geo_demo's story") and the
-options form with its sections (options.png).
+one cycle), then headless Chromium (Debian's, driven by Playwright) logs in with the
+owner's tokens in localStorage (where the frontend keeps them) and saves to
+docs/images/:
+
+- account_device.png, target_device.png: the two device pages;
+- account_activity.png: the account's Activity card at the cycle's first likes
+  ("liked nat_geo_demo's story");
+- blueprint_import.png, blueprint_automation.png: Settings > Automations >
+  Blueprints > Import blueprint with the repository's "pause outside schedule"
+  blueprint (served over HTTP from this checkout, as in scripts/e2e), then an
+  automation created from it in the editor, with a schedule helper and the
+  Auto-like switch picked in its entity pickers. The run fails unless that
+  automation then turns Auto-like off and on with the schedule;
+- options.png: the options form (default values) with its sections.
+
+The emulator's media previews point at Instagram's CDN, which this closed network
+cannot reach: the browser gets a drawn stand-in picture for them.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import shutil
 import signal
 import sys
@@ -24,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from custom_components.ig_autoliker.const import DEFAULT_OPTIONS
 from playwright.async_api import Page, async_playwright
 
 from tests.e2e.harness import (
@@ -33,12 +47,19 @@ from tests.e2e.harness import (
     Emulator,
     Hass,
     HassClient,
-    Setup,
     say,
+    set_options,
     set_up_integration,
     tail,
 )
-from tests.e2e.run import TARGETS, Run, phase_first_cycle
+from tests.e2e.run import (
+    TARGETS,
+    Run,
+    phase_first_cycle,
+    repository_server,
+    set_schedule,
+    wait_auto_like,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 #: Quiet in a closed network: no GPU, QUIC, sync, updates or background fetches.
@@ -51,10 +72,41 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-#: Tall enough for the account page's last card (Diagnostic) with the sidebar docked.
 VIEWPORT = {"width": 1280, "height": 1000}
+#: The account page down to its last card (Connected devices, the targets).
+ACCOUNT_VIEWPORT = {"width": 1280, "height": 1720}
 IMAGES = REPO / "docs" / "images"
 RENDER_TIMEOUT = 60_000  # ms
+#: Instagram's CDN (media previews); answered with STAND_IN in the browser.
+CDN = re.compile(r"^https://[^/]+\.cdninstagram\.com/")
+STAND_IN = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+    '<defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="#f58529"/>'
+    '<stop offset="1" stop-color="#8134af"/></linearGradient></defs>'
+    '<rect width="64" height="64" fill="url(#g)"/>'
+    '<circle cx="22" cy="22" r="7" fill="#fff"/>'
+    '<path d="M6 56 26 32l12 14 8-8 12 18z" fill="#fff"/></svg>'
+)
+#: The blueprint imported in the browser (blueprints/automation/ig_autoliker/).
+BLUEPRINT = "pause_outside_schedule.yaml"
+BLUEPRINT_NAME = "Instagram Auto-Liker — like only while a schedule is on"
+#: Scroll the Activity card's list (a lit-virtualizer inside shadow roots) by
+#: `delta` pixels, to its end with null; returns the list's bottom edge (px).
+SCROLL_ACTIVITY = """(delta) => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'LIT-VIRTUALIZER') return el;
+      const found = el.shadowRoot && find(el.shadowRoot);
+      if (found) return found;
+    }
+    return null;
+  };
+  const list = find(document);
+  if (list === null) return null;
+  if (delta === null) list.scrollTop = list.scrollHeight;
+  else list.scrollTop += delta;
+  return list.getBoundingClientRect().bottom;
+}"""
 
 
 def hass_tokens(client: HassClient) -> dict[str, Any]:
@@ -87,32 +139,120 @@ async def shoot(page: Page, url: str, texts: list[str], path: Path) -> None:
 
 
 async def shoot_activity(page: Page, url: str, text: str, path: Path) -> None:
-    """Open a device page, scroll its Activity card to `text`, save a screenshot."""
+    """
+    Open a device page, scroll its Activity card to the cycle's first `text` entries.
+
+    The card lists the newest first; its end holds the set-up, just above it the
+    first cycle, which likes stories first. The oldest `text` entry is put near the
+    card's bottom, so the entries above it show.
+    """
     say(f"opening {url}")
     await page.goto(url, wait_until="load")
-    entry = page.get_by_text(text).first
-    await entry.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await entry.scroll_into_view_if_needed()
+    await page.get_by_text("Activity", exact=True).first.wait_for(
+        state="visible", timeout=RENDER_TIMEOUT
+    )
+    await page.get_by_text(text).first.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+    await page.evaluate(SCROLL_ACTIVITY, None)
+    for _ in range(60):
+        await page.wait_for_timeout(200)
+        if await page.get_by_text(text).count():
+            break
+        await page.evaluate(SCROLL_ACTIVITY, -200)
+    entry = page.get_by_text(text).last
+    box = await entry.bounding_box()
+    bottom = await page.evaluate(SCROLL_ACTIVITY, 0)
+    if box is None or bottom is None:
+        msg = f"the Activity card shows no {text!r}"
+        raise E2EError(msg)
+    # 90 px: room for the entry below it ("Cycle running: Running").
+    await page.evaluate(SCROLL_ACTIVITY, box["y"] + box["height"] - bottom + 90)
     await page.wait_for_timeout(2000)
     await page.screenshot(path=str(path))
     say(f"saved {path.relative_to(REPO)}")
 
 
 async def shoot_options(page: Page, base_url: str, path: Path) -> None:
-    """Open the entry's options (Configure) and save the sectioned form."""
+    """
+    Open the entry's options (Configure) and save the sectioned form.
+
+    "Pacing" is folded, so that the other sections' titles and fields show.
+    """
     url = f"{base_url}/config/integrations/integration/{DOMAIN}"
     say(f"opening {url}")
     await page.goto(url, wait_until="load")
-    configure = page.get_by_text("Configure", exact=True).first
+    configure = page.get_by_role("button", name="Configure", exact=True).first
     await configure.wait_for(state="visible", timeout=RENDER_TIMEOUT)
     await configure.click()
     for text in ("Pacing", "Hourly limits", "Daily limit", "Backoff and freezes"):
         await page.get_by_text(text, exact=True).first.wait_for(
             state="visible", timeout=RENDER_TIMEOUT
         )
+    await page.get_by_text("Pacing", exact=True).first.click()
     await page.wait_for_timeout(2000)
     await page.screenshot(path=str(path))
     say(f"saved {path.relative_to(REPO)}")
+
+
+async def blueprint_in_the_browser(page: Page, run: Run) -> None:
+    """
+    Import the blueprint in the frontend, create an automation from it, check it.
+
+    Settings > Automations > Blueprints > Import blueprint takes any http(s) URL
+    (it warns that the source is not GitHub); the automation editor's entity pickers
+    get the "Liking" schedule helper and the account's Auto-like switch.
+
+    Raises:
+        E2EError: a step did not show, or the automation does not follow the
+            schedule.
+
+    """
+    client = run.client
+    schedule_id = await set_schedule(run, None, on=True)
+    async with repository_server() as base:
+        url = f"{base}/blueprints/automation/ig_autoliker/{BLUEPRINT}"
+        await page.goto(f"{client.hass.url}/config/blueprint/dashboard")
+        start = page.get_by_text("Import blueprint", exact=True).first
+        await start.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+        await start.click()
+        address = page.get_by_role("textbox").first
+        await address.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+        await address.fill(url)
+        await page.get_by_text("Preview", exact=True).first.click()
+        await page.get_by_text(BLUEPRINT_NAME).first.wait_for(
+            state="visible", timeout=RENDER_TIMEOUT
+        )
+        await page.wait_for_timeout(1000)
+        await page.screenshot(path=str(IMAGES / "blueprint_import.png"))
+        say("saved docs/images/blueprint_import.png")
+        await page.get_by_role("button", name="Import blueprint").last.click()
+        row = page.get_by_text(BLUEPRINT_NAME, exact=True).first
+        await row.wait_for(state="visible", timeout=RENDER_TIMEOUT)
+    say(f"blueprint imported in the browser from {url}")
+    await row.click()  # the automation editor, with the blueprint's inputs
+    for search in ("Liking", "Auto-like"):
+        await page.get_by_text("Select an entity").first.click()
+        await page.wait_for_timeout(800)
+        await page.keyboard.type(search)
+        await page.wait_for_timeout(1000)
+        await page.get_by_text(search, exact=True).last.click()
+        await page.wait_for_timeout(800)
+    await page.get_by_role("button", name="Save").last.click()
+    await page.get_by_text("Traces", exact=True).first.wait_for(
+        state="visible", timeout=RENDER_TIMEOUT
+    )
+    say("automation saved in the editor")
+    await set_schedule(run, schedule_id, on=False)
+    await wait_auto_like(run, "off")
+    await set_schedule(run, schedule_id, on=True)
+    await wait_auto_like(run, "on")
+    say("the automation made in the browser turned Auto-like off and on")
+    await page.reload(wait_until="load")
+    await page.get_by_text("Auto-like", exact=True).first.wait_for(
+        state="visible", timeout=RENDER_TIMEOUT
+    )
+    await page.wait_for_timeout(2000)
+    await page.screenshot(path=str(IMAGES / "blueprint_automation.png"))
+    say("saved docs/images/blueprint_automation.png")
 
 
 async def ignore_other_repairs(client: HassClient) -> None:
@@ -135,8 +275,9 @@ async def ignore_other_repairs(client: HassClient) -> None:
             say(f"ignored repair issue {issue['domain']}.{issue['issue_id']}")
 
 
-async def take_pictures(client: HassClient, setup: Setup, workdir: Path) -> None:
-    """Log into the frontend and photograph the two device pages."""
+async def take_pictures(run: Run, workdir: Path) -> None:
+    """Log into the frontend, take the pictures, import and use the blueprint."""
+    client, setup = run.client, run.s
     await ignore_other_repairs(client)
     tokens = json.dumps(json.dumps(hass_tokens(client)))
     async with async_playwright() as playwright:
@@ -155,14 +296,22 @@ async def take_pictures(client: HassClient, setup: Setup, workdir: Path) -> None
             await context.add_init_script(
                 f"window.localStorage.setItem('hassTokens', {tokens});"
             )
+            await context.route(
+                CDN,
+                lambda route: route.fulfill(
+                    content_type="image/svg+xml", body=STAND_IN
+                ),
+            )
             page = context.pages[0] if context.pages else await context.new_page()
             base = f"{client.hass.url}/config/devices/device"
+            await page.set_viewport_size(ACCOUNT_VIEWPORT)  # type: ignore[arg-type]
             await shoot(
                 page,
                 f"{base}/{setup.device('likes_today')}",
-                ["Likes today", "Run cycle now", "Auto-like"],
+                ["Likes today", "Run cycle now", "Auto-like", "Connected devices"],
                 IMAGES / "account_device.png",
             )
+            await page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
             await shoot(
                 page,
                 f"{base}/{setup.device('enabled', TARGETS[0])}",
@@ -175,6 +324,9 @@ async def take_pictures(client: HassClient, setup: Setup, workdir: Path) -> None
                 f"liked {TARGETS[0]}'s story",
                 IMAGES / "account_activity.png",
             )
+            await blueprint_in_the_browser(page, run)
+            # The form as a new user sees it: the defaults, not the demo's pacing.
+            await set_options(client, setup.entry_id, dict(DEFAULT_OPTIONS))
             await shoot_options(page, client.hass.url, IMAGES / "options.png")
         finally:
             await context.close()
@@ -204,7 +356,7 @@ async def main_async(workdir: Path) -> None:
             if run.failures:
                 msg = f"the cycle before the pictures failed: {run.failures}"
                 raise E2EError(msg)
-            await take_pictures(client, setup, workdir)
+            await take_pictures(run, workdir)
     finally:
         try:
             await hass.stop(30)

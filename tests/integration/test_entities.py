@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
@@ -17,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from .conftest import run_cycle
+from .conftest import FakeClock, run_cycle
 
 
 @pytest.fixture
@@ -114,3 +115,39 @@ async def test_diagnostics(
             "warmup_start",
         )
     )
+
+
+async def test_devices_registered_as_services_become_devices(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    clock: FakeClock,
+) -> None:
+    """
+    An earlier version registered the account and its targets as services.
+
+    After the update the entry page counts them as devices (not "3 services"), the
+    account's page says "Device info", and its targets are connected via it.
+    """
+    config_entry.add_to_hass(hass)
+    account = device_registry.async_get_or_create(
+        config_entry_id=config_entry.entry_id,
+        identifiers={(DOMAIN, str(config_entry.unique_id))},
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    for subentry in config_entry.subentries.values():
+        device_registry.async_get_or_create(
+            config_entry_id=config_entry.entry_id,
+            config_subentry_id=subentry.subentry_id,
+            identifiers={(DOMAIN, f"{config_entry.unique_id}_{subentry.unique_id}")},
+            entry_type=dr.DeviceEntryType.SERVICE,
+            via_device_id=account.id,
+        )
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    devices = dr.async_entries_for_config_entry(device_registry, config_entry.entry_id)
+    assert len(devices) == 3
+    assert [device.entry_type for device in devices] == [None, None, None]
+    assert [device.via_device_id for device in devices].count(account.id) == 2

@@ -23,9 +23,10 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.sandbox import Fault, World
-from tests.sandbox.testworld import ALICE, PUBLIC, QUIET
+from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC, QUIET
 
 from .conftest import FakeClock, flow_sources, run_cycle, target_subentry
+from .test_controls import entity_id
 from .test_cycle import coordinator_of, liked_by_alice
 
 
@@ -154,6 +155,43 @@ async def test_targets_added_and_removed_without_reload(
     await hass.async_block_till_done()
     assert quiet_pk not in coordinator.stored.targets
     assert er.async_get(hass).async_get_entity_id("switch", DOMAIN, unique_id) is None
+
+
+@pytest.mark.parametrize("targets", [[PRIVATE_FOLLOWED]])
+async def test_a_target_added_while_paused_shows_nothing_liked_yet(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    """A target added while Auto-like is off: its sensors before its first check."""
+    account = setup_integration.unique_id
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": entity_id(hass, "switch", f"{account}_auto_like")},
+        blocking=True,
+    )
+    world.clear_log()
+    data = target_subentry(world, PUBLIC)
+    hass.config_entries.async_add_subentry(
+        setup_integration,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=SUBENTRY_TYPE_TARGET,
+            title=PUBLIC,
+            unique_id=data["unique_id"],
+        ),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert world.requests() == []  # not checked while paused
+    shown = {}
+    for key in ("last_like", "stories_liked", "posts_liked"):
+        state = hass.states.get(
+            entity_id(hass, "sensor", f"{account}_{data['unique_id']}_{key}")
+        )
+        assert state is not None
+        assert "entity_picture" not in state.attributes
+        shown[key] = state.state
+    assert shown == {"last_like": "unknown", "stories_liked": "0", "posts_liked": "0"}
 
 
 async def test_stop_saves_the_store(

@@ -14,7 +14,9 @@ from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -25,7 +27,7 @@ from .conftest import FakeClock, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import Event, EventStateChangedData, HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from tests.sandbox.faults import FaultRule
@@ -151,6 +153,54 @@ async def test_a_target_removed_mid_cycle_gets_no_further_request(
     assert not [r for r in later if r.endpoint.startswith("feed/user/")]
     assert not [r for r in later if "like" in r.endpoint]
     assert len(liked_by_alice(world)) == 1
+
+
+@pytest.mark.parametrize("targets", [[PUBLIC]])
+async def test_a_target_removed_while_its_like_is_in_flight_leaves_no_state(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """
+    The user removes a target while Instagram answers a like of its media.
+
+    Its sensors leave with it at once: the like recorded afterwards (counted on the
+    account) writes no state for them, which would have no snapshot to show.
+    """
+    coordinator = coordinator_of(setup_integration)
+    sensors = [
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), setup_integration.entry_id
+        )
+        if entry.config_subentry_id is not None and entry.domain == "sensor"
+    ]
+    assert len(sensors) == 3
+    original_record = coordinator._record_like
+    gone: list[str | None] = []
+    written: list[Event[EventStateChangedData]] = []
+
+    def remove_then_record(*args: object) -> None:
+        if not gone:
+            for subentry in list(setup_integration.subentries.values()):
+                hass.config_entries.async_remove_subentry(
+                    setup_integration, subentry.subentry_id
+                )
+            gone.extend(entity for entity in sensors if hass.states.get(entity) is None)
+            async_track_state_change_event(hass, sensors, written.append)
+        original_record(*args)  # type: ignore[arg-type]
+
+    coordinator._record_like = remove_then_record  # type: ignore[method-assign]
+    await run_cycle(hass, setup_integration)
+
+    assert gone == sensors
+    assert written == []
+    assert len(liked_by_alice(world)) == 1
+    likes_today = hass.states.get(f"sensor.{setup_integration.title}_likes_today")
+    assert likes_today is not None
+    assert likes_today.state == "1"
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
 
 
 async def test_removing_the_entry_deletes_its_challenge_issue(
