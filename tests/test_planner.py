@@ -130,6 +130,30 @@ def test_story_feed_whose_stories_may_expire_first_is_fetched_first() -> None:
     assert fetched == ["3", "2", "1"]
 
 
+def test_story_feeds_left_for_a_day_are_fetched_round_robin() -> None:
+    # Over capacity every target waits 24 h or more; the order they were added in
+    # must not decide which ones are left out (the least recently checked first).
+    clock = Clock()
+    plan = planner(clock)
+    long_ago = int(START - 2 * DAY)
+    targets = [
+        checked(
+            pk,
+            latest_reel_media=long_ago,
+            last_story_check=START - DAY - hours * HOUR,
+        )
+        for pk, hours in (("first", 1), ("second", 5), ("third", 3))
+    ]
+    plan.on_tray({t.pk: int(START - 60) for t in targets})
+    fetched = []
+    for _ in targets:
+        step = plan.next_step(targets, clock.now)
+        assert step.kind is StepKind.STORIES
+        fetched.append(step.target_pk)
+        plan.on_stories(str(step.target_pk), [], int(START - 60))
+    assert fetched == ["second", "third", "first"]
+
+
 def test_fetched_stories_are_liked_before_the_next_story_feed_is_fetched() -> None:
     # A story fetched but left unliked when the budget ends the cycle costs its
     # feed request again in the next cycle: finish a feed before the next one.

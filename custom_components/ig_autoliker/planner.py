@@ -389,17 +389,20 @@ class CyclePlanner:
             and self._story_feed_worth(t)
         ]
 
-        def handled_until(target: TargetView) -> float:
+        def urgency(target: TargetView) -> tuple[float, float]:
             # Stories newer than this may wait; the older they can be, the sooner
-            # they expire.
+            # they expire. Ties (every target left for 24 h when the budget cannot
+            # cover them all) go round-robin, the least recently checked first:
+            # the order of the targets must not decide who is left out.
             known = (
                 target.latest_reel_media
                 if self._tray is not None and target.pk in self._tray
                 else target.last_story_check
             )
-            return max(_check_time(known), now - STORY_LIFETIME)
+            handled_until = max(_check_time(known), now - STORY_LIFETIME)
+            return handled_until, _check_time(target.last_story_check)
 
-        return sorted(due, key=handled_until)
+        return sorted(due, key=urgency)
 
     def _story_feed_worth(self, target: TargetView) -> bool:
         if self._focus is not None:
