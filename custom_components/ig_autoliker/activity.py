@@ -1,20 +1,23 @@
 """
 What the integration tells automations and the logbook: its bus events.
 
-Every event carries `config_entry_id` and `device_id` (the account device), so the
-event entities (event.py) pick their account's events and Home Assistant's logbook
-shows them in that device's Activity (logbook.py describes them).
+Every event carries `config_entry_id`, `device_id` (the account device) and
+`entity_id` (the event entity that shows it), so the event entities (event.py) pick
+their account's events and Home Assistant's logbook shows them in that device's
+Activity and on the logbook page filtered by the device, which asks for its
+entities (logbook.py describes them).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN
+from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, EVENT_ENTITY_OF
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -47,7 +50,8 @@ def async_fire(
         hass: Home Assistant.
         entry: The account's config entry.
         event_type: One of the `EVENT_*` names in const.py.
-        data: The event's own fields; `config_entry_id` and `device_id` are added.
+        data: The event's own fields; `config_entry_id`, `device_id` and
+            `entity_id` are added (the ids are None before setup registered them).
 
     """
     hass.bus.async_fire(
@@ -55,6 +59,11 @@ def async_fire(
         {
             ATTR_CONFIG_ENTRY_ID: entry.entry_id,
             ATTR_DEVICE_ID: account_device_id(hass, entry),
+            ATTR_ENTITY_ID: er.async_get(hass).async_get_entity_id(
+                Platform.EVENT,
+                DOMAIN,
+                f"{entry.unique_id}_{EVENT_ENTITY_OF[event_type]}",
+            ),
             **data,
         },
     )

@@ -145,6 +145,15 @@ EVENT_LIKED: Final = "ig_autoliker_liked"
 EVENT_CHALLENGE_REQUIRED: Final = "ig_autoliker_challenge_required"
 EVENT_ACTION_BLOCKED: Final = "ig_autoliker_action_blocked"
 EVENT_REAUTH_REQUIRED: Final = "ig_autoliker_reauth_required"
+#: Keys of the account's event entities, and which one shows each bus event.
+EVENT_ENTITY_LAST_LIKE: Final = "last_like_event"
+EVENT_ENTITY_ALERT: Final = "alert"
+EVENT_ENTITY_OF: Final = {
+    EVENT_LIKED: EVENT_ENTITY_LAST_LIKE,
+    EVENT_CHALLENGE_REQUIRED: EVENT_ENTITY_ALERT,
+    EVENT_ACTION_BLOCKED: EVENT_ENTITY_ALERT,
+    EVENT_REAUTH_REQUIRED: EVENT_ENTITY_ALERT,
+}
 
 # Actions.
 SERVICE_RUN_CYCLE: Final = "run_cycle"

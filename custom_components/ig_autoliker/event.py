@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import Event, callback
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     EVENT_ACTION_BLOCKED,
     EVENT_CHALLENGE_REQUIRED,
+    EVENT_ENTITY_ALERT,
+    EVENT_ENTITY_LAST_LIKE,
     EVENT_LIKED,
     EVENT_REAUTH_REQUIRED,
 )
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 
 #: Bus event fields that never become entity attributes (the entity says them).
-_HIDDEN = {ATTR_CONFIG_ENTRY_ID, "device_id"}
+_HIDDEN = {ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,13 +56,13 @@ class IgAutolikerEventEntityDescription(EventEntityDescription):
 
 
 LAST_LIKE = IgAutolikerEventEntityDescription(
-    key="last_like_event",
+    key=EVENT_ENTITY_LAST_LIKE,
     translation_key="last_like",
     event_types=[kind.value for kind in MediaKind],
     bus_events={EVENT_LIKED: lambda data: str(data["kind"])},
 )
 ALERT = IgAutolikerEventEntityDescription(
-    key="alert",
+    key=EVENT_ENTITY_ALERT,
     translation_key="alert",
     event_types=["challenge_required", "action_blocked", "reauth_required"],
     bus_events={

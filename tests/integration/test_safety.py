@@ -121,6 +121,7 @@ async def test_feedback_required_freezes_likes_until_it_ends(
     assert event.data["device_id"] is not None
     assert {k: v for k, v in event.data.items() if k != "device_id"} == {
         "config_entry_id": setup_integration.entry_id,
+        "entity_id": "event.alice_instagram_alert",  # the alert event entity
         "username": ALICE.username,
         "kind": "feedback_required",
         "until": dt_util.utc_from_timestamp(until).isoformat(),
