@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import typing
 from importlib import metadata, resources
 from pathlib import Path
@@ -140,3 +141,28 @@ def test_readme_names_the_options_as_the_form_shows_them() -> None:
         for label in texts["data"].values()
     ]
     assert _readme_options() == shown
+
+
+def test_no_file_keeps_merge_conflict_markers() -> None:
+    """A merge left half-resolved shows its markers to every reader of the README."""
+    tracked = (
+        subprocess.run(
+            ["git", "ls-files", "-z"],  # noqa: S607 - git from PATH, as scripts use it
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    markers = ("<<<<<<< ", ">>>>>>> ")
+    found = [
+        f"{name}:{number}"
+        for name in tracked
+        if name.endswith((".py", ".md", ".json", ".yaml", ".toml", ".txt"))
+        for number, line in enumerate(
+            (ROOT / name).read_text(encoding="utf-8").splitlines(), start=1
+        )
+        if line.startswith(markers)
+    ]
+    assert found == []
