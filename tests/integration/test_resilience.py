@@ -16,7 +16,13 @@ from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.sandbox import Fault, World
-from tests.sandbox.testworld import ALICE, PRIVATE_STRANGER, PUBLIC, QUIET
+from tests.sandbox.testworld import (
+    ALICE,
+    PRIVATE_FOLLOWED,
+    PRIVATE_STRANGER,
+    PUBLIC,
+    QUIET,
+)
 
 from .conftest import FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of, liked_by_alice, media_of
@@ -299,6 +305,12 @@ async def test_stories_left_at_a_limit_are_liked_later_even_with_the_tray(
     assert world.count("feed/reels_tray/") == 1
     assert len(set(liked_by_alice(world, PUBLIC)) & stories) == 1
 
-    clock.advance(3600)
-    await run_cycle(hass, setup_integration)
+    # One like an hour, three stories: the other target's turn comes first
+    # (round-robin), then the story the limit left; the tray hides neither.
+    for _ in range(2):
+        clock.advance(3600)
+        await run_cycle(hass, setup_integration)
     assert set(liked_by_alice(world, PUBLIC)) & stories == stories
+    assert {s.pk for s in world.stories_of(world.user(PRIVATE_FOLLOWED).pk)} <= set(
+        liked_by_alice(world, PRIVATE_FOLLOWED)
+    )
