@@ -30,9 +30,12 @@ is past the next cycle):
 7. Post feeds due (not polled for a cycle interval), least recently polled first,
    while enough requests stay for the story likes still pending.
 
-Fairness: feeds are ordered by the time of their last check, so a cycle that runs
-out of budget resumes next cycle with the targets it did not reach (round-robin
-across cycles without a stored cursor); targets never checked come first.
+Fairness: post feeds are ordered by the time of their last check, story feeds of
+equal urgency too, so a cycle that runs out of budget resumes next cycle with the
+targets it did not reach (round-robin across cycles without a stored cursor);
+targets never checked come first. Over capacity (400 targets at the default limits)
+this spreads the shortfall: in the simulated week the worst-served target still had
+39 % of its media liked in time, the median one 77 % (README).
 
 A safety policy plugs in through `Policy`: frozen likes or requests, stricter like
 limits, a per-target like cap per cycle.
