@@ -34,8 +34,9 @@ Fairness: post feeds are ordered by the time of their last check, story feeds of
 equal urgency too, so a cycle that runs out of budget resumes next cycle with the
 targets it did not reach (round-robin across cycles without a stored cursor);
 targets never checked come first. Over capacity (400 targets at the default limits)
-this spreads the shortfall: in the simulated week the worst-served target still had
-39 % of its media liked in time, the median one 77 % (README).
+this spreads the shortfall: in the simulated week every target was visited and the
+worst-served one still had 21-39 % of its media liked in time, the median one
+75-77 % (README).
 
 A safety policy plugs in through `Policy`: frozen likes or requests, stricter like
 limits, a per-target like cap per cycle.
