@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -48,6 +49,15 @@ def _blocked(data: Mapping[str, Any]) -> str:
     return f"was blocked by Instagram from liking{kind}{until}"
 
 
+#: Event type -> the icon of its logbook entry: the event entity's icon for it
+#: (icons.json); without one the logbook page shows an empty square.
+ICONS: dict[str, str] = {
+    EVENT_LIKED: "mdi:heart-plus",
+    EVENT_CHALLENGE_REQUIRED: "mdi:shield-alert",
+    EVENT_REAUTH_REQUIRED: "mdi:account-key",
+    EVENT_ACTION_BLOCKED: "mdi:hand-back-left-off",
+}
+
 #: Event type -> the message of its logbook entry.
 MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     EVENT_LIKED: _liked,
@@ -70,9 +80,11 @@ def async_describe_events(
             str(event.data.get(ATTR_CONFIG_ENTRY_ID))
         )
         name = entry.title if entry is not None else "Instagram Auto-Liker"
+        event_type = str(event.event_type)
         return {
             LOGBOOK_ENTRY_NAME: name,
-            LOGBOOK_ENTRY_MESSAGE: MESSAGES[str(event.event_type)](event.data),
+            LOGBOOK_ENTRY_MESSAGE: MESSAGES[event_type](event.data),
+            LOGBOOK_ENTRY_ICON: ICONS[event_type],
         }
 
     for event_type in MESSAGES:

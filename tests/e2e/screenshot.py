@@ -17,6 +17,8 @@ docs/images/:
   Auto-like switch picked in its entity pickers. The run fails unless that
   automation then turns Auto-like off and on with the schedule;
 - options.png: the options form (default values) with its sections.
+- logbook_page.png: the logbook page filtered by the account device (the Activity
+  card's arrow), with the likes.
 
 The emulator's media previews point at Instagram's CDN, which this closed network
 cannot reach: the browser gets a drawn stand-in picture for them.
@@ -166,6 +168,21 @@ async def shoot_activity(page: Page, url: str, text: str, path: Path) -> None:
         raise E2EError(msg)
     # 90 px: room for the entry below it ("Cycle running: Running").
     await page.evaluate(SCROLL_ACTIVITY, box["y"] + box["height"] - bottom + 90)
+    await page.wait_for_timeout(2000)
+    await page.screenshot(path=str(path))
+    say(f"saved {path.relative_to(REPO)}")
+
+
+async def shoot_logbook(page: Page, url: str, text: str, path: Path) -> None:
+    """
+    Open the logbook page filtered by a device; wait for a `text` entry, save it.
+
+    The frontend asks the logbook for the device's entities: an event shows there
+    only through the `entity_id` it carries (activity.py).
+    """
+    say(f"opening {url}")
+    await page.goto(url, wait_until="load")
+    await page.get_by_text(text).first.wait_for(state="visible", timeout=RENDER_TIMEOUT)
     await page.wait_for_timeout(2000)
     await page.screenshot(path=str(path))
     say(f"saved {path.relative_to(REPO)}")
@@ -323,6 +340,12 @@ async def take_pictures(run: Run, workdir: Path) -> None:
                 f"{base}/{setup.device('likes_today')}",
                 f"liked {TARGETS[0]}'s story",
                 IMAGES / "account_activity.png",
+            )
+            await shoot_logbook(
+                page,
+                f"{client.hass.url}/logbook?device_id={setup.device('likes_today')}",
+                f"liked {TARGETS[0]}'s story",
+                IMAGES / "logbook_page.png",
             )
             await blueprint_in_the_browser(page, run)
             # The form as a new user sees it: the defaults, not the demo's pacing.

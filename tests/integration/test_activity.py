@@ -102,6 +102,7 @@ async def test_each_like_is_an_event_a_logbook_entry_and_moves_the_counter(
     assert describe(hass, first) == {
         "name": ALICE.username,
         "message": f"liked {first.data['target']}'s {first.data['kind']}",
+        "icon": "mdi:heart-plus",  # the "Last like" event entity's icon
     }
     story = next(event for event in likes if event.data["kind"] == "story")
     assert describe(hass, story)["message"] == f"liked {PUBLIC}'s story"

@@ -56,7 +56,9 @@ async def test_the_logbook_lists_the_likes_for_the_accounts_entities(
     )
     answer = await client.receive_json()
     assert answer["success"]
-    liked = [row["message"] for row in answer["result"] if row.get("domain") == DOMAIN]
+    rows = [row for row in answer["result"] if row.get("domain") == DOMAIN]
+    assert {row["icon"] for row in rows} == {"mdi:heart-plus"}
+    liked = [row["message"] for row in rows]
     assert liked == [
         f"liked {event.data['target']}'s {event.data['kind']}" for event in likes
     ]
