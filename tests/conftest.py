@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from custom_components.ig_autoliker.api import ConnectionOptions
+from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
 
 from tests.sandbox import Sandbox, World, build_test_world
+from tests.sandbox.testworld import ALICE
 
 # --------------------------------------------------------------------------------------
 # Sandbox (Instagram private-API emulator) fixtures -- owner: api.py / tests/sandbox.
@@ -37,6 +38,15 @@ def connection_options(sandbox: Sandbox) -> ConnectionOptions:
     return ConnectionOptions(
         proxy=sandbox.proxy_url, verify=str(sandbox.ca_path), timeout=3.0
     )
+
+
+@pytest.fixture
+def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramApi:
+    """alice's InstagramApi, logged in; the request log is cleared afterwards."""
+    api = InstagramApi(ALICE.username, ALICE.password, options=connection_options)
+    api.login()
+    sandbox.world.clear_log()
+    return api
 
 
 # -------------------------------------------------------------- end sandbox fixtures

@@ -41,6 +41,7 @@ from tests.sandbox.testworld import (
     PUBLIC,
     QUIET,
     Credentials,
+    pk_of,
 )
 from tests.sandbox.world import CAA_LOGIN_ENDPOINT
 
@@ -55,21 +56,6 @@ def make_api(
         password if password is not None else creds.password,
         options=options,
     )
-
-
-@pytest.fixture
-def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramApi:
-    """alice, logged in; the request log is cleared afterwards."""
-    api = make_api(ALICE, connection_options)
-    api.login()
-    sandbox.world.clear_log()
-    return api
-
-
-def pk_of(world: World, username: str) -> str:
-    user = world.user(username)
-    assert user is not None
-    return str(user.pk)
 
 
 def assert_private_api_only(world: World) -> None:

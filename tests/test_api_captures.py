@@ -27,7 +27,7 @@ from custom_components.ig_autoliker.exceptions import (
 from custom_components.ig_autoliker.models import ChallengeMethod
 from instagrapi import exceptions as ig
 
-from tests.sandbox import Fault, Sandbox, World, captures
+from tests.sandbox import Fault, Sandbox, captures
 from tests.sandbox.testworld import (
     ALICE,
     BOB,
@@ -39,6 +39,7 @@ from tests.sandbox.testworld import (
     MISSING,
     PUBLIC,
     Credentials,
+    pk_of,
 )
 from tests.sandbox.world import CAA_LOGIN_ENDPOINT
 
@@ -47,20 +48,6 @@ def make_api(
     creds: Credentials, options: ConnectionOptions, session: dict | None = None
 ) -> InstagramApi:
     return InstagramApi(creds.username, creds.password, session, options)
-
-
-@pytest.fixture
-def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramApi:
-    api = make_api(ALICE, connection_options)
-    api.login()
-    sandbox.world.clear_log()
-    return api
-
-
-def pk_of(world: World, username: str) -> str:
-    user = world.user(username)
-    assert user is not None
-    return str(user.pk)
 
 
 # ------------------------------------------------------------ credentials

@@ -65,6 +65,7 @@ from tests.sandbox.testworld import (
     PRIVATE_FOLLOWED,
     PRIVATE_STRANGER,
     PUBLIC,
+    pk_of,
 )
 from tests.sandbox.world import CAA_LOGIN_ENDPOINT
 
@@ -126,13 +127,6 @@ async def mock_setup(hass: HomeAssistant) -> AsyncIterator[AsyncMock]:
         # Unload while patched: the real unload expects the real setup's data.
         for entry in hass.config_entries.async_entries(DOMAIN):
             await hass.config_entries.async_unload(entry.entry_id)
-
-
-def pk_of(world: World, username: str) -> str:
-    """The emulated account's pk, as the integration stores it."""
-    user = world.user(username)
-    assert user is not None
-    return str(user.pk)
 
 
 def account_entry(

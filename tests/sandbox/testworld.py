@@ -125,3 +125,10 @@ def build_test_world() -> World:
         two_factor_method="whatsapp",
     )
     return world
+
+
+def pk_of(world: World, username: str) -> str:
+    """The emulated account's pk, as the integration stores it (a string)."""
+    user = world.user(username)
+    assert user is not None
+    return str(user.pk)
