@@ -9,6 +9,7 @@ from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
 
 from tests.sandbox import Sandbox, World, build_test_world
 from tests.sandbox.testworld import ALICE
+from tests.timebase import default_test_start
 
 # --------------------------------------------------------------------------------------
 # Sandbox (Instagram private-API emulator) fixtures -- owner: api.py / tests/sandbox.
@@ -20,9 +21,17 @@ from tests.sandbox.testworld import ALICE
 
 
 @pytest.fixture
-def sandbox_world() -> World:
-    """A fresh test world (see tests/sandbox/testworld.py for accounts and targets)."""
-    return build_test_world()
+def clock_start() -> float | None:
+    """Unix seconds the fake clocks start at (None: `default_test_start()`)."""
+    return None
+
+
+@pytest.fixture
+def sandbox_world(clock_start: float | None) -> World:
+    """A fresh test world (tests/sandbox/testworld.py), built at the clocks' start."""
+    return build_test_world(
+        start=default_test_start() if clock_start is None else clock_start
+    )
 
 
 @pytest.fixture

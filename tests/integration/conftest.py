@@ -27,11 +27,11 @@ from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.sandbox import Sandbox, World
 from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC
+from tests.timebase import default_test_start
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ class FakeClock:
 
     def __init__(self, world: World, start: float | None = None) -> None:
         self.world = world
-        self.now = dt_util.utcnow().timestamp() if start is None else start
+        self.now = default_test_start() if start is None else start
         self.world.clock.set(self.now)
         self.pauses: list[float] = []
 
@@ -71,12 +71,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.now += seconds
         self.world.clock.set(self.now)
-
-
-@pytest.fixture
-def clock_start() -> float | None:
-    """Unix seconds the fake clock starts at (None: now); fixed for snapshots."""
-    return None
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .world import World
+from .world import Clock, World
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,16 @@ QUIET = "quiet_user"  # public, nothing posted
 MISSING = "no_such_user_42"  # absent
 
 
-def build_test_world() -> World:
-    """A fresh world; media times are relative to the world clock at build time."""
-    world = World()
+def build_test_world(start: float | None = None) -> World:
+    """
+    A fresh world; media times are relative to the world clock at build time.
+
+    Args:
+        start: Unix seconds the world clock starts at (None: the real time, for
+            `python -m tests.sandbox`).
+
+    """
+    world = World(clock=Clock(start))
     world.add_account(ALICE.username, ALICE.password, full_name="Alice Example")
     world.add_account(
         BOB.username, BOB.password, full_name="Bob Legacy", login_flow="legacy"
