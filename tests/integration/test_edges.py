@@ -20,13 +20,17 @@ from .test_cycle import coordinator_of, liked_by_alice
 
 @pytest.fixture
 def config_entry(config_entry: MockConfigEntry) -> MockConfigEntry:
-    """Alice's entry with the smallest request budget the options allow (10/hour)."""
+    """Alice's entry with the smallest request budget the options allow (10/hour).
+
+    The other options stay as the shared fixture sets them (safety pacing off), so
+    the active hours never decide these tests.
+    """
     return MockConfigEntry(
         domain=config_entry.domain,
         title=config_entry.title,
         unique_id=config_entry.unique_id,
         data=dict(config_entry.data),
-        options={CONF_MAX_REQUESTS_HOUR: 10},
+        options={**config_entry.options, CONF_MAX_REQUESTS_HOUR: 10},
         subentries_data=[
             {
                 "data": dict(subentry.data),
