@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
 
 from tests.sandbox import Sandbox, World, build_test_world
 from tests.sandbox.testworld import ALICE

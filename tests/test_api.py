@@ -9,8 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
-from custom_components.ig_autoliker.exceptions import (
+from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.exceptions import (
     AuthenticationFailed,
     CannotConnect,
     ChallengeRequired,
@@ -23,7 +23,11 @@ from custom_components.ig_autoliker.exceptions import (
     TargetPrivate,
     TwoFactorRequired,
 )
-from custom_components.ig_autoliker.models import ChallengeMethod, MediaItem, MediaKind
+from custom_components.ig_autoliker.engine.models import (
+    ChallengeMethod,
+    MediaItem,
+    MediaKind,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -10,8 +10,8 @@ import json
 from importlib.metadata import version
 
 import pytest
-from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
-from custom_components.ig_autoliker.exceptions import (
+from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.exceptions import (
     AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
@@ -24,7 +24,7 @@ from custom_components.ig_autoliker.exceptions import (
     SessionExpired,
     TwoFactorRequired,
 )
-from custom_components.ig_autoliker.models import ChallengeMethod
+from custom_components.ig_autoliker.engine.models import ChallengeMethod
 from instagrapi import exceptions as ig
 
 from tests.sandbox import Fault, Sandbox, captures

@@ -23,7 +23,7 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_STORY_VIEWS_HOUR,
     DEFAULT_OPTIONS,
 )
-from custom_components.ig_autoliker.limiter import (
+from custom_components.ig_autoliker.engine.ratelimit import (
     DAY,
     HOUR,
     Action,

@@ -8,15 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from custom_components.ig_autoliker.limiter import (
-    DAY,
-    HOUR,
-    Action,
-    Limits,
-    RateLimiter,
-)
-from custom_components.ig_autoliker.models import MediaItem, MediaKind
-from custom_components.ig_autoliker.planner import (
+from custom_components.ig_autoliker.engine.models import MediaItem, MediaKind
+from custom_components.ig_autoliker.engine.planner import (
     FRIENDSHIP_MAX_AGE,
     POST_POLL_CEILING,
     STORY_LIFETIME,
@@ -25,6 +18,13 @@ from custom_components.ig_autoliker.planner import (
     Step,
     StepKind,
     TargetView,
+)
+from custom_components.ig_autoliker.engine.ratelimit import (
+    DAY,
+    HOUR,
+    Action,
+    Limits,
+    RateLimiter,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st

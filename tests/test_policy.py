@@ -18,8 +18,8 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_WARMUP_DAYS,
 )
-from custom_components.ig_autoliker.limiter import Limits
-from custom_components.ig_autoliker.policy import (
+from custom_components.ig_autoliker.engine.ratelimit import Limits
+from custom_components.ig_autoliker.engine.safety import (
     DAY,
     HOUR,
     BlockKind,

@@ -271,7 +271,10 @@ def test_password_decryption_rejects_garbage() -> None:
 
 
 def test_request_log_holds_no_secrets(sandbox: Sandbox) -> None:
-    from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
+        ConnectionOptions,
+        InstagramApi,
+    )
 
     options = ConnectionOptions(
         proxy=sandbox.proxy_url, verify=str(sandbox.ca_path), timeout=3
@@ -388,11 +391,11 @@ def test_reset_without_proxy_breaks_the_stream(sandbox: Sandbox) -> None:
 
 
 def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
-    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
         InstagramApi,
     )
-    from custom_components.ig_autoliker.exceptions import CannotConnect  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.exceptions import CannotConnect  # noqa: PLC0415
 
     sandbox = Sandbox(build_test_world()).start()
     options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=30)
@@ -425,7 +428,7 @@ def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
 
 def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
     """instagrapi's own *_v1 parsers accept the emulator's answers (incl. paging)."""
-    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
         InstagramApi,
     )
@@ -461,7 +464,7 @@ def test_idle_connection_closed_by_the_server_is_not_reused(
 ) -> None:
     # Instagram closes idle keep-alive connections; the first request after that must
     # open a fresh one instead of failing on the closed one (as the hourly cycle does).
-    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
         InstagramApi,
     )
@@ -485,7 +488,7 @@ def test_connection_ended_after_its_request_limit_answers_every_request(
     # GOAWAY: the requests up to it are still answered, the next goes over a new
     # connection. None may be lost (hypercorn's own limit dropped the answer of the
     # 1,001st request: a story's seen timed out in the simulation).
-    from custom_components.ig_autoliker.api import (  # noqa: PLC0415
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
         InstagramApi,
     )

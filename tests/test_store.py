@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, STORY_RETENTION
-from custom_components.ig_autoliker.history import HistoryDamagedError, LikeHistory
+from custom_components.ig_autoliker.engine.history import (
+    HistoryDamagedError,
+    LikeHistory,
+)
 from custom_components.ig_autoliker.store import (
     RECENT_POSTS,
     STORAGE_VERSION,

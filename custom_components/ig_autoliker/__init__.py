@@ -33,12 +33,12 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 
-from .api import InstagramApi
 from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
+from .engine.client import InstagramApi
+from .engine.exceptions import IgAutolikerError, SessionExpired
 from .entity import account_device_info, async_device_models
-from .exceptions import IgAutolikerError, SessionExpired
-from .safety import async_delete_block_issues
+from .guard import async_delete_block_issues
 from .services import async_setup_services
 from .store import IgAutolikerStore
 

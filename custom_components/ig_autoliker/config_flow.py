@@ -52,7 +52,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import InstagramApi
 from .compat import vol
 from .const import (
     CONF_BACKLOG_POSTS,
@@ -78,7 +77,8 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
     OptionSection,
 )
-from .exceptions import (
+from .engine.client import InstagramApi
+from .engine.exceptions import (
     AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
@@ -93,7 +93,7 @@ from .exceptions import (
     TargetPrivate,
     TwoFactorRequired,
 )
-from .models import Account, ChallengeMethod, TargetUser
+from .engine.models import Account, ChallengeMethod, TargetUser
 from .session import native_challenge_pending
 from .store import IgAutolikerStore
 

@@ -52,7 +52,7 @@ from .const import (
     NETWORK_TRIES,
     SUBENTRY_TYPE_TARGET,
 )
-from .exceptions import (
+from .engine.exceptions import (
     AccountSuspended,
     CannotConnect,
     ChallengeRequired,
@@ -65,9 +65,8 @@ from .exceptions import (
     TargetNotFound,
     TargetPrivate,
 )
-from .limiter import Action, Limits, LimitState, RateLimiter
-from .models import MediaItem, MediaKind, TargetUser
-from .planner import (
+from .engine.models import MediaItem, MediaKind, TargetUser
+from .engine.planner import (
     SINGLE_REQUEST,
     STORY_LIKE_REQUESTS,
     CyclePlanner,
@@ -76,15 +75,16 @@ from .planner import (
     StepKind,
     TargetView,
 )
-from .policy import FreezeScope, baseline_cutoff
+from .engine.ratelimit import Action, Limits, LimitState, RateLimiter
+from .engine.safety import FreezeScope, baseline_cutoff
+from .guard import BLOCKED, SLEEPING, SafetyGuard
 from .publish import ListenerGroups
-from .safety import BLOCKED, SLEEPING, SafetyGuard
 from .session import SessionHealth, SessionManager
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .api import InstagramApi
+    from .engine.client import InstagramApi
     from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]

@@ -24,8 +24,8 @@ from .const import (
     EVENT_LIKED,
     EVENT_REAUTH_REQUIRED,
 )
+from .engine.models import MediaKind
 from .entity import IgAutolikerEntity
-from .models import MediaKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -32,7 +32,7 @@ from .const import (
     RELOGIN_DELAY,
     RELOGIN_TRIES,
 )
-from .exceptions import (
+from .engine.exceptions import (
     AccountSuspended,
     AuthenticationFailed,
     CannotConnect,
@@ -45,7 +45,7 @@ from .exceptions import (
     SessionExpired,
     TwoFactorRequired,
 )
-from .limiter import Action
+from .engine.ratelimit import Action
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .api import InstagramApi
-    from .limiter import RateLimiter
+    from .engine.client import InstagramApi
+    from .engine.ratelimit import RateLimiter
     from .store import StoredData
 
 

@@ -29,7 +29,7 @@ from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER, STORY_RETENTION
-from .history import HistoryDamagedError, LikeHistory
+from .engine.history import HistoryDamagedError, LikeHistory
 
 if TYPE_CHECKING:
     from datetime import datetime

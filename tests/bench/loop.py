@@ -43,8 +43,8 @@ from custom_components.ig_autoliker.const import (
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
-from custom_components.ig_autoliker.history import LikeHistory
-from custom_components.ig_autoliker.models import (
+from custom_components.ig_autoliker.engine.history import LikeHistory
+from custom_components.ig_autoliker.engine.models import (
     Account,
     MediaItem,
     MediaKind,

@@ -12,14 +12,14 @@ import sys
 import time
 import tracemalloc
 
-from custom_components.ig_autoliker.api import ConnectionOptions, InstagramApi
 from custom_components.ig_autoliker.const import (
     CONF_ACTIVE_END,
     CONF_ACTIVE_START,
     CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_WARMUP_DAYS,
 )
-from custom_components.ig_autoliker.limiter import Action, Limits, RateLimiter
+from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.ratelimit import Action, Limits, RateLimiter
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.helpers.json import prepare_save_json
 

@@ -29,8 +29,8 @@ from custom_components.ig_autoliker.const import (
     CONF_BACKLOG_POSTS,
     CONF_LIKE_CURRENT_STORIES,
 )
-from custom_components.ig_autoliker.limiter import Limits
-from custom_components.ig_autoliker.policy import (
+from custom_components.ig_autoliker.engine.ratelimit import Limits
+from custom_components.ig_autoliker.engine.safety import (
     SafetyPolicy,
     SafetySettings,
     is_active_hour,

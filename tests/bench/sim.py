@@ -46,7 +46,10 @@ from custom_components.ig_autoliker.const import (
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
-from custom_components.ig_autoliker.planner import POST_POLL_CEILING, STORY_LIFETIME
+from custom_components.ig_autoliker.engine.planner import (
+    POST_POLL_CEILING,
+    STORY_LIFETIME,
+)
 from homeassistant import loader
 from homeassistant.const import CONF_USERNAME
 from pytest_homeassistant_custom_component.common import (

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from custom_components.ig_autoliker.const import CONF_ENABLED, CONF_MAX_REQUESTS_HOUR
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
-from custom_components.ig_autoliker.exceptions import ChallengeRequired, RateLimited
-from custom_components.ig_autoliker.limiter import Action, Limits
+from custom_components.ig_autoliker.engine.exceptions import (
+    ChallengeRequired,
+    RateLimited,
+)
+from custom_components.ig_autoliker.engine.ratelimit import Action, Limits
 from custom_components.ig_autoliker.session import SessionHealth
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry

@@ -7,12 +7,12 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from custom_components.ig_autoliker.api import InstagramApi
 from custom_components.ig_autoliker.const import (
     CONF_SESSION,
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
+from custom_components.ig_autoliker.engine.client import InstagramApi
 from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import STORAGE_VERSION
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry

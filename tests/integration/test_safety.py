@@ -22,8 +22,8 @@ from custom_components.ig_autoliker.const import (
     EVENT_ACTION_BLOCKED,
     SUBENTRY_TYPE_TARGET,
 )
-from custom_components.ig_autoliker.exceptions import RateLimited
-from custom_components.ig_autoliker.limiter import Limits
+from custom_components.ig_autoliker.engine.exceptions import RateLimited
+from custom_components.ig_autoliker.engine.ratelimit import Limits
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_USERNAME
 from homeassistant.core import HomeAssistant

@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
-from custom_components.ig_autoliker.limiter import Action, Limits, RateLimiter
+from custom_components.ig_autoliker.engine.ratelimit import Action, Limits, RateLimiter
 from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import ConfigEntryState

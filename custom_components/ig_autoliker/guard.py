@@ -19,8 +19,8 @@ from homeassistant.util import dt as dt_util
 
 from . import activity
 from .const import DEFAULT_OPTIONS, DOMAIN, EVENT_ACTION_BLOCKED, LOGGER
-from .exceptions import FeedbackRequired, PleaseWait
-from .policy import BlockKind, Freeze, FreezeScope, SafetyPolicy, SafetySettings
+from .engine.exceptions import FeedbackRequired, PleaseWait
+from .engine.safety import BlockKind, Freeze, FreezeScope, SafetyPolicy, SafetySettings
 
 if TYPE_CHECKING:
     import random
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from homeassistant.config_entries import ConfigEntry
 
-    from .limiter import Limits
+    from .engine.ratelimit import Limits
     from .store import StoredData
 
 #: The "Rate-limit state" values this module adds (most severe first).

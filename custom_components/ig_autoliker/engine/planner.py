@@ -50,14 +50,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from .limiter import DAY, HOUR, Action
 from .models import MediaKind
+from .ratelimit import DAY, HOUR, Action
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from .limiter import RateLimiter
     from .models import MediaItem
+    from .ratelimit import RateLimiter
 
 #: A story expires this many seconds after it was posted (Instagram's 24 h).
 STORY_LIFETIME: Final = DAY

@@ -36,7 +36,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Final, Self
 
-from .const import (
+from ..const import (
     CONF_BACKOFF_BASE,
     CONF_BACKOFF_MAX,
     CONF_DELAY_ACCOUNTS,

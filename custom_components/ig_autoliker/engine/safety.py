@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from .const import (
+from ..const import (
     CONF_ACTIVE_END,
     CONF_ACTIVE_START,
     CONF_FEEDBACK_FREEZE,
@@ -43,7 +43,7 @@ from .const import (
 if TYPE_CHECKING:
     import random
 
-    from .limiter import Limits
+    from .ratelimit import Limits
 
 HOUR: Final = 3600.0
 DAY: Final = 86400.0

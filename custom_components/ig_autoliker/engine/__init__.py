@@ -1,0 +1,21 @@
+"""
+The liking engine: the spec's building blocks, free of Home Assistant.
+
+Nothing here imports `homeassistant` or the integration's `const.py` (a test
+enforces it): time comes from an injected clock, waits from an injected `sleep`, and
+blocking instagrapi calls run through an injected executor. The Home Assistant glue
+(`coordinator.py` and the platforms) turns what the engine reports into entities,
+events and repair issues.
+
+    client.py     InstagramClient: the only module that imports instagrapi (blocking)
+    classify.py   instagrapi's failures -> our exceptions
+    models.py, exceptions.py
+    ratelimit.py  RateLimiter: sliding windows, jitter, backoff (spec 8.2, 8.5)
+    safety.py     SafetyPolicy: freezes, warm-up, active hours; `refusal()` is the gate
+    planner.py    which feed or like next, within the limits
+    session.py    SessionManager: login, relogin, keep-alive, request accounting
+    pacer.py      request budget, pauses, network retry, one relogin, throttle
+    engine.py     a cycle: fetch, like, baseline, reconcile, record (Story/PostService)
+    state.py      account and target state, the liked ledger (CleanupService: purge)
+    history.py    the like history of older posts (SQLite)
+"""
