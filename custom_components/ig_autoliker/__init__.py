@@ -18,14 +18,11 @@ from homeassistant.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
     ConfigEntryError,
-    ConfigEntryNotReady,
     UnsupportedStorageVersionError,
 )
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import (
     async_call_later,
@@ -33,12 +30,13 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 
-from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
+from . import issues
+from .const import CONF_SESSION, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .engine.client import InstagramApi
 from .engine.exceptions import IgAutolikerError, SessionExpired
 from .entity import account_device_info, async_device_models
-from .guard import async_delete_block_issues
+from .errors import Context, to_ha_error
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -105,18 +103,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
-        await coordinator.async_login()
-    except ConfigEntryAuthFailed:
-        # The reauth flow logs in again with the device that met the checkpoint.
-        await coordinator.async_save()
-        raise
+        await coordinator.engine.async_login()
     except IgAutolikerError as err:
-        await coordinator.async_save()  # a backoff must outlive the setup retry
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="setup_failed",
-            translation_placeholders={"error": type(err).__name__},
-        ) from err
+        # A backoff must outlive the setup retry; the reauth flow logs in again
+        # with the device that met the checkpoint.
+        await coordinator.async_save()
+        raise to_ha_error(err, Context.SETUP, entry.title) from err
     coordinator.data = coordinator.snapshot()
     coordinator.device_models = await async_device_models(hass)
     entry.runtime_data = coordinator
@@ -168,11 +160,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
 
 def _first_cycle_delay(coordinator: IgAutolikerCoordinator) -> float:
     """Seconds until the first cycle: the schedule goes on across restarts."""
-    if (last := coordinator.stored.last_cycle) is None:
+    if coordinator.stored.last_cycle is None:
         return 0.0
-    options = {**DEFAULT_OPTIONS, **coordinator.config_entry.options}
-    interval = float(options[CONF_CYCLE_INTERVAL]) * 60
-    return max(0.0, last + interval - coordinator.clock())
+    return max(0.0, coordinator.engine.next_cycle_at - coordinator.clock())
 
 
 def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], None]:
@@ -213,7 +203,5 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
     """Delete the store, like history and notices (session, likes) with the account."""
-    ir.async_delete_issue(hass, DOMAIN, f"challenge_required_{entry.entry_id}")
     await IgAutolikerStore(hass, entry.entry_id).async_remove()
-    ir.async_delete_issue(hass, DOMAIN, f"store_damaged_{entry.entry_id}")
-    async_delete_block_issues(hass, entry.entry_id)
+    issues.async_delete_all(hass, entry.entry_id)

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import IgAutolikerConfigEntry, IgAutolikerData
+    from .coordinator import IgAutolikerConfigEntry
+    from .snapshot import IgAutolikerData
 
 PARALLEL_UPDATES = 0
 

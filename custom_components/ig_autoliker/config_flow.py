@@ -94,7 +94,7 @@ from .engine.exceptions import (
     TwoFactorRequired,
 )
 from .engine.models import Account, ChallengeMethod, TargetUser
-from .session import native_challenge_pending
+from .issues import native_challenge_pending
 from .store import IgAutolikerStore
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the entry's session (device, cookies) as it is saved now."""
         if entry.state is ConfigEntryState.LOADED:
             return await self.hass.async_add_executor_job(
-                entry.runtime_data.api.export_session
+                entry.runtime_data.engine.client.export_session
             )
         stored = await IgAutolikerStore(self.hass, entry.entry_id).async_load_data()
         return stored.session

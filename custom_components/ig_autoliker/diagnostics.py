@@ -44,7 +44,8 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, its targets, the limiter and the last snapshot, redacted."""
     coordinator = entry.runtime_data
     stored = coordinator.stored
-    effective = coordinator.safety.effective_limits(coordinator.limiter.limits)
+    policy = coordinator.policy
+    effective = policy.effective_limits(coordinator.limiter.limits)
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -67,10 +68,10 @@ async def async_get_config_entry_diagnostics(
             "consecutive_failures": coordinator.limiter.consecutive_failures,
         },
         "safety": {
-            "settings": asdict(coordinator.safety.settings),
-            "policy": coordinator.safety.policy.as_dict(),
-            "warmup_fraction": coordinator.safety.policy.warmup_fraction(),
-            "sleeping": coordinator.safety.policy.sleeping(),
+            "settings": asdict(policy.settings),
+            "policy": policy.as_dict(),
+            "warmup_fraction": policy.warmup_fraction(),
+            "sleeping": policy.sleeping(),
             "effective_likes_per_hour": effective.max_likes_per_hour,
             "effective_likes_per_day": effective.max_likes_per_day,
         },

@@ -12,12 +12,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import (
-    IgAutolikerConfigEntry,
-    IgAutolikerCoordinator,
-    Target,
-    TargetSnapshot,
-)
+from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -25,6 +20,9 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .snapshot import TargetSnapshot
+    from .targets import SubentryTarget as Target
 
 INSTAGRAM_URL = "https://www.instagram.com/{}/"
 

@@ -14,26 +14,23 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 
-from .coordinator import (
-    RATE_LIMIT_STATES,
-    IgAutolikerConfigEntry,
-    IgAutolikerCoordinator,
-    IgAutolikerData,
-    Target,
-    TargetSnapshot,
-)
+from .engine.engine import RATE_LIMIT_STATES
+from .engine.events import SessionHealth
 from .entity import (
     IgAutolikerEntity,
     IgAutolikerTargetEntity,
     async_add_target_entities,
 )
-from .session import SessionHealth
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
+    from .snapshot import IgAutolikerData, TargetSnapshot
+    from .targets import SubentryTarget as Target
 
 PARALLEL_UPDATES = 0
 

@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import STORAGE_DIR, Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER, STORY_RETENTION
+from . import issues
+from .const import DOMAIN, LOGGER
 from .engine.history import HistoryDamagedError, LikeHistory
+from .engine.state import StoredData, TargetState, parse_timestamps
+
+__all__ = ["IgAutolikerStore", "StoredData", "TargetState"]
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -50,236 +52,6 @@ RECENT_POSTS = 7 * 24 * 3600.0
 ARCHIVE_INTERVAL = 3600.0
 #: Parts whose loss costs the user their like history or totals (a repair issue).
 HISTORY_PARTS = frozenset({"liked_posts", "liked_stories", "targets", "history"})
-
-
-@dataclass(slots=True)
-class TargetState:
-    """
-    Bookkeeping of one target account.
-
-    Attributes:
-        pk: The target's Instagram pk.
-        last_story_check: Unix seconds of the last successful story fetch, or None.
-        last_post_check: Unix seconds of the last successful post fetch, or None.
-        last_like: Unix seconds of our last like of this target, or None.
-        latest_reel_media: Unix seconds of the newest story already handled, from
-            the reels tray or the story feed; lets a cycle skip unchanged targets.
-        stories_liked: Stories liked in total (counts, never purged).
-        posts_liked: Posts liked in total.
-        error_count: Consecutive failed checks; 0 when the target is fine.
-        last_error: Key of the last error ("not_found", "private", ...), or None.
-        followed: True when the target's live stories show in the reels tray
-            (followed, stories not muted); None until learned.
-        followed_checked: Unix seconds when `followed` was learned, or None.
-        posts_since: Unix seconds; posts published at or before it were there when
-            the target was added and are never liked (the baseline, issue 10).
-            None: not baselined yet (or a target from before baselining).
-        stories_since: The same for stories.
-
-    """
-
-    pk: str
-    last_story_check: float | None = None
-    last_post_check: float | None = None
-    last_like: float | None = None
-    latest_reel_media: int | None = None
-    stories_liked: int = 0
-    posts_liked: int = 0
-    error_count: int = 0
-    last_error: str | None = None
-    followed: bool | None = None
-    followed_checked: float | None = None
-    posts_since: float | None = None
-    stories_since: float | None = None
-
-    @classmethod
-    def from_dict(cls, pk: str, data: Any) -> TargetState:
-        """Build from stored data, keeping every well-typed field only."""
-        return cls.parse(pk, data)[0]
-
-    @classmethod
-    def parse(cls, pk: str, data: Any) -> tuple[TargetState, bool]:
-        """
-        Build from stored data, keeping every well-typed field only.
-
-        Returns:
-            The state, and False when a stored field had to be dropped.
-
-        """
-        state = cls(pk=pk)
-        if not isinstance(data, Mapping):
-            return state, False
-        complete = True
-        for item in fields(cls):
-            if item.name == "pk" or item.name not in data:
-                continue
-            value = data[item.name]
-            default = getattr(state, item.name)
-            if _same_kind(value, default, item.name):
-                setattr(state, item.name, value)
-            else:
-                complete = False
-        return state, complete
-
-
-def _same_kind(value: Any, default: Any, name: str) -> bool:
-    """Tell whether a stored value may replace a field's default."""
-    if name == "followed":
-        return value is None or isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if name in {"stories_liked", "posts_liked", "error_count"}:
-        return isinstance(value, int) and value >= 0
-    if name == "latest_reel_media":
-        return value is None or isinstance(value, int)
-    if name == "last_error":
-        return value is None or isinstance(value, str)
-    return value is None or isinstance(value, (int, float)) or default is value
-
-
-@dataclass(slots=True)
-class StoredData:
-    """
-    Everything in the store file.
-
-    Attributes:
-        session: instagrapi's exported settings (cookies, device); a secret.
-        liked_stories: Story pk -> Unix seconds of our like; purged 24 h after it.
-        liked_posts: Recent posts: pk -> Unix seconds of our like (or of finding it
-            liked, or of a cycle meeting it again in the history). Older ones live
-            in the like history, kept for good (spec section 8.1).
-        targets: Target pk -> its bookkeeping.
-        limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
-        policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
-        auto_like: False while the user has paused everything.
-        last_cycle: Unix seconds when the last cycle finished, or None.
-
-    """
-
-    session: dict[str, Any] | None = None
-    liked_stories: dict[str, float] = field(default_factory=dict)
-    liked_posts: dict[str, float] = field(default_factory=dict)
-    targets: dict[str, TargetState] = field(default_factory=dict)
-    limiter: dict[str, Any] = field(default_factory=dict)
-    policy: dict[str, Any] = field(default_factory=dict)
-    auto_like: bool = True
-    last_cycle: float | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> StoredData:
-        """Parse stored data; a malformed part is replaced by its default."""
-        return cls.parse(data)[0]
-
-    @classmethod
-    def parse(cls, data: Any) -> tuple[StoredData, list[str]]:
-        """
-        Parse stored data, keeping every well-formed part.
-
-        Returns:
-            The data, and the names of the parts that were malformed (empty when
-            all were fine); a malformed part takes its default.
-
-        """
-        stored = cls()
-        if not isinstance(data, Mapping):
-            return stored, [] if data is None else ["all"]
-        lost: list[str] = []
-        for name, valid in _PLAIN_PARTS.items():
-            if name not in data:
-                continue
-            if valid(value := data[name]):
-                setattr(stored, name, value)
-            else:
-                lost.append(name)
-        if stored.last_cycle is not None:
-            stored.last_cycle = float(stored.last_cycle)
-        for name in ("liked_stories", "liked_posts"):
-            timestamps, complete = _timestamps(data.get(name))
-            setattr(stored, name, timestamps)
-            if not complete:
-                lost.append(name)
-        targets = data.get("targets", {})
-        complete = isinstance(targets, Mapping)
-        for pk, value in targets.items() if complete else ():
-            stored.targets[str(pk)], kept_all = TargetState.parse(str(pk), value)
-            complete = complete and kept_all
-        if not complete:
-            lost.append("targets")
-        return stored, lost
-
-    def as_dict(self) -> dict[str, Any]:
-        """
-        Return the JSON-safe form that the store writes.
-
-        Its containers are copies: an executor thread encodes them while the event
-        loop goes on changing the originals.
-        """
-        return {
-            "session": self.session,
-            "liked_stories": dict(self.liked_stories),
-            "liked_posts": dict(self.liked_posts),
-            "targets": {pk: asdict(state) for pk, state in self.targets.items()},
-            "limiter": self.limiter,
-            "policy": self.policy,
-            "auto_like": self.auto_like,
-            "last_cycle": self.last_cycle,
-        }
-
-    def purge_stories(self, now: float) -> int:
-        """
-        Forget stories liked more than 24 h ago (spec section 8.1: stories only).
-
-        Args:
-            now: Unix seconds.
-
-        Returns:
-            How many stories were forgotten. Posts are never purged.
-
-        """
-        expired = [
-            pk
-            for pk, liked_at in self.liked_stories.items()
-            if now - liked_at >= STORY_RETENTION
-        ]
-        for pk in expired:
-            del self.liked_stories[pk]
-        return len(expired)
-
-    def target(self, pk: str) -> TargetState:
-        """Return the bookkeeping of a target, created on first use."""
-        if (state := self.targets.get(pk)) is None:
-            state = self.targets[pk] = TargetState(pk=pk)
-        return state
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-#: Parts of the store checked by type alone; the others are parsed item by item.
-_PLAIN_PARTS: dict[str, Callable[[Any], bool]] = {
-    "session": lambda value: value is None or isinstance(value, dict),
-    "limiter": lambda value: isinstance(value, dict),
-    "policy": lambda value: isinstance(value, dict),
-    "auto_like": lambda value: isinstance(value, bool),
-    "last_cycle": lambda value: value is None or _is_number(value),
-}
-
-
-def _timestamps(data: Any) -> tuple[dict[str, float], bool]:
-    """
-    Keep the `{pk: unix seconds}` pairs of a stored mapping that are well-formed.
-
-    Returns:
-        The pairs, and False when anything was dropped (a missing part is fine).
-
-    """
-    if data is None:
-        return {}, True
-    if not isinstance(data, Mapping):
-        return {}, False
-    kept = {str(pk): float(value) for pk, value in data.items() if _is_number(value)}
-    return kept, len(kept) == len(data)
 
 
 class IgAutolikerStore(Store[dict[str, Any]]):
@@ -337,7 +109,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         """
         if old_major_version == 1 and isinstance(old_data, Mapping):
             raw = old_data.get("liked_posts")
-            posts, _complete = _timestamps(raw)
+            posts, _complete = parse_timestamps(raw)
             if posts and await self._async_add_history(posts):
                 now = self.clock()
                 assert isinstance(raw, Mapping)  # noqa: S101 - posts came from it
@@ -392,16 +164,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         )
         if HISTORY_PARTS.isdisjoint(lost) and "all" not in lost:
             return  # A session or a window: a login or a quiet hour restores it.
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            f"store_damaged_{self.entry_id}",
-            is_fixable=False,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="store_damaged",
-            translation_placeholders={"username": title, "parts": ", ".join(lost)},
-        )
+        issues.async_store_damaged(self.hass, self.entry_id, title, lost)
 
     # -------------------------------------------------------------- history --
 

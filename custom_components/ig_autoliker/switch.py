@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator, Target
+    from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
+    from .targets import SubentryTarget as Target
 
 PARALLEL_UPDATES = 0
 

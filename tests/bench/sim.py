@@ -331,8 +331,10 @@ async def _async_run(hass: HomeAssistant, sim: _Simulation) -> None:
     coordinator: IgAutolikerCoordinator = entry.runtime_data
     while sim.now < sim.end:
         await coordinator.async_refresh()
-        while sim.now < min(coordinator.next_cycle_at, sim.end):
-            sim.advance(min(KEEP_ALIVE_CHECK, coordinator.next_cycle_at - sim.now))
+        while sim.now < min(coordinator.engine.next_cycle_at, sim.end):
+            sim.advance(
+                min(KEEP_ALIVE_CHECK, coordinator.engine.next_cycle_at - sim.now)
+            )
             await coordinator.async_keep_alive()
     await hass.config_entries.async_unload(entry.entry_id)
 

@@ -12,7 +12,7 @@ from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
-from custom_components.ig_autoliker.session import SessionHealth
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType

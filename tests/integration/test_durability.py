@@ -18,9 +18,9 @@ from custom_components.ig_autoliker.const import (
     DOMAIN,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.history import LikeHistory
 from custom_components.ig_autoliker.engine.ratelimit import Action
-from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import SAVE_DELAY
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import issue_registry as ir

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from custom_components.ig_autoliker.const import CONF_ENABLED, CONF_MAX_REQUESTS_HOUR
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.exceptions import (
-    ChallengeRequired,
     RateLimited,
+    Refused,
 )
 from custom_components.ig_autoliker.engine.ratelimit import Action, Limits
-from custom_components.ig_autoliker.session import SessionHealth
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -80,9 +80,12 @@ async def test_resolve_target_refuses_when_over_budget_or_blocked(
     assert limited.value.retry_after is not None
     assert limited.value.retry_after > 0
 
-    coordinator.session.health = SessionHealth.CHALLENGE_REQUIRED
-    with pytest.raises(ChallengeRequired):
+    # Waiting for the user is a refusal of the gate, not a new checkpoint.
+    coordinator.engine.session.health = SessionHealth.CHALLENGE_REQUIRED
+    with pytest.raises(Refused) as refused:
         await coordinator.async_resolve_target(PUBLIC)
+    assert refused.value.reason == "reauth_required"
+    assert refused.value.until is None
 
 
 async def test_switching_a_target_off_mid_cycle_skips_only_that_target(
@@ -95,7 +98,7 @@ async def test_switching_a_target_off_mid_cycle_skips_only_that_target(
     subentry = next(
         s for s in setup_integration.subentries.values() if s.unique_id == public_pk
     )
-    original_record = coordinator._record_like
+    original_record = coordinator.engine.media.record_like
 
     def record_then_switch_off(*args: object) -> None:
         original_record(*args)  # type: ignore[arg-type]
@@ -103,7 +106,7 @@ async def test_switching_a_target_off_mid_cycle_skips_only_that_target(
             setup_integration, subentry, data={**subentry.data, CONF_ENABLED: False}
         )
 
-    coordinator._record_like = record_then_switch_off  # type: ignore[method-assign]
+    coordinator.engine.media.record_like = record_then_switch_off  # type: ignore[method-assign]
     await run_cycle(hass, setup_integration)
 
     assert len(liked_by_alice(world, PUBLIC)) == 1

@@ -25,8 +25,8 @@ from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
-from custom_components.ig_autoliker.coordinator import SessionHealth
 from custom_components.ig_autoliker.engine import client as api_module
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.ratelimit import Action
 from custom_components.ig_autoliker.store import (
     STORAGE_MINOR_VERSION,

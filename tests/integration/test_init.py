@@ -13,7 +13,7 @@ from custom_components.ig_autoliker.const import (
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.engine.client import InstagramApi
-from custom_components.ig_autoliker.session import SessionHealth
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.store import STORAGE_VERSION
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -302,7 +302,7 @@ async def test_a_deleted_post_is_skipped_with_one_log_line(
     message = failures[0].getMessage()
     assert f"target={PUBLIC}" in message
     assert "error=media_gone" in message
-    assert f"cycle={coordinator_of(setup_integration).cycle_id}" in message
+    assert f"cycle={coordinator_of(setup_integration).engine.pacer.cycle_id}" in message
     assert len(liked_by_alice(world, PUBLIC)) == 6  # every other item
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.ratelimit import Action, Limits
-from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant

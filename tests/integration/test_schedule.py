@@ -99,17 +99,17 @@ async def test_next_cycle_is_planned_from_the_start_of_the_last(
 
     assert clock.now > started  # the cycle took a while (pauses)
     # An hour from the start, jittered by +-10 % (issue 10: not the same minute).
-    assert started + 3240 <= coordinator.next_cycle_at <= started + 3960
+    assert started + 3240 <= coordinator.engine.next_cycle_at <= started + 3960
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == pytest.approx(
-        coordinator.next_cycle_at - clock.now, abs=1e-3
+        coordinator.engine.next_cycle_at - clock.now, abs=1e-3
     )
     sensor = entity_id(hass, "sensor", f"{setup_integration.unique_id}_next_cycle")
     state = hass.states.get(sensor)
     assert state is not None
     shown = dt_util.parse_datetime(state.state)
     assert shown is not None
-    assert shown.timestamp() == pytest.approx(coordinator.next_cycle_at, abs=1)
+    assert shown.timestamp() == pytest.approx(coordinator.engine.next_cycle_at, abs=1)
 
 
 async def test_next_cycle_is_unknown_while_auto_like_is_off(

@@ -9,8 +9,8 @@ from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
+from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.ratelimit import Action, Limits, RateLimiter
-from custom_components.ig_autoliker.session import SessionHealth
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -116,7 +116,7 @@ async def test_first_cycle_timer_while_reauth_is_pending_raises_nothing(
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
     coordinator = coordinator_of(config_entry)
-    coordinator.session.health = SessionHealth.REAUTH_REQUIRED
+    coordinator.engine.session.health = SessionHealth.REAUTH_REQUIRED
     world.clear_log()
 
     first_cycle.call_args.args[2](None)  # the timer fires
@@ -134,7 +134,7 @@ async def test_a_target_removed_mid_cycle_gets_no_further_request(
     friend = world.user(PRIVATE_FOLLOWED)
     assert public is not None
     assert friend is not None
-    original_record = coordinator._record_like
+    original_record = coordinator.engine.media.record_like
     removed_at: list[int] = []
 
     def record_then_remove(*args: object) -> None:
@@ -146,7 +146,7 @@ async def test_a_target_removed_mid_cycle_gets_no_further_request(
                     setup_integration, subentry.subentry_id
                 )
 
-    coordinator._record_like = record_then_remove  # type: ignore[method-assign]
+    coordinator.engine.media.record_like = record_then_remove  # type: ignore[method-assign]
     await run_cycle(hass, setup_integration)
 
     later = world.requests()[removed_at[0] :]
@@ -177,7 +177,7 @@ async def test_a_target_removed_while_its_like_is_in_flight_leaves_no_state(
         if entry.config_subentry_id is not None and entry.domain == "sensor"
     ]
     assert len(sensors) == 3
-    original_record = coordinator._record_like
+    original_record = coordinator.engine.media.record_like
     gone: list[str | None] = []
     written: list[Event[EventStateChangedData]] = []
 
@@ -191,7 +191,7 @@ async def test_a_target_removed_while_its_like_is_in_flight_leaves_no_state(
             async_track_state_change_event(hass, sensors, written.append)
         original_record(*args)  # type: ignore[arg-type]
 
-    coordinator._record_like = remove_then_record  # type: ignore[method-assign]
+    coordinator.engine.media.record_like = remove_then_record  # type: ignore[method-assign]
     await run_cycle(hass, setup_integration)
 
     assert gone == sensors

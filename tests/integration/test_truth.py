@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
-from custom_components.ig_autoliker.session import SessionHealth, async_complete_job
+from custom_components.ig_autoliker.engine.events import SessionHealth
+from custom_components.ig_autoliker.executor import ExecutorJobs
 from homeassistant.config_entries import SOURCE_REAUTH
 
 from tests.sandbox import Fault, World
@@ -99,7 +100,7 @@ async def test_a_failing_record_reaches_the_caller(hass: HomeAssistant) -> None:
         msg = "bookkeeping failed"
         raise ValueError(msg)
 
-    pending: set = set()
+    jobs = ExecutorJobs(hass)
     with pytest.raises(ValueError, match="bookkeeping failed"):
-        await async_complete_job(hass, int, "1", on_done=boom, pending=pending)
-    assert not pending
+        await jobs.run(int, "1", on_done=boom)
+    assert not jobs.pending

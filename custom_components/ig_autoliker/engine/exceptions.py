@@ -162,3 +162,21 @@ class TargetPrivate(InstagramError):
 
 class CannotConnect(IgAutolikerError):
     """Network error, timeout, HTTP 5xx or malformed response (exp. retry, 3x)."""
+
+
+class Refused(IgAutolikerError):
+    """
+    The safety gate refused: nothing was sent to Instagram.
+
+    Attributes:
+        reason: `RefusalReason` value (reauth_required, account_suspended, paused,
+            frozen, sleeping).
+        until: Unix seconds the refusal ends by itself; None when the user must act.
+
+    """
+
+    def __init__(self, reason: str, until: float | None = None) -> None:
+        """Carry the gate's reason and when it ends."""
+        super().__init__(reason)
+        self.reason = reason
+        self.until = until

@@ -114,3 +114,29 @@ class TrayEntry:
 
     user_pk: str
     latest_reel_media: int
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """
+    One account whose media the user wants liked, as configured.
+
+    Attributes:
+        pk: The target's Instagram pk (stable across renames).
+        username: Its username when it was added (for messages).
+        enabled: False while the user switched it off.
+        like_stories: Like its stories.
+        like_posts: Like its posts (photos, albums, reels).
+        backlog_posts: Older posts to like when it was added, count; None for a
+            target from before baselining (nothing is baselined).
+        like_current_stories: Like the stories live when it was added.
+
+    """
+
+    pk: str
+    username: str
+    enabled: bool = True
+    like_stories: bool = True
+    like_posts: bool = True
+    backlog_posts: int | None = None
+    like_current_stories: bool = True

@@ -101,6 +101,41 @@ class BlockKind(StrEnum):
     PLEASE_WAIT = "please_wait"
 
 
+class Act(StrEnum):
+    """What the gate is asked about (`SafetyPolicy.refusal`)."""
+
+    CYCLE = "cycle"  # start liking: the schedule, the button, the action, new targets
+    LIKE = "like"  # send one like (or story view) within `within` seconds
+    REQUEST = "request"  # one request for the user (a lookup) or inside a cycle
+    KEEP_ALIVE = "keep_alive"  # a request nobody asked for: never at night
+
+
+class RefusalReason(StrEnum):
+    """Why the gate says no; also the translation key's stem of the message."""
+
+    REAUTH_REQUIRED = "reauth_required"
+    SUSPENDED = "account_suspended"
+    PAUSED = "paused"
+    FROZEN = "frozen"  # an action block's freeze or a backoff after a 429
+    SLEEPING = "sleeping"  # outside the active hours
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """
+    The gate's no.
+
+    Attributes:
+        reason: Why.
+        until: Unix seconds when it ends by itself; None when the user must act
+            (reauthenticate, resume Auto-like).
+
+    """
+
+    reason: RefusalReason
+    until: float | None = None
+
+
 _SCOPES: Final = {
     BlockKind.FEEDBACK_REQUIRED: FreezeScope.LIKES,
     BlockKind.PLEASE_WAIT: FreezeScope.ALL,
@@ -511,6 +546,58 @@ class SafetyPolicy:
             # Never past the window's first hour: a short window must be hit.
             start = opening + min(interval, HOUR) * rng.uniform(0, CYCLE_JITTER)
         return start - now
+
+    # -- the gate ----------------------------------------------------------------
+
+    def refusal(  # noqa: PLR0913 - the facts the gate weighs, each named
+        self,
+        act: Act,
+        *,
+        session_blocked: bool,
+        suspended: bool,
+        auto_like: bool,
+        backoff_until: float | None,
+        within: float = 0.0,
+    ) -> Refusal | None:
+        """
+        Decide whether the account may do `act` now: THE gate, asked by every path.
+
+        In this order: a suspension or a session waiting for the user stops
+        everything; a pause stops liking; a freeze (of every request, or of likes
+        for liking) and a backoff stop until they end; outside the active hours
+        nothing is liked and no keep-alive is sent (a person sleeps), while a
+        lookup the user asked for still goes through.
+
+        Args:
+            act: What is asked.
+            session_blocked: The session waits for reauthentication or a checkpoint.
+            suspended: Instagram suspended the account.
+            auto_like: False while the user paused liking.
+            backoff_until: Unix seconds a backoff after HTTP 429 ends, or None.
+            within: Seconds until a like would be sent (its pauses); it must still
+                fall inside the active hours then.
+
+        Returns:
+            None when allowed, else why not and until when.
+
+        """
+        if suspended:
+            return Refusal(RefusalReason.SUSPENDED)
+        if session_blocked:
+            return Refusal(RefusalReason.REAUTH_REQUIRED)
+        liking = act in {Act.CYCLE, Act.LIKE}
+        if liking and not auto_like:
+            return Refusal(RefusalReason.PAUSED)
+        scope = FreezeScope.LIKES if liking else FreezeScope.ALL
+        ends = [end for end in (self.frozen_until(scope), backoff_until) if end]
+        if ends:
+            return Refusal(RefusalReason.FROZEN, max(ends))
+        if act is not Act.REQUEST and self.sleeping(within):
+            opening = next_active_start(
+                self._settings, self._local(self._clock() + within)
+            )
+            return Refusal(RefusalReason.SLEEPING, opening.timestamp())
+        return None
 
     # -- persistence -------------------------------------------------------------
 

@@ -1,0 +1,411 @@
+"""
+The liking engine of one Instagram account: cycles, new-target checks, keep-alive.
+
+It owns the account's rate limiter, safety policy, session, pacer and media service,
+asks the one gate (`refusal`) before anything reaches Instagram, and lets the
+planner choose each step of a cycle. Every wait is the injected `sleep`, every
+client call an injected job; a cycle can be cancelled at any await: the call in
+flight completes and its like is recorded (spec QS-04).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from typing import TYPE_CHECKING, Any, Final
+
+from .events import Changed, Progress, SessionHealth
+from .exceptions import (
+    FeedbackRequired,
+    RateLimited,
+    Refused,
+    TargetNotFound,
+    TargetPrivate,
+)
+from .media import MediaService
+from .models import MediaKind
+from .pacer import CycleStop, Pacer
+from .planner import CyclePlanner, Policy, StepKind, TargetView
+from .ratelimit import Action, LimitState
+from .safety import Act, FreezeScope, RefusalReason
+from .session import SessionManager
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .client import InstagramApi
+    from .clock import Clock, Sleep
+    from .events import Listener
+    from .media import RecallPosts
+    from .models import Target, TargetUser
+    from .planner import Step
+    from .ratelimit import RateLimiter
+    from .safety import Refusal, SafetyPolicy
+    from .session import JobRunner
+    from .state import StoredData
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Least seconds between two cycles (and before a busy refresh tries again).
+MIN_CYCLE_GAP: Final = 60.0
+#: The "Rate-limit state" values beyond the limiter's own.
+PAUSED: Final = "paused"
+BLOCKED: Final = "blocked"
+SLEEPING: Final = "sleeping"
+RATE_LIMIT_STATES: Final = [*(s.value for s in LimitState), PAUSED, BLOCKED, SLEEPING]
+
+
+class Engine:
+    """
+    Runs the liking of one account within its limits and safety policy.
+
+    Args:
+        client: The blocking Instagram client.
+        stored: The account state (restored by the owner, saved on `Changed`).
+        limiter: The rate limiter (restored from `stored.limiter`).
+        policy: The safety policy (restored from `stored.policy`).
+        targets: Returns the configured targets, in the order they were added.
+        clock: Unix seconds.
+        sleep: Waits, seconds.
+        jobs: Runs the client's blocking calls.
+        recall_posts: Brings posts liked long ago back from the like history.
+        listener: Receives every engine event.
+        interval: Cycle interval, seconds.
+        rng: Source of the jitter of cycle starts.
+
+    """
+
+    def __init__(  # noqa: PLR0913 - the collaborators, each named
+        self,
+        client: InstagramApi,
+        stored: StoredData,
+        limiter: RateLimiter,
+        policy: SafetyPolicy,
+        *,
+        targets: Callable[[], list[Any]],
+        clock: Clock,
+        sleep: Sleep,
+        jobs: JobRunner,
+        recall_posts: RecallPosts,
+        listener: Listener,
+        interval: float,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Wire the building blocks; no request is sent until `async_login`."""
+        self.stored = stored
+        self.limiter = limiter
+        self.policy = policy
+        self._targets = targets
+        self._clock = clock
+        self._sleep = sleep
+        self._notify = listener
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self.interval = interval
+        self.session = SessionManager(
+            client,
+            stored,
+            limiter,
+            clock=clock,
+            sleep=sleep,
+            jobs=jobs,
+            listener=listener,
+            on_throttled=self._throttled,
+        )
+        self.pacer = Pacer(
+            self.session,
+            limiter,
+            policy,
+            refusal=self.refusal,
+            clock=clock,
+            sleep=sleep,
+            listener=listener,
+        )
+        self.media = MediaService(
+            client,
+            self.pacer,
+            stored,
+            limiter,
+            policy,
+            refusal=self.refusal,
+            recall_posts=recall_posts,
+            clock=clock,
+            sleep=sleep,
+            listener=listener,
+        )
+        self.client = client
+        #: Unix seconds when the next regular cycle is due.
+        self.next_cycle_at = (
+            clock()
+            if stored.last_cycle is None
+            else max(clock(), stored.last_cycle + interval)
+        )
+        #: What the safety policy imposes on the planner (`planner_policy()`).
+        self.planner_policy = Policy()
+        self._lock = asyncio.Lock()
+        self.task: asyncio.Task[Any] | None = None
+
+    def _throttled(
+        self, err: RateLimited | FeedbackRequired, cycle: str | None
+    ) -> None:
+        """Start the backoff or freeze throttling in the session calls for."""
+        self.pacer.throttled(err, cycle)
+
+    # -- the gate ------------------------------------------------------------------
+
+    def refusal(self, act: Act, within: float = 0.0) -> Refusal | None:
+        """Ask the safety policy whether `act` may happen now (THE gate)."""
+        return self.policy.refusal(
+            act,
+            session_blocked=self.session.blocked,
+            suspended=self.session.health is SessionHealth.SUSPENDED,
+            auto_like=self.stored.auto_like,
+            backoff_until=self.limiter.backoff_until,
+            within=within,
+        )
+
+    @property
+    def busy(self) -> bool:
+        """True while a cycle or a check of new targets runs."""
+        return self._lock.locked()
+
+    def rate_limit_state(self) -> str:
+        """Return "Rate-limit state": blocked, paused, sleeping or the limiter's."""
+        if self.policy.blocked_until is not None:
+            return BLOCKED
+        if not self.stored.auto_like:
+            return PAUSED
+        if self.policy.sleeping():
+            return SLEEPING
+        return self.limiter.state().value
+
+    # -- sessions ------------------------------------------------------------------
+
+    async def async_login(self) -> None:
+        """
+        Log in with the stored session (one validation request).
+
+        Raises:
+            RateLimited: A freeze or backoff is in force: no request is sent.
+            IgAutolikerError: As `SessionManager.async_login`.
+
+        """
+        refusal = self.refusal(Act.REQUEST)
+        if refusal is not None and refusal.reason is RefusalReason.FROZEN:
+            # Setup retries come every few seconds; each could extend the block.
+            msg = "Instagram asked the account to wait"
+            assert refusal.until is not None  # noqa: S101 - a freeze ends
+            raise RateLimited(msg, retry_after=refusal.until - self._clock())
+        await self.session.async_login()
+
+    async def async_keep_alive(self, interval: float) -> bool:
+        """Touch the session after `interval` idle seconds (spec 8.3); True if sent."""
+        if self.busy or self.refusal(Act.KEEP_ALIVE) is not None:
+            return False
+        return await self.session.async_keep_alive(
+            interval, self.stored.last_cycle or 0.0
+        )
+
+    async def async_resolve_target(self, username: str) -> TargetUser:
+        """
+        Resolve a username to its pk for a new target (one request).
+
+        Raises:
+            Refused: The gate says no (the session waits for the user, a freeze).
+            RateLimited: The request budget has no room (`retry_after`).
+            IgAutolikerError: As the client's `resolve_username`.
+
+        """
+        if (refusal := self.refusal(Act.REQUEST)) is not None:
+            raise Refused(refusal.reason.value, refusal.until)
+        if not self.limiter.allows(Action.REQUEST, 2):
+            raise RateLimited(
+                retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)
+            )
+        self.session.record_request()
+        target = await self.session.jobs.run(self.client.resolve_username, username)
+        self._notify(Changed())
+        return target
+
+    # -- cycles --------------------------------------------------------------------
+
+    async def async_cycle(self) -> bool | None:
+        """
+        Run one regular cycle (the schedule, the button, the action).
+
+        Returns:
+            True after a cycle that ran, False when the gate skipped it, None when
+            another run holds the lock (try again later).
+
+        Raises:
+            IgAutolikerError: The session failed or needs the user.
+
+        """
+        if self.busy:
+            return None
+        async with self._lock:
+            self.task = asyncio.current_task()
+            interrupted = False
+            try:
+                now = self._clock()
+                # Not on the same minute every hour, and never into the night.
+                self.next_cycle_at = now + self.policy.next_cycle_delay(
+                    self.interval, self._rng
+                )
+                if purged := self.stored.purge_stories(now):
+                    _LOGGER.debug("Forgot %s stories liked over 24 h ago", purged)
+                if self.refusal(Act.CYCLE) is not None:
+                    return False
+                await self._async_run(now, self.interval, focus=None)
+                await self.session.async_refresh()
+                self.session.good_cycle()
+            except asyncio.CancelledError:
+                # Not a finished cycle: after a restart the rest goes on at once.
+                interrupted = True
+                raise
+            else:
+                return True
+            finally:
+                self.task = None
+                if not interrupted:
+                    self.stored.last_cycle = self._clock()
+                self._notify(Changed())
+
+    async def async_check_targets(self, pks: frozenset[str]) -> None:
+        """
+        Fetch the feeds of new targets once and like what is new, within limits.
+
+        Runs under the cycle lock and leaves the regular schedule alone; skipped
+        while another run holds the lock or the gate refuses a cycle.
+
+        Raises:
+            IgAutolikerError: The session failed or needs the user.
+
+        """
+        if self.busy:
+            return
+        async with self._lock:
+            self.task = asyncio.current_task()
+            try:
+                if self.refusal(Act.CYCLE) is not None:
+                    return
+                now = self._clock()
+                interval = max(MIN_CYCLE_GAP, self.next_cycle_at - now)
+                await self._async_run(now, interval, focus=pks)
+            finally:
+                self.task = None
+                self._notify(Changed())
+
+    async def _async_run(
+        self, started: float, interval: float, focus: frozenset[str] | None
+    ) -> None:
+        """Execute the planner's steps; a limit or backoff ends the run early."""
+        self.pacer.cycle_id = secrets.token_hex(4)
+        _LOGGER.debug("Run %s starts (focus %s)", self.pacer.cycle_id, focus)
+        self._notify(Progress())  # "Cycle running" turns on
+        planner = CyclePlanner(
+            self.limiter,
+            started=started,
+            interval=interval,
+            policy=self.planner_constraints(),
+            focus=focus,
+        )
+        previous: str | None = None
+        try:
+            while True:
+                targets = {t.pk: t for t in self._targets() if t.enabled}
+                planner.policy = self.planner_constraints()  # a like may start warm-up
+                views = [self._view(target) for target in targets.values()]
+                step = planner.next_step(views, self._clock())
+                if step.kind is StepKind.DONE:
+                    return
+                if step.kind is StepKind.WAIT:
+                    await self._sleep(step.seconds)
+                    continue
+                if step.target_pk is not None and step.target_pk != previous:
+                    if previous is not None:
+                        await self._sleep(self.limiter.account_delay())
+                        self._notify(Progress(previous))
+                    previous = step.target_pk
+                await self._async_step(planner, step, targets)
+        except CycleStop:
+            pass
+        finally:
+            self._notify(Progress(previous))
+
+    def planner_constraints(self) -> Policy:
+        """Return the safety policy's constraints for the planner, as they are now."""
+        effective = self.policy.effective_limits(self.limiter.limits)
+        self.planner_policy = Policy(
+            requests_frozen_until=self.policy.frozen_until(FreezeScope.ALL),
+            likes_frozen_until=self.policy.frozen_until(FreezeScope.LIKES),
+            max_likes_per_hour=effective.max_likes_per_hour,
+            max_likes_per_day=effective.max_likes_per_day,
+            max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
+        )
+        return self.planner_policy
+
+    def _view(self, target: Target) -> TargetView:
+        state = self.stored.target(target.pk)
+        return TargetView(
+            pk=target.pk,
+            like_stories=target.like_stories,
+            like_posts=target.like_posts,
+            followed=state.followed,
+            followed_checked=state.followed_checked,
+            last_story_check=state.last_story_check,
+            last_post_check=state.last_post_check,
+            latest_reel_media=state.latest_reel_media,
+        )
+
+    async def _async_step(
+        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
+    ) -> None:
+        """Execute one step and tell the planner what came of it."""
+        if step.kind is StepKind.TRAY:
+            entries = await self.pacer.async_call(self.client.reels_tray)
+            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+            for pk in tray.keys() & targets.keys():
+                # Only followed accounts appear in the tray.
+                state = self.stored.target(pk)
+                state.followed, state.followed_checked = True, self._clock()
+            planner.on_tray(tray)
+            return
+        assert step.target_pk is not None  # noqa: S101 - every other step has one
+        target = targets[step.target_pk]
+        state = self.stored.target(target.pk)
+        if step.kind is StepKind.LIKE:
+            assert step.item is not None  # noqa: S101 - a LIKE step has an item
+            liked = await self.media.async_like(target, step.item)
+            planner.on_handled(step.item, liked=liked)
+            if step.item.kind is MediaKind.STORY:
+                self.media.stories_handled(planner, state)
+            return
+        try:
+            await self.media.async_fetch(planner, step.kind, target, state)
+        except (TargetNotFound, TargetPrivate) as err:
+            planner.on_failed(target.pk)
+            state.error_count += 1
+            state.last_error = (
+                "not_found" if isinstance(err, TargetNotFound) else "private"
+            )
+            _LOGGER.warning(
+                "Target %s (%s) is %s; skipped in cycle %s",
+                target.username,
+                target.pk,
+                state.last_error,
+                self.pacer.cycle_id,
+            )
+        else:
+            state.error_count = 0
+            state.last_error = None
+        finally:
+            self._notify(Changed())
+
+    async def async_shutdown(self) -> None:
+        """Cancel the run in flight and wait for the client call it started."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            await asyncio.wait([self.task])
+        await self.session.jobs.wait()

@@ -1,0 +1,290 @@
+"""
+Stories and posts of one target: the spec's StoryService and PostService.
+
+Fetches a target's feeds, drops what was there before the target was added (the
+baseline), leaves out what is liked already (in the ledger or on Instagram), likes
+one item within the limits and records it the moment Instagram confirms it. A like
+whose answer was lost (timeout, reset) counts against the limits at once and is never
+sent again until a feed shows whether it landed (`has_liked`).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import TYPE_CHECKING
+
+from .events import Changed, Liked, Progress
+from .exceptions import CannotConnect, IgAutolikerError, TargetNotFound
+from .models import MediaItem, MediaKind
+from .pacer import CycleStop
+from .planner import SINGLE_REQUEST, STORY_LIKE_REQUESTS, StepKind
+from .ratelimit import Action
+from .safety import Act, baseline_cutoff
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from .client import InstagramApi
+    from .clock import Clock, Sleep
+    from .events import Listener
+    from .models import Target
+    from .pacer import Pacer
+    from .planner import CyclePlanner
+    from .ratelimit import RateLimiter
+    from .safety import Refusal, SafetyPolicy
+    from .state import StoredData, TargetState
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Looks up post pks in the like history; returns how many were found there.
+type RecallPosts = Callable[[Iterable[str], float], Awaitable[int]]
+
+
+class MediaService:
+    """
+    Fetch, filter, like and record the media of the targets.
+
+    Args:
+        client: The blocking Instagram client (calls go through `pacer`).
+        pacer: Sends each call within budget.
+        stored: The account state and liked ledger.
+        limiter: The like and story-view limits.
+        policy: Notes each like (the warm-up after a freeze starts with it).
+        refusal: The engine's gate.
+        recall_posts: Brings posts liked long ago back from the like history.
+        clock: Unix seconds.
+        sleep: Waits, seconds.
+        listener: Receives `Liked`, `Progress` and `Changed`.
+
+    """
+
+    def __init__(  # noqa: PLR0913 - the collaborators, each named
+        self,
+        client: InstagramApi,
+        pacer: Pacer,
+        stored: StoredData,
+        limiter: RateLimiter,
+        policy: SafetyPolicy,
+        *,
+        refusal: Callable[..., Refusal | None],
+        recall_posts: RecallPosts,
+        clock: Clock,
+        sleep: Sleep,
+        listener: Listener,
+    ) -> None:
+        """Hold the collaborators."""
+        self._client = client
+        self._pacer = pacer
+        self._stored = stored
+        self._limiter = limiter
+        self._policy = policy
+        self._refusal = refusal
+        self._recall_posts = recall_posts
+        self._clock = clock
+        self._sleep = sleep
+        self._notify = listener
+        #: Target pk -> preview URL of its last liked item (CDN URLs expire).
+        self.last_thumbnails: dict[str, str] = {}
+        #: Likes sent whose answer never came: media pk -> Unix seconds sent.
+        self.unsure: dict[str, float] = {}
+
+    # -- feeds -------------------------------------------------------------------
+
+    async def async_fetch(
+        self, planner: CyclePlanner, kind: StepKind, target: Target, state: TargetState
+    ) -> None:
+        """Fetch a friendship status, story feed or post feed of one target."""
+        if kind is StepKind.FRIENDSHIP:
+            state.followed = await self._pacer.async_call(
+                self._client.in_tray_when_live, target.pk
+            )
+            state.followed_checked = self._clock()
+            planner.on_friendship(target.pk)
+        elif kind is StepKind.STORIES:
+            stories = await self._pacer.async_call(self._client.user_stories, target.pk)
+            state.last_story_check = self._clock()
+            newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
+            stories = self._after_baseline(target, state, stories, story=True)
+            planner.on_stories(target.pk, self._unliked(target, stories), newest)
+            self.stories_handled(planner, state)
+        else:
+            posts = await self._pacer.async_call(self._client.user_posts, target.pk)
+            state.last_post_check = self._clock()
+            posts = self._after_baseline(target, state, posts, story=False)
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self._recall_posts([post.pk for post in posts], self._clock())
+            planner.on_posts(target.pk, self._unliked(target, posts))
+
+    def _after_baseline(
+        self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
+    ) -> list[MediaItem]:
+        """
+        Drop what a new target had published before it was added.
+
+        At the first check of a target added with a backlog choice, its current
+        posts are baselined except the newest `backlog_posts`, and its current
+        stories unless `like_current_stories`; a target from before baselining
+        (no choice stored) is never baselined.
+        """
+        since = state.stories_since if story else state.posts_since
+        if since is None:
+            if target.backlog_posts is None:
+                return items
+            if story:
+                since = 0.0 if target.like_current_stories else self._clock()
+                state.stories_since = since
+            else:
+                stamps = [item.taken_at.timestamp() for item in items]
+                since = baseline_cutoff(stamps, target.backlog_posts)
+                state.posts_since = since
+            _LOGGER.debug(
+                "Baselined %s %s of %s",
+                sum(item.taken_at.timestamp() <= since for item in items),
+                "stories" if story else "posts",
+                target.username,
+            )
+        return [item for item in items if item.taken_at.timestamp() > since]
+
+    def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
+        """Items liked neither in the ledger nor on Instagram (those are remembered)."""
+        result = []
+        for item in items:
+            if self._stored.is_liked(item.kind, item.pk):
+                continue
+            if (sent_at := self.unsure.pop(item.pk, None)) is not None:
+                if item.has_liked:
+                    # Our like whose answer was lost did land: record it once now.
+                    self.record_like(target, item, None, counted=True)
+                    continue
+                self._limiter.forget(Action.LIKE, sent_at)  # it did not land
+            if item.has_liked:
+                # Liked by hand or another app: remember it, never like it again.
+                self._stored.remember(item.kind, item.pk, self._clock())
+                self._notify(Changed())
+                continue
+            result.append(item)
+        return result
+
+    @staticmethod
+    def stories_handled(planner: CyclePlanner, state: TargetState) -> None:
+        """
+        Remember the newest story once all of the target's were handled.
+
+        Only then: a limit or a switch mid-list must not let the tray hide the rest.
+        """
+        if (newest := planner.stories_handled(state.pk)) is not None and newest:
+            state.latest_reel_media = newest
+
+    # -- likes -------------------------------------------------------------------
+
+    async def async_like(self, target: Target, item: MediaItem) -> bool:
+        """
+        Like one item within the like and story-view limits (spec QS-03).
+
+        Returns:
+            True when liked, False when the media is gone.
+
+        Raises:
+            CycleStop: Not allowed now, a limit was reached or Instagram throttles.
+            IgAutolikerError: As `Pacer.async_call`.
+
+        """
+        is_story = item.kind is MediaKind.STORY
+        delay = self._limiter.like_delay()
+        # The like goes out after its pause and the request pause (at most 2x).
+        lead = delay + 2 * self._limiter.limits.delay_between_requests
+        if self._refusal(Act.LIKE, within=lead) is not None:
+            raise CycleStop  # paused or frozen meanwhile, or the active hours end
+        if not self._limiter.allows(Action.LIKE) or (
+            is_story and not self._limiter.allows(Action.STORY_VIEW)
+        ):
+            _LOGGER.info(
+                "Like limit reached in cycle %s; %s %s of %s waits",
+                self._pacer.cycle_id,
+                item.kind,
+                item.pk,
+                target.username,
+            )
+            raise CycleStop
+        await self._sleep(delay)
+        like = self._client.like_story if is_story else self._client.like_post
+        try:
+            await self._pacer.async_call(
+                like,
+                item,
+                requests=STORY_LIKE_REQUESTS if is_story else SINGLE_REQUEST,
+                on_done=partial(self.record_like, target, item),
+                resend=False,
+            )
+        except TargetNotFound:
+            self._log_failure(target, item, "media_gone")
+            return False
+        except CannotConnect:
+            # Sent, but did it land? The next feed tells (has_liked); until then
+            # the limits count it, as Instagram may.
+            self.unsure[item.pk] = self._clock()
+            self._count_like(item)
+            self._log_failure(target, item, CannotConnect.__name__)
+            raise
+        except (CycleStop, IgAutolikerError) as err:
+            self._log_failure(target, item, type(err.__cause__ or err).__name__)
+            raise
+        return True
+
+    def _log_failure(self, target: Target, item: MediaItem, error: str) -> None:
+        _LOGGER.warning(
+            "Like failed: target=%s pk=%s kind=%s error=%s cycle=%s",
+            target.username,
+            item.pk,
+            item.kind,
+            error,
+            self._pacer.cycle_id,
+        )
+
+    def _count_like(self, item: MediaItem) -> None:
+        """Count a like (and a story's view) against the limits."""
+        self._limiter.record(Action.LIKE)
+        if item.kind is MediaKind.STORY:
+            self._limiter.record(Action.STORY_VIEW)
+
+    def record_like(
+        self, target: Target, item: MediaItem, _result: None, *, counted: bool = False
+    ) -> None:
+        """
+        Record a like as soon as Instagram confirmed it.
+
+        Args:
+            target: Whose media it is.
+            item: What was liked.
+            _result: The client call's result (nothing).
+            counted: The limits already count it (its answer was lost, the feed
+                now shows it landed).
+
+        """
+        now = self._clock()
+        if not counted:
+            self._count_like(item)
+        self._policy.like_succeeded()
+        self._stored.remember(item.kind, item.pk, now)
+        state = self._stored.target(target.pk)
+        state.last_like = now
+        if item.kind is MediaKind.STORY:
+            state.stories_liked += 1
+        else:
+            state.posts_liked += 1
+        _LOGGER.info(
+            "Liked: target=%s pk=%s kind=%s cycle=%s",
+            target.username,
+            item.pk,
+            item.kind,
+            self._pacer.cycle_id,
+        )
+        if item.thumbnail_url:
+            self.last_thumbnails[target.pk] = item.thumbnail_url
+        self._notify(
+            Liked(target.pk, target.username, item.kind, item.pk, item.thumbnail_url)
+        )
+        self._notify(Changed())
+        # The counters move with each like, not only at the end of the cycle.
+        self._notify(Progress(target.pk))

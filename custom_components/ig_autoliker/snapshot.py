@@ -1,0 +1,93 @@
+"""What the entities show: one immutable snapshot of the account and its targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.util import dt as dt_util
+
+from .engine.events import SessionHealth
+from .engine.ratelimit import Action
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from .engine.engine import Engine
+    from .engine.state import TargetState
+
+
+def utc(stamp: float | None) -> datetime | None:
+    """Convert Unix seconds to an aware UTC datetime (None stays None)."""
+    return None if stamp is None else dt_util.utc_from_timestamp(stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSnapshot:
+    """What the entities of one target device show."""
+
+    last_like: datetime | None
+    stories_liked: int
+    posts_liked: int
+    error: str | None
+    #: Preview image of the last liked item (this run only; CDN URLs expire).
+    last_thumbnail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IgAutolikerData:
+    """What the entities of the account device show, plus every target's snapshot."""
+
+    likes_today: int
+    likes_this_hour: int
+    rate_limit_state: str
+    session_health: SessionHealth
+    last_cycle: datetime | None
+    next_cycle: datetime | None
+    backoff_until: datetime | None
+    auto_like: bool
+    targets: dict[str, TargetSnapshot]
+    cycle_running: bool = False
+    blocked_until: datetime | None = None
+    effective_likes_per_hour: int | None = None
+    effective_likes_per_day: int | None = None
+
+    @property
+    def challenge_required(self) -> bool:
+        """True while Instagram waits for the user to pass a checkpoint."""
+        return self.session_health is SessionHealth.CHALLENGE_REQUIRED
+
+
+def target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot:
+    """Build one target's part from its bookkeeping."""
+    return TargetSnapshot(
+        last_like=utc(state.last_like),
+        stories_liked=state.stories_liked,
+        posts_liked=state.posts_liked,
+        error=state.last_error,
+        last_thumbnail=thumbnail,
+    )
+
+
+def account_snapshot(
+    engine: Engine, targets: dict[str, TargetSnapshot], now: float
+) -> IgAutolikerData:
+    """Build the account's part around the targets' snapshots, at `now`."""
+    midnight = dt_util.start_of_local_day(dt_util.as_local(utc(now))).timestamp()  # type: ignore[arg-type]
+    stored, limiter = engine.stored, engine.limiter
+    effective = engine.policy.effective_limits(limiter.limits)
+    return IgAutolikerData(
+        likes_today=limiter.count(Action.LIKE, window=now - midnight),
+        likes_this_hour=limiter.count(Action.LIKE, window=3600.0),
+        rate_limit_state=engine.rate_limit_state(),
+        session_health=engine.session.health,
+        last_cycle=utc(stored.last_cycle),
+        next_cycle=utc(engine.next_cycle_at) if stored.auto_like else None,
+        backoff_until=utc(limiter.backoff_until),
+        auto_like=stored.auto_like,
+        cycle_running=engine.busy,
+        targets=targets,
+        blocked_until=utc(engine.policy.blocked_until),
+        effective_likes_per_hour=effective.max_likes_per_hour,
+        effective_likes_per_day=effective.max_likes_per_day,
+    )
