@@ -1,0 +1,49 @@
+# Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
+"""
+Time in the engine: Unix seconds from an injected clock.
+
+Every engine class that needs the time takes a `Clock` and calls it; none reads the
+wall clock itself, so tests move time with a fake clock and nothing ever sleeps here.
+Times are Unix seconds (floats), durations seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Final
+
+type Clock = Callable[[], float]
+"""Returns the current time, Unix seconds."""
+
+#: One hour, seconds: the length of the hourly windows (spec section 8.2).
+HOUR: Final = 3600.0
+#: One day, seconds: the length of the sliding 24 h like window (spec section 8.2).
+DAY: Final = 86400.0
+
+
+def wall_clock() -> float:
+    """
+    Return the current Unix time in seconds.
+
+    Looks `time.time` up on every call (instead of binding it as a default argument)
+    so that tests freezing time with freezegun also move this clock.
+    """
+    return time.time()
+
+
+def seconds_until(now: float, deadline: float | None) -> float:
+    """
+    Return how long from `now` until `deadline`, 0.0 when it has passed or is None.
+
+    The result is nudged up so that `now + result >= deadline` holds: float
+    subtraction can round down by an ulp, and a caller that advances its clock by
+    the result must then find the deadline reached, not one ulp short.
+    """
+    if deadline is None or deadline <= now:
+        return 0.0
+    wait = deadline - now
+    while now + wait < deadline:
+        wait = math.nextafter(wait, math.inf)
+    return wait
