@@ -26,7 +26,8 @@ class SlidingWindows[K: Hashable]:
 
     Invariants: each kind's deque is sorted ascending; after `purge(now)` it holds
     only timestamps with `timestamp + retention > now`. Every public method purges
-    first, so memory stays bounded by what the windows can still count.
+    first (`restore` keeps only what is inside), so memory stays bounded by what
+    the windows can still count.
 
     Args:
         retention: Each kind of action and how long its timestamps are kept,
