@@ -23,9 +23,8 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_STORY_VIEWS_HOUR,
     DEFAULT_OPTIONS,
 )
+from custom_components.ig_autoliker.engine.clock import DAY, HOUR
 from custom_components.ig_autoliker.engine.ratelimit import (
-    DAY,
-    HOUR,
     Action,
     Limits,
     LimitState,
@@ -277,7 +276,7 @@ def test_old_entries_are_purged_so_memory_stays_bounded() -> None:
         limiter.record(Action.LIKE, 40)
         clock.advance(HOUR)
     limiter.state()  # purges lazily
-    events = limiter._events
+    events = limiter._windows.events
     assert len(events[Action.REQUEST]) == 0
     assert len(events[Action.STORY_VIEW]) == 0
     assert len(events[Action.LIKE]) == 23 * 40  # the day window keeps them
@@ -291,7 +290,7 @@ def test_clock_going_backwards_keeps_history_sorted_and_counted() -> None:
     limiter.record(Action.REQUEST)
     clock.advance(-100)
     limiter.record(Action.REQUEST)
-    assert list(limiter._events[Action.REQUEST]) == [START - 100, START]
+    assert list(limiter._windows.events[Action.REQUEST]) == [START - 100, START]
     assert limiter.count(Action.REQUEST) == 2
     clock.now = START - 100 + HOUR
     assert limiter.count(Action.REQUEST) == 1
@@ -474,7 +473,7 @@ def test_backoff_sequence_doubles_up_to_the_cap() -> None:
 
 def test_many_failures_stay_at_the_cap_without_overflow() -> None:
     limiter, _ = make()
-    limiter._failures = 100_000
+    limiter._backoff.failures = 100_000
     assert limiter.register_failure() == 3600.0
 
 
@@ -518,7 +517,7 @@ def test_success_resets_the_sequence_but_not_a_running_backoff() -> None:
     assert not limiter.allows(Action.REQUEST)
     clock.advance(120)
     limiter.register_success()
-    assert limiter._backoff_until is None
+    assert limiter._backoff.until is None
     assert limiter.register_failure() == 60
 
 
@@ -595,8 +594,8 @@ def test_load_drops_entries_older_than_their_window() -> None:
     }
     limiter = RateLimiter.from_dict(stored, Limits(), clock=clock)
     # Dropped on load already, not only by the next call's lazy purge.
-    assert list(limiter._events[Action.REQUEST]) == [now - HOUR + 1, now - 5]
-    assert list(limiter._events[Action.LIKE]) == [now - 2 * HOUR, now - 1]
+    assert list(limiter._windows.events[Action.REQUEST]) == [now - HOUR + 1, now - 5]
+    assert list(limiter._windows.events[Action.LIKE]) == [now - 2 * HOUR, now - 1]
     data = limiter.as_dict()
     assert data["requests"] == [now - HOUR + 1, now - 5]
     assert data["story_views"] == [now - 10]

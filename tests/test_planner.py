@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from custom_components.ig_autoliker.engine.clock import DAY, HOUR
 from custom_components.ig_autoliker.engine.models import MediaItem, MediaKind
 from custom_components.ig_autoliker.engine.planner import (
     FRIENDSHIP_MAX_AGE,
@@ -20,8 +21,6 @@ from custom_components.ig_autoliker.engine.planner import (
     TargetView,
 )
 from custom_components.ig_autoliker.engine.ratelimit import (
-    DAY,
-    HOUR,
     Action,
     Limits,
     RateLimiter,

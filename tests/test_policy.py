@@ -18,10 +18,9 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_WARMUP_DAYS,
 )
+from custom_components.ig_autoliker.engine.clock import DAY, HOUR
 from custom_components.ig_autoliker.engine.ratelimit import Limits
 from custom_components.ig_autoliker.engine.safety import (
-    DAY,
-    HOUR,
     BlockKind,
     FreezeScope,
     SafetyPolicy,

@@ -10,7 +10,8 @@ events and repair issues.
     client.py     InstagramClient: the only module that imports instagrapi (blocking)
     classify.py   instagrapi's failures -> our exceptions
     models.py, exceptions.py
-    ratelimit.py  RateLimiter: sliding windows, jitter, backoff (spec 8.2, 8.5)
+    ratelimit.py  RateLimiter: sliding windows, jitter, backoff (spec 8.2, 8.5),
+                  composing windows.py (SlidingWindows) and backoff.py (Backoff)
     safety.py     SafetyPolicy: freezes, warm-up, active hours; `refusal()` is the gate
     planner.py    which feed or like next, within the limits
     session.py    SessionManager: login, relogin, keep-alive, request accounting
@@ -18,4 +19,5 @@ events and repair issues.
     engine.py     a cycle: fetch, like, baseline, reconcile, record (Story/PostService)
     state.py      account and target state, the liked ledger (CleanupService: purge)
     history.py    the like history of older posts (SQLite)
+    clock.py      HOUR, DAY, the injected `Clock` (Unix seconds), `seconds_until`
 """

@@ -1,7 +1,7 @@
 """
 The cycle planner: decides the next step of a liking cycle.
 
-Pure Python like `limiter.py`: no Home Assistant import, no I/O, no sleeping. The
+Pure Python like `ratelimit.py`: no Home Assistant import, no I/O, no sleeping. The
 coordinator asks `CyclePlanner.next_step()` what to do, does it (one request or one
 like), reports the outcome with the `on_*` methods and asks again, until the planner
 answers DONE. The clock is passed in (`now`, Unix seconds); the budget is read from the
@@ -17,8 +17,8 @@ is past the next cycle):
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
 4. Story likes, the story closest to its 24 h expiry first.
 5. Story feeds worth a request, once no fetched story waits for its like (a story
-   left unliked at the end of a cycle costs its feed request again in the next; at
-   250 targets re-fetching crowded the likes out of the request budget), the one
+   left unliked at the end of a cycle costs its feed request again in the next, and
+   such repeated fetches would crowd the likes out of the request budget), the one
    whose unliked stories may expire first first: in the tray with a story newer
    than the newest one handled; or, for a target not known to be followed (never
    in the tray), due once per cycle interval. A followed target absent from the
@@ -33,10 +33,9 @@ is past the next cycle):
 Fairness: post feeds are ordered by the time of their last check, story feeds of
 equal urgency too, so a cycle that runs out of budget resumes next cycle with the
 targets it did not reach (round-robin across cycles without a stored cursor);
-targets never checked come first. Over capacity (400 targets at the default limits)
-this spreads the shortfall: in the simulated week every target was visited and the
-worst-served one still had 21-39 % of its media liked in time, the median one
-75-77 % (README).
+targets never checked come first. When the targets publish more than the limits
+can like, this spreads the shortfall over all of them instead of starving the ones
+added last (the README has the simulated figures).
 
 A safety policy plugs in through `Policy`: frozen likes or requests, stricter like
 limits, a per-target like cap per cycle.
@@ -50,8 +49,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
+from .clock import DAY, HOUR, seconds_until
 from .models import MediaKind
-from .ratelimit import DAY, HOUR, Action
+from .ratelimit import Action
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -61,13 +61,14 @@ if TYPE_CHECKING:
 
 #: A story expires this many seconds after it was posted (Instagram's 24 h).
 STORY_LIFETIME: Final = DAY
-#: A post feed is never left unpolled longer than this, seconds (issue 9).
+#: A post feed is never left unpolled longer than this, seconds: when the budget
+#: cannot poll every feed every interval, each is still seen several times a day.
 POST_POLL_CEILING: Final = 6 * HOUR
 #: How long a learned friendship status is trusted, seconds.
 FRIENDSHIP_MAX_AGE: Final = 7 * DAY
 #: The tray is worth its request from this many story targets on.
 TRAY_MIN_TARGETS: Final = 2
-#: HTTP requests of each kind of step (see `api.py`): a story like marks the story
+#: HTTP requests of each kind of step (see `client.py`): a story like marks the story
 #: seen first, so it costs two.
 STORY_LIKE_REQUESTS: Final = 2
 SINGLE_REQUEST: Final = 1
@@ -146,7 +147,7 @@ class TargetView:
 @dataclass(frozen=True, slots=True)
 class Policy:
     """
-    What a safety policy imposes on top of the rate limiter (issue 10 plugs in here).
+    What the safety policy (`safety.SafetyPolicy`) imposes on top of the rate limiter.
 
     Attributes:
         requests_frozen_until: Unix seconds; before it no request at all.
@@ -165,10 +166,6 @@ class Policy:
     max_likes_per_hour: int | None = None
     max_likes_per_day: int | None = None
     max_likes_per_target: int | None = None
-
-
-def _frozen_for(until: float | None, now: float) -> float:
-    return 0.0 if until is None or until <= now else until - now
 
 
 def _check_time(value: float | None) -> float:
@@ -471,14 +468,14 @@ class CyclePlanner:
         limiter = self._limiter
         policy = self.policy
         wait = max(
-            _frozen_for(policy.requests_frozen_until, now),
+            seconds_until(now, policy.requests_frozen_until),
             limiter.seconds_until_allowed(Action.REQUEST, step.requests),
         )
         if step.item is None:
             return wait
         wait = max(
             wait,
-            _frozen_for(policy.likes_frozen_until, now),
+            seconds_until(now, policy.likes_frozen_until),
             limiter.seconds_until_allowed(Action.LIKE),
         )
         for window, limit in (

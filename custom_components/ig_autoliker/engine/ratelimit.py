@@ -22,16 +22,16 @@ Windows (limits from `Limits`, defaults from spec section 8.2):
 
 A LIKE does not take a REQUEST slot: the coordinator records the HTTP requests a like
 costs itself, with `record(Action.REQUEST, n)`.
+
+`RateLimiter` composes the timestamps (`windows.SlidingWindows`), the backoff
+(`backoff.Backoff`) and the jitter (`jittered()`); its storage layout is here.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import time
-from bisect import bisect_left, insort
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Final, Self
@@ -49,13 +49,12 @@ from ..const import (
     CONF_MAX_STORY_VIEWS_HOUR,
     OPTIONS,
 )
+from .backoff import Backoff
+from .clock import DAY, HOUR, Clock, wall_clock
+from .windows import SlidingWindows
 
-#: Length of the hourly windows, seconds (spec section 8.2).
-HOUR: Final = 3600.0
-#: Length of the daily like window (sliding 24 h), seconds (spec section 8.2).
-DAY: Final = 86400.0
-#: Version of the `as_dict()` layout.
-STORAGE_VERSION: Final = 1
+#: Version of the `RateLimiter.as_dict()` layout (a part of the store's entry data).
+LIMITER_STATE_VERSION: Final = 1
 #: A backoff restored from storage never lasts longer than this, seconds; guards
 #: against a corrupt store blocking the integration forever.
 MAX_RESTORED_BACKOFF: Final = DAY
@@ -73,16 +72,6 @@ _OPTION_FIELDS: Final[dict[str, str]] = {
     CONF_BACKOFF_BASE: "backoff_base",
     CONF_BACKOFF_MAX: "backoff_max",
 }
-
-
-def _wall_clock() -> float:
-    """
-    Return the current Unix time in seconds.
-
-    Looks `time.time` up on every call (instead of binding it as a default argument)
-    so that tests freezing time with freezegun also move the limiter's clock.
-    """
-    return time.time()
 
 
 def _number(value: Any) -> float | None:
@@ -204,7 +193,7 @@ _RETENTION: Final[dict[Action, float]] = {
     Action.STORY_VIEW: HOUR,
 }
 
-#: Key of each action's timestamp list in `as_dict()`.
+#: Key of each action's timestamp list in `as_dict()`, in the stored order.
 _STORAGE_KEYS: Final[dict[Action, str]] = {
     Action.REQUEST: "requests",
     Action.LIKE: "likes",
@@ -212,17 +201,47 @@ _STORAGE_KEYS: Final[dict[Action, str]] = {
 }
 
 
-def _seconds_until(now: float, deadline: float) -> float:
-    """
-    Return `deadline - now`, nudged up so that `now + result >= deadline` holds.
+def _limit_windows(limits: Limits, action: Action) -> tuple[tuple[float, int], ...]:
+    """Return `(window seconds, limit count)` of `action`'s windows, hourly first."""
+    if action is Action.LIKE:
+        return ((HOUR, limits.max_likes_per_hour), (DAY, limits.max_likes_per_day))
+    if action is Action.STORY_VIEW:
+        return ((HOUR, limits.max_story_views_per_hour),)
+    return ((HOUR, limits.max_requests_per_hour),)
 
-    Float subtraction can round down by an ulp; a caller that advances its clock by
-    the result must then find the deadline reached, not one ulp short.
+
+def _check_count(count: int) -> None:
+    """Raise ValueError for a negative count."""
+    if count < 0:
+        msg = f"count must be >= 0, got {count!r}"
+        raise ValueError(msg)
+
+
+def jittered(base: float, jitter_percent: float, rng: random.Random) -> float:
     """
-    wait = deadline - now
-    while now + wait < deadline:
-        wait = math.nextafter(wait, math.inf)
-    return wait
+    Return `base` spread uniformly by +-`jitter_percent` (spec section 8.2).
+
+    Example: base 3.0 s with 30 % jitter gives a value in 2.1..3.9 s.
+
+    Args:
+        base: The nominal delay, seconds, >= 0.
+        jitter_percent: The spread, percent, 0..100.
+        rng: Source of the randomness.
+
+    Returns:
+        A delay in `[base * (1 - j), base * (1 + j)]`, j = jitter_percent / 100.
+
+    Raises:
+        ValueError: `base` is negative or not finite.
+
+    """
+    if not math.isfinite(base) or base < 0:
+        msg = f"base must be a finite number >= 0, got {base!r}"
+        raise ValueError(msg)
+    spread = jitter_percent / 100
+    low, high = base * (1 - spread), base * (1 + spread)
+    # uniform() may overshoot `high` by an ulp through rounding; clamp.
+    return min(max(rng.uniform(low, high), low), high)
 
 
 class RateLimiter:
@@ -230,8 +249,10 @@ class RateLimiter:
     Sliding-window rate limiter with jittered delays and exponential backoff.
 
     Implements spec section 8.2 ("Rate-Limiting") and the exponential retry of
-    section 8.5. Purges expired timestamps lazily on every call, so each window holds
-    at most its limit plus whatever was recorded beyond it.
+    section 8.5 by composing `SlidingWindows` (keyed by `Action`) and `Backoff`;
+    reads its clock once per call and hands `now` to both. Purges expired timestamps
+    lazily on every call, so each window holds at most its limit plus whatever was
+    recorded beyond it.
 
     Args:
         limits: The limits to enforce.
@@ -243,18 +264,15 @@ class RateLimiter:
     def __init__(
         self,
         limits: Limits,
-        clock: Callable[[], float] = _wall_clock,
+        clock: Clock = wall_clock,
         rng: random.Random | None = None,
     ) -> None:
         """Create an empty limiter (no history, no backoff)."""
         self._limits = limits
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter
-        self._events: dict[Action, deque[float]] = {
-            action: deque() for action in Action
-        }
-        self._backoff_until: float | None = None
-        self._failures = 0
+        self._windows = SlidingWindows(_RETENTION)
+        self._backoff = Backoff()
 
     # -- configuration -----------------------------------------------------------
 
@@ -273,40 +291,7 @@ class RateLimiter:
         """
         self._limits = limits
 
-    def _windows(self, action: Action) -> tuple[tuple[float, int], ...]:
-        """Return `(window seconds, limit count)` of every window `action` is in."""
-        limits = self._limits
-        if action is Action.LIKE:
-            return ((HOUR, limits.max_likes_per_hour), (DAY, limits.max_likes_per_day))
-        if action is Action.STORY_VIEW:
-            return ((HOUR, limits.max_story_views_per_hour),)
-        return ((HOUR, limits.max_requests_per_hour),)
-
     # -- windows -----------------------------------------------------------------
-
-    def _purge(self, now: float) -> None:
-        """Drop every timestamp that has left its action's longest window."""
-        for action, events in self._events.items():
-            retention = _RETENTION[action]
-            while events and events[0] + retention <= now:
-                events.popleft()
-
-    def _in_window(self, action: Action, window: float, now: float) -> int:
-        """Count `action`s with `timestamp + window > now` (history must be purged)."""
-        events = self._events[action]
-        counted = 0
-        for stamp in reversed(events):
-            if stamp + window <= now:
-                break
-            counted += 1
-        return counted
-
-    @staticmethod
-    def _check_count(count: int) -> None:
-        """Raise ValueError for a negative count."""
-        if count < 0:
-            msg = f"count must be >= 0, got {count!r}"
-            raise ValueError(msg)
 
     def record(self, action: Action, count: int = 1) -> None:
         """
@@ -323,15 +308,8 @@ class RateLimiter:
             ValueError: `count` is negative.
 
         """
-        self._check_count(count)
-        now = self._clock()
-        self._purge(now)
-        events = self._events[action]
-        for _ in range(count):
-            if not events or events[-1] <= now:
-                events.append(now)
-            else:  # the clock went backwards: keep the deque sorted
-                insort(events, now)
+        _check_count(count)
+        self._windows.record(action, count, self._clock())
 
     def forget(self, action: Action, at: float) -> bool:
         """
@@ -350,13 +328,7 @@ class RateLimiter:
             it has left every window).
 
         """
-        self._purge(self._clock())
-        events = self._events[action]
-        index = bisect_left(events, at)
-        if index == len(events):
-            return False
-        del events[index]
-        return True
+        return self._windows.forget(action, at, self._clock())
 
     def count(self, action: Action, window: float = HOUR) -> int:
         """
@@ -376,18 +348,7 @@ class RateLimiter:
             ValueError: `window` is NaN.
 
         """
-        if math.isnan(window):
-            msg = "window must be a number of seconds, got nan"
-            raise ValueError(msg)
-        now = self._clock()
-        self._purge(now)
-        return self._in_window(action, window, now)  # purged: at most the kept history
-
-    def _backoff_remaining(self, now: float) -> float:
-        """Return seconds left of the active backoff, 0.0 when none is active."""
-        if self._backoff_until is None or now >= self._backoff_until:
-            return 0.0
-        return _seconds_until(now, self._backoff_until)
+        return self._windows.count(action, window, self._clock())
 
     def allows(self, action: Action, count: int = 1) -> bool:
         """
@@ -427,20 +388,12 @@ class RateLimiter:
             ValueError: `count` is negative.
 
         """
-        self._check_count(count)
+        _check_count(count)
         now = self._clock()
-        self._purge(now)
-        wait = self._backoff_remaining(now)
-        events = self._events[action]
-        for window, limit in self._windows(action):
-            if count > limit:
-                return math.inf
-            inside = self._in_window(action, window, now)
-            excess = inside + count - limit
-            if excess > 0:
-                # The `excess` oldest entries inside the window have to leave it.
-                oldest_needed = events[len(events) - inside + excess - 1]
-                wait = max(wait, _seconds_until(now, oldest_needed + window))
+        wait = self._backoff.remaining(now)
+        for window, limit in _limit_windows(self._limits, action):
+            fits = self._windows.seconds_until_fits(action, window, limit, count, now)
+            wait = max(wait, fits)
         return wait
 
     def seconds_until_fits(
@@ -466,18 +419,9 @@ class RateLimiter:
             ValueError: `count` is negative.
 
         """
-        self._check_count(count)
-        if count > limit:
-            return math.inf
+        _check_count(count)
         now = self._clock()
-        self._purge(now)
-        inside = self._in_window(action, window, now)
-        excess = inside + count - limit
-        if excess <= 0:
-            return 0.0
-        events = self._events[action]
-        oldest_needed = events[len(events) - inside + excess - 1]
-        return _seconds_until(now, oldest_needed + window)
+        return self._windows.seconds_until_fits(action, window, limit, count, now)
 
     def state(self) -> LimitState:
         """
@@ -489,15 +433,14 @@ class RateLimiter:
 
         """
         now = self._clock()
-        self._purge(now)
-        if self._backoff_remaining(now) > 0:
+        if self._backoff.remaining(now) > 0:
             return LimitState.BACKOFF
-        limits = self._limits
-        if self._in_window(Action.LIKE, DAY, now) >= limits.max_likes_per_day:
+        windows, limits = self._windows, self._limits
+        if windows.count(Action.LIKE, DAY, now) >= limits.max_likes_per_day:
             return LimitState.DAILY_LIMIT
         for action in Action:
-            window, limit = self._windows(action)[0]
-            if self._in_window(action, window, now) >= limit:
+            window, limit = _limit_windows(limits, action)[0]
+            if windows.count(action, window, now) >= limit:
                 return LimitState.THROTTLED
         return LimitState.OK
 
@@ -505,27 +448,16 @@ class RateLimiter:
 
     def jittered(self, base: float) -> float:
         """
-        Return `base` spread uniformly by +-`jitter_percent` (spec section 8.2).
+        Return `base` spread uniformly by +-`jitter_percent` of the limits.
 
-        Example: base 3.0 s with 30 % jitter gives a value in 2.1..3.9 s.
-
-        Args:
-            base: The nominal delay, seconds, >= 0.
-
-        Returns:
-            A delay in `[base * (1 - j), base * (1 + j)]`, j = jitter_percent / 100.
+        See the module function `jittered`, which this calls with the limiter's
+        random source.
 
         Raises:
             ValueError: `base` is negative or not finite.
 
         """
-        if not math.isfinite(base) or base < 0:
-            msg = f"base must be a finite number >= 0, got {base!r}"
-            raise ValueError(msg)
-        spread = self._limits.jitter_percent / 100
-        low, high = base * (1 - spread), base * (1 + spread)
-        # uniform() may overshoot `high` by an ulp through rounding; clamp.
-        return min(max(self._rng.uniform(low, high), low), high)
+        return jittered(base, self._limits.jitter_percent, self._rng)
 
     def request_delay(self) -> float:
         """Return the jittered pause before the next HTTP request, seconds."""
@@ -544,14 +476,12 @@ class RateLimiter:
     @property
     def backoff_until(self) -> float | None:
         """Unix time (seconds) the active backoff ends, None when none is active."""
-        if self._backoff_until is None or self._clock() >= self._backoff_until:
-            return None
-        return self._backoff_until
+        return self._backoff.active_until(self._clock())
 
     @property
     def consecutive_failures(self) -> int:
         """Failures registered since the last success, count."""
-        return self._failures
+        return self._backoff.failures
 
     def register_failure(self, retry_after: float | None = None) -> float:
         """
@@ -572,28 +502,11 @@ class RateLimiter:
             earlier backoff runs longer).
 
         """
-        limits = self._limits
-        try:
-            growth = limits.backoff_multiplier**self._failures
-        except OverflowError:
-            growth = math.inf
-        exponential = limits.backoff_base * growth if limits.backoff_base else 0.0
-        wait = min(limits.backoff_max, exponential)
-        if retry_after is not None and math.isfinite(retry_after):
-            wait = max(wait, retry_after)
-        self._failures += 1
-        now = self._clock()
-        until = now + wait
-        if self._backoff_until is not None and self._backoff_until > until:
-            return _seconds_until(now, self._backoff_until)  # never shorten
-        self._backoff_until = until
-        return wait
+        return self._backoff.register_failure(self._limits, self._clock(), retry_after)
 
     def register_success(self) -> None:
         """Reset the failure count; clear the backoff when it has ended."""
-        self._failures = 0
-        if self._backoff_until is not None and self._clock() >= self._backoff_until:
-            self._backoff_until = None
+        self._backoff.register_success(self._clock())
 
     # -- persistence -------------------------------------------------------------
 
@@ -609,12 +522,12 @@ class RateLimiter:
 
         """
         now = self._clock()
-        self._purge(now)
-        data: dict[str, Any] = {"version": STORAGE_VERSION}
+        self._windows.purge(now)
+        data: dict[str, Any] = {"version": LIMITER_STATE_VERSION}
         for action, key in _STORAGE_KEYS.items():
-            data[key] = [round(stamp, 3) for stamp in self._events[action]]
-        data["backoff_until"] = self.backoff_until
-        data["consecutive_failures"] = self._failures
+            data[key] = [round(stamp, 3) for stamp in self._windows.events[action]]
+        data["backoff_until"] = self._backoff.active_until(now)
+        data["consecutive_failures"] = self._backoff.failures
         return data
 
     @classmethod
@@ -622,7 +535,7 @@ class RateLimiter:
         cls,
         data: Any,
         limits: Limits,
-        clock: Callable[[], float] = _wall_clock,
+        clock: Clock = wall_clock,
         rng: random.Random | None = None,
     ) -> Self:
         """
@@ -651,20 +564,14 @@ class RateLimiter:
         now = clock()
         for action, key in _STORAGE_KEYS.items():
             raw = data.get(key)
-            if not isinstance(raw, list):
-                continue
-            stamps = (_number(item) for item in raw)
-            kept = sorted(
-                min(stamp, now)
-                for stamp in stamps
-                if stamp is not None and stamp + _RETENTION[action] > now
-            )
-            limiter._events[action].extend(kept)
-        until = _number(data.get("backoff_until"))
-        if until is not None and until > now:
-            longest = max(limits.backoff_max, MAX_RESTORED_BACKOFF)
-            limiter._backoff_until = min(until, now + longest)
+            if isinstance(raw, list):
+                stamps = (_number(item) for item in raw)
+                valid = [stamp for stamp in stamps if stamp is not None]
+                limiter._windows.restore(action, valid, now)
         failures = data.get("consecutive_failures")
-        if isinstance(failures, int) and not isinstance(failures, bool):
-            limiter._failures = max(failures, 0)
+        if not isinstance(failures, int) or isinstance(failures, bool):
+            failures = 0
+        longest = max(limits.backoff_max, MAX_RESTORED_BACKOFF)
+        until = _number(data.get("backoff_until"))
+        limiter._backoff.restore(until, failures, now, longest)
         return limiter

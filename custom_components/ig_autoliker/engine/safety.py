@@ -1,9 +1,10 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
 """
-Account safety: action-block freezes, warm-up, active hours, pacing (issue 10).
+Account safety: action-block freezes, warm-up, active hours, pacing.
 
-Pure Python like `limiter.py`: no Home Assistant import, no I/O, no sleeping. The
-clock (Unix seconds) and the time zone are injected; the coordinator asks and obeys.
+Pure Python like `ratelimit.py`: no Home Assistant import, no I/O, no sleeping. The
+clock (Unix seconds, `clock.Clock`) and the time zone are injected; the coordinator
+asks and obeys.
 
 Sources of the numbers (instagrapi's best-practices page and its
 `examples/handle_exception.py`, see README "Account safety"):
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -39,17 +40,17 @@ from ..const import (
     CONF_WARMUP_DAYS,
     OPTIONS,
 )
+from .clock import DAY, HOUR, Clock
 
 if TYPE_CHECKING:
     import random
 
     from .ratelimit import Limits
 
-HOUR: Final = 3600.0
-DAY: Final = 86400.0
 #: A `feedback_required` within this long after the last freeze ended doubles it.
 REPEAT_WINDOW: Final = 7 * DAY
-#: Longest freeze a repeated `feedback_required` gets, seconds (issue 10).
+#: Longest freeze a repeated `feedback_required` gets, seconds: the longest blocks
+#: peer users report last about a week (README "Account safety").
 MAX_FEEDBACK_FREEZE: Final = 7 * DAY
 #: Freeze after "Please wait a few minutes", seconds (instagrapi: 1 h).
 PLEASE_WAIT_FREEZE: Final = HOUR
@@ -59,8 +60,8 @@ MAX_FREEZE: Final = 30 * DAY
 WARMUP_START_FRACTION: Final = 0.25
 #: Cycle start times spread by +-10 % of the interval.
 CYCLE_JITTER: Final = 0.10
-#: Version of the `as_dict()` layout.
-STORAGE_VERSION: Final = 1
+#: Version of the `SafetyPolicy.as_dict()` layout (a part of the store's entry data).
+SAFETY_STATE_VERSION: Final = 1
 
 _MONTHS: Final = {
     name: number
@@ -186,7 +187,7 @@ def _number(value: Any) -> float | None:
 @dataclass(frozen=True, slots=True)
 class SafetySettings:
     """
-    The user's safety options (defaults: issue 10, README "Account safety").
+    The user's safety options (defaults: README "Account safety").
 
     Attributes:
         feedback_freeze: First freeze after `feedback_required`, seconds.
@@ -333,7 +334,7 @@ class SafetyPolicy:
     def __init__(
         self,
         settings: SafetySettings,
-        clock: Callable[[], float],
+        clock: Clock,
         tz: tzinfo = UTC,
         *,
         warmup_from: float | None = None,
@@ -613,7 +614,7 @@ class SafetyPolicy:
 
         """
         return {
-            "version": STORAGE_VERSION,
+            "version": SAFETY_STATE_VERSION,
             "freezes": [freeze.as_dict() for freeze in self.active_freezes()],
             "feedback_level": self._feedback_level,
             "feedback_last_end": self._feedback_last_end,
@@ -626,7 +627,7 @@ class SafetyPolicy:
         cls,
         data: Any,
         settings: SafetySettings,
-        clock: Callable[[], float],
+        clock: Clock,
         tz: tzinfo = UTC,
         *,
         warmup_from: float | None = None,
