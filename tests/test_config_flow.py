@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from custom_components.ig_autoliker.config_flow import normalize_code
 from custom_components.ig_autoliker.const import (
     CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
@@ -36,6 +35,7 @@ from custom_components.ig_autoliker.const import (
     OPTIONS,
     SUBENTRY_TYPE_TARGET,
 )
+from custom_components.ig_autoliker.signin import normalize_code
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,

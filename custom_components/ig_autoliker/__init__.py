@@ -33,12 +33,13 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 
-from .const import CONF_CYCLE_INTERVAL, CONF_SESSION, DEFAULT_OPTIONS, DOMAIN
+from .const import CONF_SESSION, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .engine.client import InstagramApi
 from .engine.exceptions import IgAutolikerError, SessionExpired
 from .entity import account_device_info, async_device_models
 from .guard import async_delete_block_issues
+from .options import cycle_interval
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -170,8 +171,7 @@ def _first_cycle_delay(coordinator: IgAutolikerCoordinator) -> float:
     """Seconds until the first cycle: the schedule goes on across restarts."""
     if (last := coordinator.stored.last_cycle) is None:
         return 0.0
-    options = {**DEFAULT_OPTIONS, **coordinator.config_entry.options}
-    interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+    interval = cycle_interval(coordinator.config_entry.options)
     return max(0.0, last + interval - coordinator.clock())
 
 

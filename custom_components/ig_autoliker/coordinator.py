@@ -75,9 +75,10 @@ from .engine.planner import (
     StepKind,
     TargetView,
 )
-from .engine.ratelimit import Action, Limits, LimitState, RateLimiter
+from .engine.ratelimit import Action, LimitState, RateLimiter
 from .engine.safety import FreezeScope, baseline_cutoff
 from .guard import BLOCKED, SLEEPING, SafetyGuard
+from .options import limits_from_options
 from .publish import ListenerGroups
 from .session import SessionHealth, SessionManager
 
@@ -209,7 +210,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             on_publish=self._publish_if_shown,
         )
         self.limiter = RateLimiter.from_dict(
-            stored.limiter, Limits.from_options(options), clock=self._now, rng=self._rng
+            stored.limiter, limits_from_options(options), clock=self._now, rng=self._rng
         )
         #: Device models in Home Assistant's language (entity.async_device_models).
         self.device_models: dict[str, str] = {}

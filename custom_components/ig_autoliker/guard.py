@@ -21,6 +21,7 @@ from . import activity
 from .const import DEFAULT_OPTIONS, DOMAIN, EVENT_ACTION_BLOCKED, LOGGER
 from .engine.exceptions import FeedbackRequired, PleaseWait
 from .engine.safety import BlockKind, Freeze, FreezeScope, SafetyPolicy, SafetySettings
+from .options import safety_settings_from_options
 
 if TYPE_CHECKING:
     import random
@@ -83,7 +84,7 @@ class SafetyGuard:
         self._clock = clock
         self._on_change = on_change
         self._on_publish = on_publish
-        settings = SafetySettings.from_options({**DEFAULT_OPTIONS, **entry.options})
+        settings = safety_settings_from_options({**DEFAULT_OPTIONS, **entry.options})
         new_account = not stored.policy and stored.last_cycle is None
         self.policy = SafetyPolicy.from_dict(
             stored.policy or None,

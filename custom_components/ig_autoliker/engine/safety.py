@@ -31,15 +31,6 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from ..const import (
-    CONF_ACTIVE_END,
-    CONF_ACTIVE_START,
-    CONF_FEEDBACK_FREEZE,
-    CONF_MAX_LIKES_TARGET_CYCLE,
-    CONF_WARMUP_DAYS,
-    OPTIONS,
-)
-
 if TYPE_CHECKING:
     import random
 
@@ -168,29 +159,6 @@ class SafetySettings:
     active_start: int = 8
     active_end: int = 23
     max_likes_per_target_cycle: int = 3
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Self:
-        """
-        Build from config entry options; missing or bad values take the default.
-
-        Values outside an option's range (`const.OPTIONS`) are clamped into it.
-        """
-
-        def value(key: str) -> int:
-            spec = OPTIONS[key]
-            number = _number(options.get(key))
-            if number is None:
-                number = spec.default
-            return round(min(max(number, spec.minimum), spec.maximum))
-
-        return cls(
-            feedback_freeze=value(CONF_FEEDBACK_FREEZE) * HOUR,
-            warmup_days=value(CONF_WARMUP_DAYS),
-            active_start=value(CONF_ACTIVE_START),
-            active_end=value(CONF_ACTIVE_END),
-            max_likes_per_target_cycle=value(CONF_MAX_LIKES_TARGET_CYCLE),
-        )
 
     @property
     def always_active(self) -> bool:
