@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-from custom_components.ig_autoliker.config_flow import normalize_code
 from custom_components.ig_autoliker.const import (
     CONF_BACKLOG_POSTS,
     CONF_BACKOFF_BASE,
@@ -36,6 +35,7 @@ from custom_components.ig_autoliker.const import (
     OPTIONS,
     SUBENTRY_TYPE_TARGET,
 )
+from custom_components.ig_autoliker.signin import normalize_code
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryState,
@@ -326,7 +326,7 @@ async def test_user_known_account_aborts_after_login(
         ("accounts/current_user/", Fault.CONNECTION_RESET, "cannot_connect"),
         (CAA_LOGIN_ENDPOINT, Fault.RAW, "unknown"),
         # Instagram forgets the session it just issued: unexpected during a login.
-        ("accounts/current_user/", Fault.LOGIN_REQUIRED, "unknown"),
+        ("accounts/current_user/", Fault.LOGIN_REQUIRED, "reauth_required"),
     ],
 )
 async def test_user_instagram_errors(

@@ -30,6 +30,7 @@ from custom_components.ig_autoliker.engine.ratelimit import (
     LimitState,
     RateLimiter,
 )
+from custom_components.ig_autoliker.options import limits_from_options
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,12 +81,12 @@ def test_limits_defaults_are_the_spec_values() -> None:
 
 
 def test_from_options_missing_keys_give_defaults_matching_const() -> None:
-    assert Limits.from_options({}) == Limits()
-    assert Limits.from_options(DEFAULT_OPTIONS) == Limits()
+    assert limits_from_options({}) == Limits()
+    assert limits_from_options(DEFAULT_OPTIONS) == Limits()
 
 
 def test_from_options_reads_every_option() -> None:
-    limits = Limits.from_options(
+    limits = limits_from_options(
         {
             CONF_DELAY_REQUESTS: 1.5,
             CONF_DELAY_LIKES: 4.0,
@@ -117,7 +118,7 @@ def test_from_options_reads_every_option() -> None:
 
 
 def test_from_options_bad_values_fall_back_and_out_of_range_values_clamp() -> None:
-    limits = Limits.from_options(
+    limits = limits_from_options(
         {
             CONF_MAX_LIKES_HOUR: "many",
             CONF_MAX_LIKES_DAY: None,

@@ -30,6 +30,7 @@ from custom_components.ig_autoliker.engine.safety import (
     next_active_start,
     stated_until,
 )
+from custom_components.ig_autoliker.options import safety_settings_from_options
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,7 +80,7 @@ def warmup_end(policy: SafetyPolicy) -> float | None:
 
 
 def test_settings_from_options_defaults_and_clamping() -> None:
-    assert SafetySettings.from_options({}) == SafetySettings()
+    assert safety_settings_from_options({}) == SafetySettings()
     assert SafetySettings() == SafetySettings(
         feedback_freeze=12 * HOUR,
         warmup_days=7,
@@ -87,7 +88,7 @@ def test_settings_from_options_defaults_and_clamping() -> None:
         active_end=23,
         max_likes_per_target_cycle=3,
     )
-    settings = SafetySettings.from_options(
+    settings = safety_settings_from_options(
         {
             CONF_FEEDBACK_FREEZE: 500,
             CONF_WARMUP_DAYS: "3",

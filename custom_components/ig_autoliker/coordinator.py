@@ -22,9 +22,6 @@ from homeassistant.util import dt as dt_util
 
 from . import activity, issues
 from .const import (
-    CONF_CYCLE_INTERVAL,
-    CONF_KEEP_ALIVE,
-    DEFAULT_OPTIONS,
     DOMAIN,
     EVENT_ACTION_BLOCKED,
     EVENT_CHALLENGE_REQUIRED,
@@ -42,10 +39,17 @@ from .engine.events import (
     SessionHealth,
 )
 from .engine.exceptions import IgAutolikerError, Refused
-from .engine.ratelimit import Limits, RateLimiter
-from .engine.safety import Act, RefusalReason, SafetyPolicy, SafetySettings
+from .engine.ratelimit import RateLimiter
+from .engine.safety import Act, RefusalReason, SafetyPolicy
 from .errors import Context, needs_reauth, to_ha_error
 from .executor import ExecutorJobs
+from .options import (
+    cycle_interval,
+    keep_alive_interval,
+    limits_from_options,
+    options_of,
+    safety_settings_from_options,
+)
 from .publish import ListenerGroups
 from .snapshot import IgAutolikerData, account_snapshot, target_snapshot
 from .targets import SubentryTarget, read_targets
@@ -85,8 +89,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         stored: StoredData,
     ) -> None:
         """Build the engine from the stored state; no request is sent yet."""
-        options = {**DEFAULT_OPTIONS, **entry.options}
-        interval = float(options[CONF_CYCLE_INTERVAL]) * 60
+        options = options_of(entry)
+        interval = cycle_interval(options)
         super().__init__(
             hass,
             LOGGER,
@@ -97,12 +101,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.store = store
         store.clock = self.clock
         limiter = RateLimiter.from_dict(
-            stored.limiter, Limits.from_options(options), clock=self.clock
+            stored.limiter, limits_from_options(options), clock=self.clock
         )
         new_account = not stored.policy and stored.last_cycle is None
         policy = SafetyPolicy.from_dict(
             stored.policy or None,
-            SafetySettings.from_options(options),
+            safety_settings_from_options(options),
             self.clock,
             dt_util.get_default_time_zone(),
             warmup_from=self.clock() if new_account else None,
@@ -120,7 +124,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             listener=self._on_event,
             interval=interval,
         )
-        self.keep_alive_interval = float(options[CONF_KEEP_ALIVE]) * 60
+        self.keep_alive_interval = keep_alive_interval(options)
         #: Device models in Home Assistant's language (entity.async_device_models).
         self.device_models: dict[str, str] = {}
         #: Entities updated by mid-cycle progress (publish.py).

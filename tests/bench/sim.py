@@ -36,12 +36,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from custom_components.ig_autoliker.const import (
-    CONF_CYCLE_INTERVAL,
-    CONF_MAX_LIKES_DAY,
-    CONF_MAX_LIKES_HOUR,
-    CONF_MAX_REQUESTS_HOUR,
     CONF_TARGET_PK,
-    DEFAULT_OPTIONS,
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
@@ -49,6 +44,11 @@ from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from custom_components.ig_autoliker.engine.planner import (
     POST_POLL_CEILING,
     STORY_LIFETIME,
+)
+from custom_components.ig_autoliker.options import (
+    cycle_interval,
+    limits_from_options,
+    options_of,
 )
 from homeassistant import loader
 from homeassistant.const import CONF_USERNAME
@@ -227,13 +227,13 @@ def capacity(options: dict[str, Any], config: SimConfig) -> int:
         + config.posts_per_day * POST_REQUESTS
         + polls
     )
-    interval = float(options[CONF_CYCLE_INTERVAL]) * 60
-    trays = DAY / interval
+    limits = limits_from_options(options)
+    trays = DAY / cycle_interval(options)
     return math.floor(
         min(
-            options[CONF_MAX_LIKES_DAY] / likes_per_target,
-            options[CONF_MAX_LIKES_HOUR] * 24 / likes_per_target,
-            (options[CONF_MAX_REQUESTS_HOUR] * 24 - trays) / requests_per_target,
+            limits.max_likes_per_day / likes_per_target,
+            limits.max_likes_per_hour * 24 / likes_per_target,
+            (limits.max_requests_per_hour * 24 - trays) / requests_per_target,
         )
     )
 
@@ -378,7 +378,7 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
         for record in requests
         if record.endpoint.startswith("feed/user/")
     }
-    options = {**DEFAULT_OPTIONS, **config.options}
+    options = options_of(config.options)
     like_times = list(liked_at.values())
     shares = [100.0 * sum(ok) / len(ok) for ok in per_target.values()] or [100.0]
     return SimResult(

@@ -14,13 +14,13 @@ from unittest.mock import patch
 import pytest
 from custom_components.ig_autoliker.const import (
     CONF_MAX_LIKES_HOUR,
-    DEFAULT_OPTIONS,
     DOMAIN,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.engine.history import LikeHistory
 from custom_components.ig_autoliker.engine.ratelimit import Action
+from custom_components.ig_autoliker.options import options_of
 from custom_components.ig_autoliker.store import SAVE_DELAY
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import issue_registry as ir
@@ -114,7 +114,7 @@ async def test_a_hard_kill_30_s_after_the_hourly_limit_keeps_every_like(
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
         config_entry,
-        options={**DEFAULT_OPTIONS, **SAFETY_OFF, CONF_MAX_LIKES_HOUR: 3},
+        options=options_of({**SAFETY_OFF, CONF_MAX_LIKES_HOUR: 3}),
     )
     for age in range(5):
         world.add_post(QUIET, age=100.0 + age)

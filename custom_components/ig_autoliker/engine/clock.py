@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Final
+from typing import Any, Final
 
 type Clock = Callable[[], float]
 """Returns the current time, Unix seconds."""
@@ -51,3 +51,16 @@ def seconds_until(now: float, deadline: float | None) -> float:
     while now + wait < deadline:
         wait = math.nextafter(wait, math.inf)
     return wait
+
+
+def stored_seconds(value: Any) -> float | None:
+    """
+    Return a stored time or duration as a finite float, None when it is none.
+
+    The one parser of numbers read back from storage: bools, strings, NaN and
+    infinities are no time, so a damaged store never schedules anything by them.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    result = float(value)
+    return result if math.isfinite(result) else None

@@ -36,21 +36,8 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Final, Self
 
-from ..const import (
-    CONF_BACKOFF_BASE,
-    CONF_BACKOFF_MAX,
-    CONF_DELAY_ACCOUNTS,
-    CONF_DELAY_LIKES,
-    CONF_DELAY_REQUESTS,
-    CONF_JITTER,
-    CONF_MAX_LIKES_DAY,
-    CONF_MAX_LIKES_HOUR,
-    CONF_MAX_REQUESTS_HOUR,
-    CONF_MAX_STORY_VIEWS_HOUR,
-    OPTIONS,
-)
 from .backoff import Backoff
-from .clock import DAY, HOUR, Clock, wall_clock
+from .clock import DAY, HOUR, Clock, stored_seconds, wall_clock
 from .windows import SlidingWindows
 
 #: Version of the `RateLimiter.as_dict()` layout (a part of the store's entry data).
@@ -58,31 +45,6 @@ LIMITER_STATE_VERSION: Final = 1
 #: A backoff restored from storage never lasts longer than this, seconds; guards
 #: against a corrupt store blocking the integration forever.
 MAX_RESTORED_BACKOFF: Final = DAY
-
-# Limits field fed by each option key (const.py), in the order of `Limits`.
-_OPTION_FIELDS: Final[dict[str, str]] = {
-    CONF_DELAY_REQUESTS: "delay_between_requests",
-    CONF_DELAY_LIKES: "delay_between_likes",
-    CONF_DELAY_ACCOUNTS: "delay_between_accounts",
-    CONF_JITTER: "jitter_percent",
-    CONF_MAX_REQUESTS_HOUR: "max_requests_per_hour",
-    CONF_MAX_LIKES_HOUR: "max_likes_per_hour",
-    CONF_MAX_STORY_VIEWS_HOUR: "max_story_views_per_hour",
-    CONF_MAX_LIKES_DAY: "max_likes_per_day",
-    CONF_BACKOFF_BASE: "backoff_base",
-    CONF_BACKOFF_MAX: "backoff_max",
-}
-
-
-def _number(value: Any) -> float | None:
-    """Return `value` as a finite float, or None when it is not a finite number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        result = float(value)
-    except ValueError, OverflowError:
-        return None
-    return result if math.isfinite(result) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,34 +97,6 @@ class Limits:
         if self.backoff_multiplier < 1:
             msg = f"backoff_multiplier must be >= 1, got {self.backoff_multiplier!r}"
             raise ValueError(msg)
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Limits:
-        """
-        Build limits from config entry options (keys and ranges: `const.OPTIONS`).
-
-        A missing key, or a value that is not a finite number, takes the spec default;
-        a value outside the option's range is clamped into it; whole-number options
-        (counts, percent) are rounded. `backoff_multiplier` is no option and stays 2.0.
-
-        Args:
-            options: Config entry options, e.g. `{"max_likes_per_hour": 40, ...}`.
-
-        Returns:
-            The limits, always valid.
-
-        """
-        values: dict[str, Any] = {}
-        for key, name in _OPTION_FIELDS.items():
-            spec = OPTIONS[key]
-            number = _number(options.get(key))
-            if number is None:
-                number = float(spec.default)
-            number = min(max(number, spec.minimum), spec.maximum)
-            values[name] = round(number) if spec.integer else number
-        for name in ("backoff_base", "backoff_max"):
-            values[name] = float(values[name])
-        return cls(**values)
 
 
 class Action(StrEnum):
@@ -565,13 +499,13 @@ class RateLimiter:
         for action, key in _STORAGE_KEYS.items():
             raw = data.get(key)
             if isinstance(raw, list):
-                stamps = (_number(item) for item in raw)
+                stamps = (stored_seconds(item) for item in raw)
                 valid = [stamp for stamp in stamps if stamp is not None]
                 limiter._windows.restore(action, valid, now)
         failures = data.get("consecutive_failures")
         if not isinstance(failures, int) or isinstance(failures, bool):
             failures = 0
         longest = max(limits.backoff_max, MAX_RESTORED_BACKOFF)
-        until = _number(data.get("backoff_until"))
+        until = stored_seconds(data.get("backoff_until"))
         limiter._backoff.restore(until, failures, now, longest)
         return limiter

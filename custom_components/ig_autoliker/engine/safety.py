@@ -32,15 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from ..const import (
-    CONF_ACTIVE_END,
-    CONF_ACTIVE_START,
-    CONF_FEEDBACK_FREEZE,
-    CONF_MAX_LIKES_TARGET_CYCLE,
-    CONF_WARMUP_DAYS,
-    OPTIONS,
-)
-from .clock import DAY, HOUR, Clock
+from .clock import DAY, HOUR, Clock, stored_seconds
 
 if TYPE_CHECKING:
     import random
@@ -176,14 +168,6 @@ class Freeze:
         }
 
 
-def _number(value: Any) -> float | None:
-    """Return `value` as a finite float, or None (bools and strings are no numbers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    result = float(value)
-    return result if math.isfinite(result) else None
-
-
 @dataclass(frozen=True, slots=True)
 class SafetySettings:
     """
@@ -204,29 +188,6 @@ class SafetySettings:
     active_start: int = 8
     active_end: int = 23
     max_likes_per_target_cycle: int = 3
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> Self:
-        """
-        Build from config entry options; missing or bad values take the default.
-
-        Values outside an option's range (`const.OPTIONS`) are clamped into it.
-        """
-
-        def value(key: str) -> int:
-            spec = OPTIONS[key]
-            number = _number(options.get(key))
-            if number is None:
-                number = spec.default
-            return round(min(max(number, spec.minimum), spec.maximum))
-
-        return cls(
-            feedback_freeze=value(CONF_FEEDBACK_FREEZE) * HOUR,
-            warmup_days=value(CONF_WARMUP_DAYS),
-            active_start=value(CONF_ACTIVE_START),
-            active_end=value(CONF_ACTIVE_END),
-            max_likes_per_target_cycle=value(CONF_MAX_LIKES_TARGET_CYCLE),
-        )
 
     @property
     def always_active(self) -> bool:
@@ -409,7 +370,7 @@ class SafetyPolicy:
         """
         now = self._clock()
         wait = PLEASE_WAIT_FREEZE
-        if (seconds := _number(retry_after)) is not None:
+        if (seconds := stored_seconds(retry_after)) is not None:
             wait = max(wait, min(seconds, MAX_FREEZE))
         return self._freeze(BlockKind.PLEASE_WAIT, now, now + wait, message)
 
@@ -641,14 +602,16 @@ class SafetyPolicy:
         """
         if not isinstance(data, Mapping):
             return cls(settings, clock, tz, warmup_from=warmup_from)
-        policy = cls(settings, clock, tz, warmup_from=_number(data.get("warmup_start")))
+        policy = cls(
+            settings, clock, tz, warmup_from=stored_seconds(data.get("warmup_start"))
+        )
         now = clock()
         freezes = data.get("freezes")
         for raw in freezes if isinstance(freezes, list) else []:
             if (freeze := _freeze_from(raw, now)) is not None:
                 policy._freezes[freeze.kind] = freeze
         level = data.get("feedback_level")
-        last_end = _number(data.get("feedback_last_end"))
+        last_end = stored_seconds(data.get("feedback_last_end"))
         if isinstance(level, int) and not isinstance(level, bool) and last_end:
             policy._feedback_level = min(max(level, 0), 32)
             policy._feedback_last_end = min(last_end, now + MAX_FREEZE)
@@ -664,7 +627,7 @@ def _freeze_from(raw: Any, now: float) -> Freeze | None:
         kind = BlockKind(str(raw.get("kind")))
     except ValueError:
         return None
-    since, until = _number(raw.get("since")), _number(raw.get("until"))
+    since, until = stored_seconds(raw.get("since")), stored_seconds(raw.get("until"))
     if since is None or until is None or until <= now:
         return None
     message = raw.get("message")

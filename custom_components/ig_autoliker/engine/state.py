@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
-from .clock import DAY
+from .clock import DAY, stored_seconds
 from .models import MediaKind
 
 #: Stories stay in the ledger this long after their like, seconds (spec 8.1: a
@@ -233,7 +233,7 @@ class StoredData:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return stored_seconds(value) is not None
 
 
 #: Parts of the store checked by type alone; the others are parsed item by item.
