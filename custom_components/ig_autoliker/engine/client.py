@@ -58,8 +58,6 @@ from .models import MediaItem, MediaKind, TargetUser, TrayEntry
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-_LOGGER = logging.getLogger(__name__)
-
 #: Seconds instagrapi waits for a response before the request counts as failed.
 DEFAULT_TIMEOUT = 20.0
 #: Seconds a pooled connection may stay idle and still be reused. libcurl's default
@@ -146,6 +144,58 @@ def _pin_request_defaults(
     session.request = request
 
 
+def _new_client(
+    username: str,
+    password: str,
+    session: dict[str, Any] | None,
+    options: ConnectionOptions,
+    on_request: Callable[[], None],
+) -> Any:
+    """
+    Build instagrapi's Client for one account; sends no request.
+
+    Raises:
+        SessionExpired: `session` cannot be loaded (malformed).
+
+    """
+    client = Client(
+        delay_range=None,
+        logger=_SILENT,
+        request_timeout=0,
+        session_retry_total=0,
+        with_challenge_flow=False,
+    )
+    if session:
+        try:
+            client.set_settings(session)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            msg = "The saved session cannot be loaded"
+            raise SessionExpired(msg) from exc
+    client.private_request_logger = _SILENT
+    client.public_request_logger = _SILENT
+    client.challenge_code_handler = _refuse_interactive
+    client.change_password_handler = _refuse_interactive
+    client.username = username
+    client.password = password
+    _apply_options(client, options)
+    for name in ("private", "public"):
+        _pin_request_defaults(
+            getattr(client, name), options.timeout, options.verify, on_request
+        )
+    return client
+
+
+def _apply_options(client: Any, options: ConnectionOptions) -> None:
+    """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
+    client.set_retry_config(
+        request_timeout=0, session_retry_total=0, private_transport="curl"
+    )
+    client.delay_range = None
+    _limit_connection_reuse(client, options.max_idle_reuse)
+    client.set_proxy(options.proxy)
+    client.set_tls_verify(options.verify)
+
+
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -209,49 +259,15 @@ class InstagramClient(LoginFlow):
         """
         super().__init__(username, password)
         self._options = options or ConnectionOptions()
-        self._client = self._new_client(session)
-
-    # ------------------------------------------------------------ plumbing
-    def _new_client(self, session: dict[str, Any] | None) -> Any:
-        client = Client(
-            delay_range=None,
-            logger=_SILENT,
-            request_timeout=0,
-            session_retry_total=0,
-            with_challenge_flow=False,
+        self._client = _new_client(
+            self._username,
+            self._password,
+            session,
+            self._options,
+            self._count_request,
         )
-        if session:
-            try:
-                client.set_settings(session)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                msg = "The saved session cannot be loaded"
-                raise SessionExpired(msg) from exc
-        client.private_request_logger = _SILENT
-        client.public_request_logger = _SILENT
-        client.challenge_code_handler = _refuse_interactive
-        client.change_password_handler = _refuse_interactive
-        client.username = self._username
-        client.password = self._password
-        self._apply_options(client)
-        for name in ("private", "public"):
-            _pin_request_defaults(
-                getattr(client, name),
-                self._options.timeout,
-                self._options.verify,
-                self._count_request,
-            )
-        return client
 
-    def _apply_options(self, client: Any) -> None:
-        """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
-        client.set_retry_config(
-            request_timeout=0, session_retry_total=0, private_transport="curl"
-        )
-        client.delay_range = None
-        _limit_connection_reuse(client, self._options.max_idle_reuse)
-        client.set_proxy(self._options.proxy)
-        client.set_tls_verify(self._options.verify)
-
+    # ----------------------------------------------------------- feeds, likes
     def resolve_username(self, username: str) -> TargetUser:
         """
         Look a username up (one request: `users/{username}/usernameinfo/`).
