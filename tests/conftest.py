@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import (
+    ConnectionOptions,
+    InstagramClient,
+)
 
 from tests.sandbox import Sandbox, World, build_test_world
 from tests.sandbox.testworld import ALICE
@@ -50,9 +53,9 @@ def connection_options(sandbox: Sandbox) -> ConnectionOptions:
 
 
 @pytest.fixture
-def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramApi:
-    """alice's InstagramApi, logged in; the request log is cleared afterwards."""
-    api = InstagramApi(ALICE.username, ALICE.password, options=connection_options)
+def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramClient:
+    """alice's InstagramClient, logged in; the request log is cleared afterwards."""
+    api = InstagramClient(ALICE.username, ALICE.password, options=connection_options)
     api.login()
     sandbox.world.clear_log()
     return api

@@ -84,7 +84,7 @@ from .session import SessionHealth, SessionManager
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .engine.client import InstagramApi
+    from .engine.client import InstagramClient
     from .store import IgAutolikerStore, StoredData, TargetState
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
@@ -182,7 +182,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self,
         hass: HomeAssistant,
         entry: IgAutolikerConfigEntry,
-        api: InstagramApi,
+        api: InstagramClient,
         store: IgAutolikerStore,
         stored: StoredData,
     ) -> None:

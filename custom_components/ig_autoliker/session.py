@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-    from .engine.client import InstagramApi
+    from .engine.client import InstagramClient
     from .engine.ratelimit import RateLimiter
     from .store import StoredData
 
@@ -197,7 +197,7 @@ class SessionManager:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
-        api: InstagramApi,
+        api: InstagramClient,
         stored: StoredData,
         limiter: RateLimiter,
         *,
