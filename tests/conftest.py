@@ -15,7 +15,7 @@ from tests.sandbox.testworld import ALICE
 from tests.timebase import default_test_start
 
 # --------------------------------------------------------------------------------------
-# Sandbox (Instagram private-API emulator) fixtures -- owner: api.py / tests/sandbox.
+# Sandbox (Instagram private-API emulator) fixtures -- owner: client.py / tests/sandbox.
 # `sandbox` is a started emulator serving `sandbox_world` (override that fixture for a
 # different world); it runs in a background thread that is stopped and joined in
 # teardown (HA's verify_cleanup fails tests that leave threads). PHACC disables sockets

@@ -67,7 +67,7 @@ POST_POLL_CEILING: Final = 6 * HOUR
 FRIENDSHIP_MAX_AGE: Final = 7 * DAY
 #: The tray is worth its request from this many story targets on.
 TRAY_MIN_TARGETS: Final = 2
-#: HTTP requests of each kind of step (see `api.py`): a story like marks the story
+#: HTTP requests of each kind of step (see `client.py`): a story like marks the story
 #: seen first, so it costs two.
 STORY_LIKE_REQUESTS: Final = 2
 SINGLE_REQUEST: Final = 1
