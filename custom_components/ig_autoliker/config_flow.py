@@ -4,10 +4,10 @@ Config flow of the Instagram Auto-Liker: account, options and target accounts.
 
 The account flow logs in before it creates or updates an entry (test before
 configure). Instagram may ask for a two-factor code or a checkpoint ("challenge") on
-the way; both continue on the same `InstagramApi` instance, because Instagram ties
+the way; both continue on the same `InstagramClient` instance, because Instagram ties
 the pending login to the device and cookies of the first attempt.
 
-Every `InstagramApi` call is blocking and runs in the executor. Nothing here ever
+Every `InstagramClient` call is blocking and runs in the executor. Nothing here ever
 logs the password or the session.
 """
 
@@ -77,7 +77,7 @@ from .const import (
     SUBENTRY_TYPE_TARGET,
     OptionSection,
 )
-from .engine.client import InstagramApi
+from .engine.client import InstagramClient
 from .engine.exceptions import (
     AccountSuspended,
     AuthenticationFailed,
@@ -189,7 +189,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Start without an adapter; the first login attempt creates it."""
-        self._api: InstagramApi | None = None
+        self._api: InstagramClient | None = None
         self._username = ""
         self._password = ""
         self._methods: tuple[ChallengeMethod, ...] = ()
@@ -238,7 +238,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
             self._password = entry.data[CONF_PASSWORD]
             session = await self._async_saved_session(entry)
             self._api = await self.hass.async_add_executor_job(
-                InstagramApi, self._username, self._password, session
+                InstagramClient, self._username, self._password, session
             )
             return await self.async_step_challenge_app()
         return await self.async_step_reauth_confirm()
@@ -424,7 +424,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         device = None
         if self._api is not None and self._api.username == self._username:
             device = self._api.export_session()
-        self._api = InstagramApi(self._username, self._password, device)
+        self._api = InstagramClient(self._username, self._password, device)
         return self._api.login()
 
     def _send_code(self, method: ChallengeMethod) -> None:

@@ -528,7 +528,3 @@ class InstagramClient(LoginFlow):
             msg = f"Not an Instagram pk: {pk[:30]!r}"
             raise TargetNotFound(msg)
         return pk
-
-
-#: The former name, until every user says InstagramClient.
-InstagramApi = InstagramClient
