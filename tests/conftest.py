@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import (
+    ConnectionOptions,
+    InstagramClient,
+)
 
 from tests.sandbox import Sandbox, World, build_test_world
 from tests.sandbox.testworld import ALICE
 from tests.timebase import default_test_start
 
 # --------------------------------------------------------------------------------------
-# Sandbox (Instagram private-API emulator) fixtures -- owner: api.py / tests/sandbox.
+# Sandbox (Instagram private-API emulator) fixtures -- owner: client.py / tests/sandbox.
 # `sandbox` is a started emulator serving `sandbox_world` (override that fixture for a
 # different world); it runs in a background thread that is stopped and joined in
 # teardown (HA's verify_cleanup fails tests that leave threads). PHACC disables sockets
@@ -50,9 +53,9 @@ def connection_options(sandbox: Sandbox) -> ConnectionOptions:
 
 
 @pytest.fixture
-def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramApi:
-    """alice's InstagramApi, logged in; the request log is cleared afterwards."""
-    api = InstagramApi(ALICE.username, ALICE.password, options=connection_options)
+def alice(sandbox: Sandbox, connection_options: ConnectionOptions) -> InstagramClient:
+    """alice's InstagramClient, logged in; the request log is cleared afterwards."""
+    api = InstagramClient(ALICE.username, ALICE.password, options=connection_options)
     api.login()
     sandbox.world.clear_log()
     return api

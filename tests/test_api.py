@@ -9,7 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import (
+    ConnectionOptions,
+    InstagramClient,
+)
 from custom_components.ig_autoliker.engine.exceptions import (
     AuthenticationFailed,
     CannotConnect,
@@ -54,8 +57,8 @@ INSTAGRAM_HOSTS = {"i.instagram.com", "b.i.instagram.com"}
 
 def make_api(
     creds: Credentials, options: ConnectionOptions, password: str | None = None
-) -> InstagramApi:
-    return InstagramApi(
+) -> InstagramClient:
+    return InstagramClient(
         creds.username,
         password if password is not None else creds.password,
         options=options,
@@ -149,7 +152,7 @@ def test_saved_session_validates_with_one_request(
     session = first.export_session()
     world.clear_log()
 
-    again = InstagramApi(
+    again = InstagramClient(
         ALICE.username, ALICE.password, session=session, options=connection_options
     )
     account = again.login()
@@ -176,7 +179,7 @@ def test_revoked_session_relogs(
         first.keep_alive()
 
     world.clear_log()
-    again = InstagramApi(
+    again = InstagramClient(
         ALICE.username, ALICE.password, session=session, options=connection_options
     )
     again.login()
@@ -272,7 +275,7 @@ def test_challenge_flow(
     assert api.user_stories(pk_of(world, PUBLIC))  # the session works
     # The next login reuses the session: no checkpoint, no credentials.
     world.clear_log()
-    again = InstagramApi(
+    again = InstagramClient(
         ERIN.username,
         ERIN.password,
         session=api.export_session(),
@@ -308,7 +311,7 @@ def test_challenge_calls_need_a_pending_challenge(
     assert sandbox.world.requests() == []
 
 
-def test_challenge_on_saved_session(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_challenge_on_saved_session(alice: InstagramClient, sandbox: Sandbox) -> None:
     """A code checkpoint met validating a saved session is offered like at login."""
     sandbox.world.faults.add("accounts/current_user/", Fault.CHALLENGE_CODES)
     with pytest.raises(ChallengeRequired) as err:
@@ -321,7 +324,7 @@ def test_challenge_on_saved_session(alice: InstagramApi, sandbox: Sandbox) -> No
 
 
 # ---------------------------------------------------------------------- lookups
-def test_resolve_username_found(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_resolve_username_found(alice: InstagramClient, sandbox: Sandbox) -> None:
     target = alice.resolve_username(f"@{PUBLIC.upper()}")
     assert (target.pk, target.username, target.is_private) == (
         pk_of(sandbox.world, PUBLIC),
@@ -334,7 +337,7 @@ def test_resolve_username_found(alice: InstagramApi, sandbox: Sandbox) -> None:
     ]
 
 
-def test_resolve_username_not_found(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_resolve_username_not_found(alice: InstagramClient, sandbox: Sandbox) -> None:
     with pytest.raises(TargetNotFound):
         alice.resolve_username(MISSING)
     assert sandbox.world.count("*") == 1
@@ -344,7 +347,7 @@ def test_resolve_username_not_found(alice: InstagramApi, sandbox: Sandbox) -> No
 
 
 def test_resolve_username_private_not_followed(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     with pytest.raises(TargetPrivate):
         alice.resolve_username(PRIVATE_STRANGER)
@@ -356,14 +359,14 @@ def test_resolve_username_private_not_followed(
 
 
 def test_resolve_username_private_followed(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     target = alice.resolve_username(PRIVATE_FOLLOWED)
     assert target.is_private
     assert sandbox.world.count("friendships/show/*/") == 1
 
 
-def test_user_stories(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_user_stories(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     expected = world.stories_of(int(owner))
@@ -384,14 +387,16 @@ def test_user_stories(alice: InstagramApi, sandbox: Sandbox) -> None:
     assert [r.endpoint for r in world.requests()] == [f"feed/user/{owner}/story/"]
 
 
-def test_user_stories_none_and_expired(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_user_stories_none_and_expired(
+    alice: InstagramClient, sandbox: Sandbox
+) -> None:
     world = sandbox.world
     assert alice.user_stories(pk_of(world, QUIET)) == []  # reel: null
     world.clock.advance(22 * 3600)  # the 3 h old story expires, the 1 h old one stays
     assert len(alice.user_stories(pk_of(world, PUBLIC))) == 1
 
 
-def test_user_posts(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_user_posts(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     expected = world.posts_of(int(owner))
@@ -415,7 +420,7 @@ def test_user_posts(alice: InstagramApi, sandbox: Sandbox) -> None:
     assert world.count("feed/user/*/") == 1
 
 
-def test_user_posts_first_page_only(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_user_posts_first_page_only(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     posts = alice.user_posts(owner, amount=2)
@@ -427,7 +432,7 @@ def test_user_posts_first_page_only(alice: InstagramApi, sandbox: Sandbox) -> No
 
 @pytest.mark.parametrize("method", ["user_stories", "user_posts"])
 def test_private_not_followed_feed(
-    alice: InstagramApi, sandbox: Sandbox, method: str
+    alice: InstagramClient, sandbox: Sandbox, method: str
 ) -> None:
     with pytest.raises(TargetPrivate):
         getattr(alice, method)(pk_of(sandbox.world, PRIVATE_STRANGER))
@@ -435,14 +440,14 @@ def test_private_not_followed_feed(
 
 
 @pytest.mark.parametrize("method", ["user_stories", "user_posts"])
-def test_unknown_pk(alice: InstagramApi, method: str) -> None:
+def test_unknown_pk(alice: InstagramClient, method: str) -> None:
     with pytest.raises(TargetNotFound):
         getattr(alice, method)("123")
     with pytest.raises(TargetNotFound):
         getattr(alice, method)("12; DROP")
 
 
-def test_reels_tray(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_reels_tray(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     tray = alice.reels_tray()
     assert {entry.user_pk for entry in tray} == {
@@ -456,7 +461,7 @@ def test_reels_tray(alice: InstagramApi, sandbox: Sandbox) -> None:
     assert world.count("feed/reels_tray/", "POST") == 1
 
 
-def test_keep_alive_is_one_request(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_keep_alive_is_one_request(alice: InstagramClient, sandbox: Sandbox) -> None:
     alice.keep_alive()
     assert [r.endpoint for r in sandbox.world.requests()] == ["accounts/current_user/"]
 
@@ -473,7 +478,7 @@ def test_calls_before_login(
 
 
 # ------------------------------------------------------------------------ likes
-def test_like_story(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_like_story(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     story = alice.user_stories(owner)[0]
@@ -504,7 +509,7 @@ def test_like_story(alice: InstagramApi, sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("kind", [MediaKind.PHOTO, MediaKind.ALBUM, MediaKind.REEL])
-def test_like_post(alice: InstagramApi, sandbox: Sandbox, kind: MediaKind) -> None:
+def test_like_post(alice: InstagramClient, sandbox: Sandbox, kind: MediaKind) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     post = next(p for p in alice.user_posts(owner) if p.kind is kind)
@@ -523,7 +528,7 @@ def test_like_post(alice: InstagramApi, sandbox: Sandbox, kind: MediaKind) -> No
     assert next(p for p in alice.user_posts(owner) if p.pk == post.pk).has_liked
 
 
-def test_like_gone_media(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_like_gone_media(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     post = alice.user_posts(owner)[0]
@@ -566,7 +571,7 @@ STATUS_FAULTS = [
     ("fault", "error"), STATUS_FAULTS, ids=[f.value for f, _ in STATUS_FAULTS]
 )
 def test_fault_on_like(
-    alice: InstagramApi, sandbox: Sandbox, fault: Fault, error: type[Exception]
+    alice: InstagramClient, sandbox: Sandbox, fault: Fault, error: type[Exception]
 ) -> None:
     world = sandbox.world
     post = alice.user_posts(pk_of(world, PUBLIC))[0]
@@ -581,7 +586,7 @@ def test_fault_on_like(
     ("fault", "error"), STATUS_FAULTS, ids=[f.value for f, _ in STATUS_FAULTS]
 )
 def test_fault_on_stories_nth_call(
-    alice: InstagramApi, sandbox: Sandbox, fault: Fault, error: type[Exception]
+    alice: InstagramClient, sandbox: Sandbox, fault: Fault, error: type[Exception]
 ) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
@@ -593,7 +598,7 @@ def test_fault_on_stories_nth_call(
         assert alice.user_stories(owner)  # one-off
 
 
-def test_rate_limit_retry_after(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_rate_limit_retry_after(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     world.faults.add("feed/reels_tray/", Fault.HTTP_429, retry_after=120)
     with pytest.raises(RateLimited) as err:
@@ -605,7 +610,7 @@ def test_rate_limit_retry_after(alice: InstagramApi, sandbox: Sandbox) -> None:
     assert err.value.retry_after is None
 
 
-def test_connection_reset(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_connection_reset(alice: InstagramClient, sandbox: Sandbox) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
     # libcurl resends once on a reused connection that died, so reset twice.
@@ -617,7 +622,7 @@ def test_connection_reset(alice: InstagramApi, sandbox: Sandbox) -> None:
 
 
 def test_story_like_error_names_the_request_that_failed(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     world = sandbox.world
     story = alice.user_stories(pk_of(world, PUBLIC))[0]
@@ -714,7 +719,7 @@ BODIES = st.one_of(
     ),
 )
 def test_malformed_answers_raise_only_our_errors(
-    alice: InstagramApi, sandbox: Sandbox, status: int, body: bytes, call: str
+    alice: InstagramClient, sandbox: Sandbox, status: int, body: bytes, call: str
 ) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
@@ -845,7 +850,7 @@ def test_garbage_session_is_session_expired(
     sandbox: Sandbox, connection_options: ConnectionOptions
 ) -> None:
     with pytest.raises(SessionExpired):
-        InstagramApi(
+        InstagramClient(
             ALICE.username,
             ALICE.password,
             session={"cookies": 42},
@@ -878,7 +883,9 @@ def test_full_session_uses_private_api_only(
     assert sandbox.proxy.stats.refused == []
 
 
-def test_story_like_needs_full_media_id(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_story_like_needs_full_media_id(
+    alice: InstagramClient, sandbox: Sandbox
+) -> None:
     """The emulator, like Instagram, refuses a bare pk on send_story_like."""
     from instagrapi.exceptions import InvalidMediaId  # noqa: PLC0415
 

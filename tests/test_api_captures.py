@@ -10,7 +10,10 @@ import json
 from importlib.metadata import version
 
 import pytest
-from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import (
+    ConnectionOptions,
+    InstagramClient,
+)
 from custom_components.ig_autoliker.engine.exceptions import (
     AccountSuspended,
     AuthenticationFailed,
@@ -46,8 +49,8 @@ from tests.sandbox.world import CAA_LOGIN_ENDPOINT
 
 def make_api(
     creds: Credentials, options: ConnectionOptions, session: dict | None = None
-) -> InstagramApi:
-    return InstagramApi(creds.username, creds.password, session, options)
+) -> InstagramClient:
+    return InstagramClient(creds.username, creds.password, session, options)
 
 
 # ------------------------------------------------------------ credentials
@@ -134,7 +137,7 @@ def test_native_checkpoint_at_login_clears_after_app_confirmation(
 
 
 def test_native_checkpoint_on_a_request_locks_the_session(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     world = sandbox.world
     owner = pk_of(world, PUBLIC)
@@ -173,7 +176,9 @@ def test_checkpoint_required_message_is_a_challenge(
     assert (body.status, body.fault) == (400, "checkpoint_required")
 
 
-def test_code_checkpoint_offers_methods(alice: InstagramApi, sandbox: Sandbox) -> None:
+def test_code_checkpoint_offers_methods(
+    alice: InstagramClient, sandbox: Sandbox
+) -> None:
     sandbox.world.faults.add("accounts/current_user/", Fault.CHALLENGE_CODES)
     with pytest.raises(ChallengeRequired) as err:
         alice.login()
@@ -204,7 +209,7 @@ def test_suspended_account(
 # ------------------------------------------------------- blocks and limits
 @pytest.mark.parametrize("fault", [Fault.FEEDBACK_REQUIRED, Fault.FEEDBACK_BLOCKED])
 def test_feedback_required_variants(
-    alice: InstagramApi, sandbox: Sandbox, fault: Fault
+    alice: InstagramClient, sandbox: Sandbox, fault: Fault
 ) -> None:
     world = sandbox.world
     post = alice.user_posts(pk_of(world, PUBLIC))[0]
@@ -216,7 +221,7 @@ def test_feedback_required_variants(
 
 @pytest.mark.parametrize("status", [400, 401, 429])
 def test_please_wait_at_any_status(
-    alice: InstagramApi, sandbox: Sandbox, status: int
+    alice: InstagramClient, sandbox: Sandbox, status: int
 ) -> None:
     sandbox.world.faults.add("feed/reels_tray/", Fault.PLEASE_WAIT, status=status)
     with pytest.raises(RateLimited) as err:
@@ -226,7 +231,7 @@ def test_please_wait_at_any_status(
 
 @pytest.mark.parametrize("retry_after", [None, 90])
 def test_429_with_and_without_retry_after(
-    alice: InstagramApi, sandbox: Sandbox, retry_after: int | None
+    alice: InstagramClient, sandbox: Sandbox, retry_after: int | None
 ) -> None:
     sandbox.world.faults.add(
         "feed/reels_tray/", Fault.HTTP_429, retry_after=retry_after
@@ -237,7 +242,7 @@ def test_429_with_and_without_retry_after(
 
 
 def test_raw_fault_sets_status_body_and_headers(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     body = json.dumps({"message": "rate limited", "status": "fail"}).encode()
     sandbox.world.faults.add(
@@ -253,7 +258,7 @@ def test_raw_fault_sets_status_body_and_headers(
 
 
 def test_login_required_on_saved_session_logs_in_again(
-    alice: InstagramApi, sandbox: Sandbox, connection_options: ConnectionOptions
+    alice: InstagramClient, sandbox: Sandbox, connection_options: ConnectionOptions
 ) -> None:
     world = sandbox.world
     world.faults.add("accounts/current_user/", Fault.LOGIN_REQUIRED)
@@ -289,7 +294,7 @@ def test_needs_upgrade_names_the_instagrapi_version(
 
 @pytest.mark.parametrize("fault", [Fault.HTTP_500, Fault.HTTP_502, Fault.HTTP_503])
 def test_server_error_html_is_a_connection_problem(
-    alice: InstagramApi, sandbox: Sandbox, fault: Fault
+    alice: InstagramClient, sandbox: Sandbox, fault: Fault
 ) -> None:
     sandbox.world.faults.add("feed/reels_tray/", fault)
     with pytest.raises(CannotConnect) as err:
@@ -318,7 +323,7 @@ def test_interactive_prompts_are_refused_not_awaited(
     ids=["unreadable-retry-after", "rate_limit_error"],
 )
 def test_throttles_without_a_usable_wait(
-    alice: InstagramApi,
+    alice: InstagramClient,
     sandbox: Sandbox,
     body: dict[str, str],
     headers: dict[str, str],
@@ -406,7 +411,7 @@ def test_refused_method_choice(
 
 
 def test_tray_skips_reels_that_are_not_users(
-    alice: InstagramApi, sandbox: Sandbox
+    alice: InstagramClient, sandbox: Sandbox
 ) -> None:
     pk = pk_of(sandbox.world, PUBLIC)
     tray = {
@@ -424,7 +429,7 @@ def test_tray_skips_reels_that_are_not_users(
 
 @pytest.mark.parametrize("kind", ["story", "post"])
 def test_unconfirmed_like_is_an_error(
-    alice: InstagramApi, sandbox: Sandbox, kind: str
+    alice: InstagramClient, sandbox: Sandbox, kind: str
 ) -> None:
     """A 200 without `status: ok` is no like: nothing may be recorded as liked."""
     world = sandbox.world

@@ -273,13 +273,13 @@ def test_password_decryption_rejects_garbage() -> None:
 def test_request_log_holds_no_secrets(sandbox: Sandbox) -> None:
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
-        InstagramApi,
+        InstagramClient,
     )
 
     options = ConnectionOptions(
         proxy=sandbox.proxy_url, verify=str(sandbox.ca_path), timeout=3
     )
-    api = InstagramApi("alice", "alice-pass-1", options=options)
+    api = InstagramClient("alice", "alice-pass-1", options=options)
     api.login()
     session = api.export_session()
     dumped = json.dumps([r.as_dict() for r in sandbox.world.requests()])
@@ -393,13 +393,13 @@ def test_reset_without_proxy_breaks_the_stream(sandbox: Sandbox) -> None:
 def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
-        InstagramApi,
+        InstagramClient,
     )
     from custom_components.ig_autoliker.engine.exceptions import CannotConnect  # noqa: PLC0415
 
     sandbox = Sandbox(build_test_world()).start()
     options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=30)
-    api = InstagramApi("alice", "alice-pass-1", options=options)
+    api = InstagramClient("alice", "alice-pass-1", options=options)
     api.login()
     rule = sandbox.world.faults.add("accounts/current_user/", Fault.TIMEOUT, delay=60)
     outcome: list[BaseException | None] = []
@@ -430,14 +430,14 @@ def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
     """instagrapi's own *_v1 parsers accept the emulator's answers (incl. paging)."""
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
-        InstagramApi,
+        InstagramClient,
     )
 
     world = sandbox.world
     world.add_target("prolific")
     created = [world.add_post("prolific", "photo", age=60 * n) for n in range(30)]
     options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=3)
-    api = InstagramApi("alice", "alice-pass-1", options=options)
+    api = InstagramClient("alice", "alice-pass-1", options=options)
     api.login()
     client = api._client
     owner = world.user("prolific")
@@ -466,14 +466,14 @@ def test_idle_connection_closed_by_the_server_is_not_reused(
     # open a fresh one instead of failing on the closed one (as the hourly cycle does).
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
-        InstagramApi,
+        InstagramClient,
     )
 
     with Sandbox(build_test_world(), keep_alive_timeout=2.0) as sandbox:
         options = ConnectionOptions(
             sandbox.proxy_url, str(sandbox.ca_path), timeout=3, max_idle_reuse=1
         )
-        api = InstagramApi("alice", "alice-pass-1", options=options)
+        api = InstagramClient("alice", "alice-pass-1", options=options)
         api.login()
         api.keep_alive()
         time.sleep(3.0)  # past the server's idle timeout: it has closed the connection
@@ -490,7 +490,7 @@ def test_connection_ended_after_its_request_limit_answers_every_request(
     # 1,001st request: a story's seen timed out in the simulation).
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
         ConnectionOptions,
-        InstagramApi,
+        InstagramClient,
     )
 
     world = build_test_world()
@@ -499,7 +499,7 @@ def test_connection_ended_after_its_request_limit_answers_every_request(
     with Sandbox(world, max_requests_per_connection=3) as sandbox:
         assert sandbox.proxy is not None
         options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=3)
-        api = InstagramApi("alice", "alice-pass-1", options=options)
+        api = InstagramClient("alice", "alice-pass-1", options=options)
         api.login()
         owner = world.user(PUBLIC)
         assert owner is not None

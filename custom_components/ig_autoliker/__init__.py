@@ -33,7 +33,7 @@ from homeassistant.helpers.event import (
 from . import issues
 from .const import CONF_SESSION, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
-from .engine.client import InstagramApi
+from .engine.client import InstagramClient
 from .engine.exceptions import IgAutolikerError, SessionExpired
 from .entity import account_device_info, async_device_models
 from .errors import Context, to_ha_error
@@ -88,7 +88,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     lost = list(store.lost)
     try:
         api = await hass.async_add_executor_job(
-            InstagramApi,
+            InstagramClient,
             entry.data[CONF_USERNAME],
             entry.data[CONF_PASSWORD],
             stored.session,
@@ -98,7 +98,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         lost.append("session")
         stored.session = None
         api = await hass.async_add_executor_job(
-            InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
+            InstagramClient, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
         )
     store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)

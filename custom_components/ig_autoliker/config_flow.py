@@ -4,10 +4,10 @@ Config flow of the Instagram Auto-Liker: add, reauthenticate, reconfigure an acc
 
 The account flow logs in before it creates or updates an entry (test before
 configure). Instagram may ask for a two-factor code or a checkpoint ("challenge") on
-the way; both continue on the same `InstagramApi` instance, because Instagram ties
+the way; both continue on the same `InstagramClient` instance, because Instagram ties
 the pending login to the device and cookies of the first attempt.
 
-Every `InstagramApi` call is blocking and runs in the executor. Nothing here ever
+Every `InstagramClient` call is blocking and runs in the executor. Nothing here ever
 logs the password or the session. The options flow lives in `options_flow.py`, the
 target subentry flow in `target_flow.py`.
 """
@@ -35,7 +35,7 @@ from homeassistant.helpers.selector import (
 
 from .compat import vol
 from .const import CONF_SESSION, DOMAIN, SUBENTRY_TYPE_TARGET
-from .engine.client import InstagramApi
+from .engine.client import InstagramClient
 from .engine.exceptions import ChallengeRequired, TwoFactorRequired
 from .engine.models import Account, ChallengeMethod
 from .issues import native_challenge_pending
@@ -84,7 +84,7 @@ CODE_SCHEMA: Final = vol.Schema(
 
 async def _async_saved_adapter(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
-) -> InstagramApi:
+) -> InstagramClient:
     """Return an adapter with the entry's credentials and session as saved now."""
     session: dict[str, Any] | None
     if entry.state is ConfigEntryState.LOADED:
@@ -96,7 +96,7 @@ async def _async_saved_adapter(
             await IgAutolikerStore(hass, entry.entry_id).async_load_data()
         ).session
     return await hass.async_add_executor_job(
-        InstagramApi, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD], session
+        InstagramClient, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD], session
     )
 
 
@@ -108,7 +108,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Start without an adapter; the first login attempt creates it."""
-        self._api: InstagramApi | None = None
+        self._api: InstagramClient | None = None
         self._username = ""
         self._password = ""
         self._methods: tuple[ChallengeMethod, ...] = ()

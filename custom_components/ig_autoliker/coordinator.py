@@ -57,7 +57,7 @@ from .targets import SubentryTarget, read_targets
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .engine.client import InstagramApi
+    from .engine.client import InstagramClient
     from .engine.events import EngineEvent
     from .engine.models import TargetUser
     from .store import IgAutolikerStore, StoredData
@@ -84,7 +84,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self,
         hass: HomeAssistant,
         entry: IgAutolikerConfigEntry,
-        client: InstagramApi,
+        client: InstagramClient,
         store: IgAutolikerStore,
         stored: StoredData,
     ) -> None:

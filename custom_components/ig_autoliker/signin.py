@@ -23,7 +23,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
-from .engine.client import InstagramApi
+from .engine.client import InstagramClient
 from .engine.exceptions import ClientOutdated, IgAutolikerError
 from .errors import flow_error
 
@@ -53,8 +53,8 @@ def normalize_code(raw: str) -> str | None:
 
 
 def fresh_adapter(
-    previous: InstagramApi | None, username: str, password: str
-) -> InstagramApi:
+    previous: InstagramClient | None, username: str, password: str
+) -> InstagramClient:
     """
     Return a new adapter for a login from the start. Runs in the executor.
 
@@ -64,7 +64,7 @@ def fresh_adapter(
     device = None
     if previous is not None and previous.username == username:
         device = previous.export_session()
-    return InstagramApi(username, password, device)
+    return InstagramClient(username, password, device)
 
 
 def login_error(err: Exception, placeholders: dict[str, str]) -> str:

@@ -230,7 +230,7 @@ async def _run(
             patch.object(IgAutolikerCoordinator, "_sleep", clock.sleeper())
         )
         stack.enter_context(
-            patch("custom_components.ig_autoliker.InstagramApi", StandInApi)
+            patch("custom_components.ig_autoliker.InstagramClient", StandInApi)
         )
         stack.enter_context(patch("custom_components.ig_autoliker.async_call_later"))
         async with async_test_home_assistant(config_dir=config_dir) as hass:

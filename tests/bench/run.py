@@ -18,7 +18,10 @@ from custom_components.ig_autoliker.const import (
     CONF_MAX_LIKES_TARGET_CYCLE,
     CONF_WARMUP_DAYS,
 )
-from custom_components.ig_autoliker.engine.client import ConnectionOptions, InstagramApi
+from custom_components.ig_autoliker.engine.client import (
+    ConnectionOptions,
+    InstagramClient,
+)
 from custom_components.ig_autoliker.engine.ratelimit import Action, Limits, RateLimiter
 from custom_components.ig_autoliker.store import StoredData
 from homeassistant.helpers.json import prepare_save_json
@@ -80,7 +83,7 @@ def bench_adapter() -> None:
         options = ConnectionOptions(
             proxy=sandbox.proxy_url, verify=str(sandbox.ca_path)
         )
-        api = InstagramApi(ALICE.username, ALICE.password, options=options)
+        api = InstagramClient(ALICE.username, ALICE.password, options=options)
         started = time.perf_counter()
         api.login()
         login = time.perf_counter() - started

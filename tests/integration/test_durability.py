@@ -207,7 +207,7 @@ async def test_a_session_of_the_wrong_shape_leads_to_a_fresh_login(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Not a permanent setup error (InstagramApi was built outside the try)."""
+    """Not a permanent setup error (InstagramClient was built outside the try)."""
     written = json.loads(FIXTURE.read_text())
     written["data"]["session"] = {"uuids": "not a mapping", "cookies": 5}
     hass_storage[_key(config_entry)] = {**written, "key": _key(config_entry)}

@@ -169,8 +169,8 @@ def short_client_timeout() -> Iterator[None]:
     """The integration's adapter gives up after CLIENT_TIMEOUT (real) seconds."""
     options = api_module.ConnectionOptions(timeout=CLIENT_TIMEOUT)
     with patch(
-        "custom_components.ig_autoliker.InstagramApi",
-        partial(api_module.InstagramApi, options=options),
+        "custom_components.ig_autoliker.InstagramClient",
+        partial(api_module.InstagramClient, options=options),
     ):
         yield
 
@@ -191,7 +191,7 @@ async def setup_integration(
     """Alice's entry, set up from a saved session; the first cycle has not run."""
     if not _SAVED_SESSION:
         client = await hass.async_add_executor_job(
-            api_module.InstagramApi, ALICE.username, ALICE.password
+            api_module.InstagramClient, ALICE.username, ALICE.password
         )
         await hass.async_add_executor_job(client.login)
         _SAVED_SESSION.update(await hass.async_add_executor_job(client.export_session))

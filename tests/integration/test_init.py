@@ -12,7 +12,7 @@ from custom_components.ig_autoliker.const import (
     DOMAIN,
     SUBENTRY_TYPE_TARGET,
 )
-from custom_components.ig_autoliker.engine.client import InstagramApi
+from custom_components.ig_autoliker.engine.client import InstagramClient
 from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.store import STORAGE_VERSION
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigSubentry
@@ -42,7 +42,7 @@ async def test_session_from_the_config_flow_moves_into_the_store(
     hass_storage: dict[str, Any],
 ) -> None:
     api = await hass.async_add_executor_job(
-        InstagramApi, ALICE.username, ALICE.password
+        InstagramClient, ALICE.username, ALICE.password
     )
     await hass.async_add_executor_job(api.login)
     session = await hass.async_add_executor_job(api.export_session)

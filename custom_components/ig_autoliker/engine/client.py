@@ -1,14 +1,23 @@
 """
-Blocking adapter around instagrapi: the only module that imports it.
+InstagramClient: one Instagram account over instagrapi, blocking; feeds and likes.
+
+This is the only module that imports instagrapi (`classify.py` and `login.py`
+recognise its exceptions by class name). `InstagramClient` builds instagrapi's
+`Client`; the login steps and the call plumbing it inherits are in `login.py`,
+the mapping of failures onto our errors in `classify.py`.
 
 Every method performs network I/O and MUST run in an executor job
-(`hass.async_add_executor_job`). The adapter never sleeps: instagrapi's own per-request
+(`hass.async_add_executor_job`). The client never sleeps: instagrapi's own per-request
 sleep and its urllib3 retries are switched off, because pacing, retries and backoff
-belong to the coordinator and `limiter.py`, which wait on the event loop.
+belong to the caller and `ratelimit.py`, which wait on the event loop.
 
 Only the private API (instagrapi's `*_v1` paths) is used, never the public web GraphQL.
 Each method documents how many HTTP requests it sends, so the caller can account
-for them against the hourly request budget (spec section 8.2).
+for them against the hourly request budget (spec section 8.2). instagrapi's parsed
+`Story` drops `has_liked`, so it is read from the raw item; `story_like()` marks the
+story seen first (`/api/v2/media/seen/`), then sends
+`story_interactions/send_story_like` with `<pk>_<owner pk>`; `media/{pk}/like/` takes
+the bare pk (instagrapi's `mixins/story.py` and `mixins/media.py`).
 
 Routing is plain configuration: `proxy` (an HTTP(S) proxy URL, as instagrapi users set
 for their own reasons) and `verify` (a CA bundle path, or True for the system store).
@@ -27,50 +36,27 @@ import functools
 import json
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from instagrapi import Client
 from instagrapi import config as ig_config
 from instagrapi import exceptions as ig
 from instagrapi.extractors import extract_media_v1, extract_story_v1, extract_user_v1
-from pydantic import ValidationError
-from requests.exceptions import RequestException
 
+from .classify import instagram_message
 from .exceptions import (
-    AccountSuspended,
-    AuthenticationFailed,
-    CannotConnect,
-    ChallengeRequired,
-    ClientOutdated,
-    FeedbackRequired,
-    IgAutolikerError,
     InstagramError,
-    InvalidCode,
-    IpBlocked,
-    PleaseWait,
-    RateLimited,
     SessionExpired,
     TargetNotFound,
     TargetPrivate,
-    TwoFactorRequired,
 )
-from .models import (
-    Account,
-    ChallengeMethod,
-    MediaItem,
-    MediaKind,
-    TargetUser,
-    TrayEntry,
-)
+from .login import LoginFlow
+from .models import MediaItem, MediaKind, TargetUser, TrayEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-_LOGGER = logging.getLogger(__name__)
 
 #: Seconds instagrapi waits for a response before the request counts as failed.
 DEFAULT_TIMEOUT = 20.0
@@ -89,17 +75,13 @@ _SILENT.disabled = True
 _USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
 _DIGITS = re.compile(r"\d{1,25}")
 _MEDIA_ID = re.compile(r"(\d{1,25})_(\d{1,25})")
-_MAX_MESSAGE = 200
-_CHALLENGE_PATH_PARTS = 3  # challenge/<user pk>/<nonce>
 _KIND_BY_MEDIA_TYPE = {1: MediaKind.PHOTO, 8: MediaKind.ALBUM, 2: MediaKind.REEL}
-_HTTP_SERVER_ERROR = 500
-_HTTP_TOO_MANY = 429
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionOptions:
     """
-    How the adapter reaches Instagram.
+    How the client reaches Instagram.
 
     Attributes:
         proxy: HTTP(S) proxy URL, or None for a direct connection.
@@ -115,14 +97,6 @@ class ConnectionOptions:
     verify: str | bool = True
     timeout: float = DEFAULT_TIMEOUT
     max_idle_reuse: int = MAX_IDLE_REUSE
-
-
-@dataclass(slots=True)
-class _PendingChallenge:
-    """A checkpoint met during login: its API path and the offered methods."""
-
-    path: str
-    methods: tuple[ChallengeMethod, ...]
 
 
 def _refuse_interactive(*_args: Any) -> NoReturn:
@@ -170,33 +144,56 @@ def _pin_request_defaults(
     session.request = request
 
 
-def _instagram_text(client: Any) -> str:
-    """Instagram's own error message of the last response (never a URL or body)."""
-    last = getattr(client, "last_json", None)
-    message = last.get("message") if isinstance(last, dict) else None
-    if isinstance(message, str) and message and "://" not in message:
-        return message[:_MAX_MESSAGE]
-    return ""
+def _new_client(
+    username: str,
+    password: str,
+    session: dict[str, Any] | None,
+    options: ConnectionOptions,
+    on_request: Callable[[], None],
+) -> Any:
+    """
+    Build instagrapi's Client for one account; sends no request.
+
+    Raises:
+        SessionExpired: `session` cannot be loaded (malformed).
+
+    """
+    client = Client(
+        delay_range=None,
+        logger=_SILENT,
+        request_timeout=0,
+        session_retry_total=0,
+        with_challenge_flow=False,
+    )
+    if session:
+        try:
+            client.set_settings(session)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            msg = "The saved session cannot be loaded"
+            raise SessionExpired(msg) from exc
+    client.private_request_logger = _SILENT
+    client.public_request_logger = _SILENT
+    client.challenge_code_handler = _refuse_interactive
+    client.change_password_handler = _refuse_interactive
+    client.username = username
+    client.password = password
+    _apply_options(client, options)
+    for name in ("private", "public"):
+        _pin_request_defaults(
+            getattr(client, name), options.timeout, options.verify, on_request
+        )
+    return client
 
 
-def _retry_after(exc: BaseException) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    value = headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except TypeError, ValueError:
-        return None
-
-
-def _status(exc: BaseException) -> int | None:
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    if isinstance(status, int):
-        return status
-    code = getattr(exc, "code", None)
-    return code if isinstance(code, int) else None
+def _apply_options(client: Any, options: ConnectionOptions) -> None:
+    """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
+    client.set_retry_config(
+        request_timeout=0, session_retry_total=0, private_transport="curl"
+    )
+    client.delay_range = None
+    _limit_connection_reuse(client, options.max_idle_reuse)
+    client.set_proxy(options.proxy)
+    client.set_tls_verify(options.verify)
 
 
 def _aware(value: datetime) -> datetime:
@@ -229,210 +226,7 @@ def _media_item(
     )
 
 
-def _last_body(client: Any) -> dict[str, Any]:
-    """Return the JSON body of the last response, or {} (never logged: tokens)."""
-    last = getattr(client, "last_json", None)
-    return last if isinstance(last, dict) else {}
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    """One failed call as the classifiers see it."""
-
-    what: str
-    exc: Exception
-    body: dict[str, Any]
-    text: str
-    code_given: bool
-
-    @property
-    def error_type(self) -> str:
-        """Instagram's `error_type`, from the exception or the body."""
-        value = getattr(self.exc, "error_type", None) or self.body.get("error_type")
-        return str(value or "")
-
-    @property
-    def detail(self) -> str:
-        """`<what>: <Instagram's message or the exception's class>`."""
-        return f"{self.what}: {self.text or type(self.exc).__name__}"
-
-    def flag(self, name: str) -> bool:
-        """Return a boolean field of Instagram's answer (`invalid_credentials`...)."""
-        return bool(getattr(self.exc, name, None) or self.body.get(name))
-
-
-def _challenge_info(body: dict[str, Any]) -> dict[str, Any]:
-    challenge = body.get("challenge")
-    return challenge if isinstance(challenge, dict) else {}
-
-
-def _is_suspension(failure: _Failure) -> bool:
-    url = str(_challenge_info(failure.body).get("url") or "")
-    return isinstance(failure.exc, ig.AccountSuspended) or "/suspended/" in url
-
-
-def _is_checkpoint(failure: _Failure) -> bool:
-    """Every wording of a checkpoint: challenge_required, checkpoint_required, ..."""
-    return (
-        isinstance(failure.exc, (ig.ChallengeError, ig.CaptchaChallengeRequired))
-        or str(failure.body.get("message"))
-        in {"challenge_required", "checkpoint_required"}
-        or "checkpoint_url" in failure.body
-        or failure.error_type == "checkpoint_challenge_required"
-    )
-
-
-def _is_native(body: dict[str, Any]) -> bool:
-    """Confirm-in-the-app checkpoints: `native_flow: true` or `checkpoint_url`."""
-    return bool(_challenge_info(body).get("native_flow")) or "checkpoint_url" in body
-
-
-def _instagrapi_version() -> str:
-    try:
-        return version("instagrapi")
-    except PackageNotFoundError:  # pragma: no cover - instagrapi is imported above
-        return "unknown"
-
-
-def _account_error(failure: _Failure) -> IgAutolikerError | None:  # noqa: PLR0911
-    """Suspension, refused credentials, IP block, two-factor, outdated client."""
-    exc, what = failure.exc, failure.what
-    if _is_suspension(failure):
-        return AccountSuspended(f"{what}: Instagram suspended the account")
-    if (
-        failure.flag("invalid_credentials")
-        or failure.error_type in {"invalid_user", "bad_password"}
-        or isinstance(exc, (ig.BadPassword, ig.BadCredentials))
-    ):
-        # Never Instagram's text here: instagrapi rewrites an unknown username
-        # into "Instagram has blocked your IP address".
-        return AuthenticationFailed(f"{what}: Instagram refused username or password")
-    if isinstance(exc, ig.ReloginAttemptExceeded):
-        return AuthenticationFailed(failure.detail)
-    if isinstance(exc, ig.ProxyAddressIsBlocked) or failure.error_type == "ip_block":
-        return IpBlocked(f"{what}: Instagram refuses logins from this IP address")
-    if isinstance(exc, ig.TwoFactorRequired):
-        return (
-            InvalidCode(failure.detail)
-            if failure.code_given
-            else TwoFactorRequired(failure.detail)
-        )
-    if failure.error_type == "needs_upgrade":
-        return ClientOutdated(
-            f"{what}: Instagram refuses this app version", _instagrapi_version()
-        )
-    if isinstance(
-        exc, (ig.LoginRequired, ig.ClientLoginRequired, ig.ClientUnauthorizedError)
-    ):
-        return SessionExpired(failure.detail)
-    return None
-
-
-def _checkpoint_error(failure: _Failure) -> IgAutolikerError | None:
-    if not _is_checkpoint(failure):
-        return None
-    return ChallengeRequired(failure.detail, native=_is_native(failure.body))
-
-
-def _feedback_text(failure: _Failure) -> str:
-    """Instagram's `feedback_message` of a feedback_required answer (no URL)."""
-    message = getattr(failure.exc, "feedback_message", None) or failure.body.get(
-        "feedback_message"
-    )
-    if isinstance(message, str) and "://" not in message:
-        return message[:_MAX_MESSAGE]
-    return ""
-
-
-def _throttle_error(failure: _Failure) -> IgAutolikerError | None:
-    exc = failure.exc
-    if isinstance(exc, (ig.FeedbackRequired, ig.SentryBlock)):
-        return FeedbackRequired(
-            failure.detail, feedback_message=_feedback_text(failure)
-        )
-    if isinstance(exc, ig.PleaseWaitFewMinutes):
-        return PleaseWait(
-            failure.detail,
-            retry_after=_retry_after(exc),
-            instagram_message=failure.text,
-        )
-    if (
-        isinstance(exc, (ig.RateLimitError, ig.ClientThrottledError))
-        or _status(exc) == _HTTP_TOO_MANY
-    ):
-        return RateLimited(failure.detail, retry_after=_retry_after(exc))
-    return None
-
-
-def _target_error(failure: _Failure) -> IgAutolikerError | None:
-    exc = failure.exc
-    if (
-        failure.code_given
-        and isinstance(exc, ig.ClientError)
-        and "code" in f"{failure.error_type} {failure.text}".lower()
-    ):
-        return InvalidCode(failure.detail)
-    if isinstance(exc, ig.PrivateAccount):
-        return TargetPrivate(failure.detail)
-    if isinstance(
-        exc,
-        (
-            ig.UserNotFound,
-            ig.NotFoundError,
-            ig.ClientNotFoundError,
-            ig.MediaUnavailable,
-            ig.InvalidMediaId,
-            ig.InvalidTargetUser,
-        ),
-    ):
-        return TargetNotFound(failure.detail)
-    return None
-
-
-def _transport_error(failure: _Failure) -> IgAutolikerError:
-    """Network trouble, 5xx pages and unparsable answers; anything else."""
-    exc, what, kind = failure.exc, failure.what, type(failure.exc).__name__
-    if isinstance(
-        exc,
-        (
-            ig.ClientConnectionError,
-            ig.ClientIncompleteReadError,
-            ig.ClientJSONDecodeError,
-            ig.ClientRequestTimeout,
-            RequestException,
-            OSError,
-        ),
-    ):
-        return CannotConnect(f"{what}: network error ({kind})")
-    if isinstance(exc, ig.ClientError):
-        status = _status(exc)
-        if status is not None and status >= _HTTP_SERVER_ERROR:
-            return CannotConnect(f"{what}: HTTP {status}")
-        return InstagramError(failure.detail)
-    if isinstance(
-        exc,
-        (
-            ValidationError,
-            KeyError,
-            TypeError,
-            ValueError,
-            AttributeError,
-            AssertionError,
-        ),
-    ):
-        return CannotConnect(f"{what}: malformed response ({kind})")
-    return InstagramError(f"{what}: unexpected {kind}")
-
-
-_CLASSIFIERS: tuple[Callable[[_Failure], IgAutolikerError | None], ...] = (
-    _account_error,
-    _checkpoint_error,
-    _throttle_error,
-    _target_error,
-)
-
-
-class InstagramApi:
+class InstagramClient(LoginFlow):
     """
     One logged-in (or logging-in) Instagram account. Blocking; executor only.
 
@@ -442,6 +236,8 @@ class InstagramApi:
         session: A session previously returned by `export_session()`, or None.
         options: Connection options; defaults reach Instagram directly.
 
+    Login, relogin, the two-factor and checkpoint steps, `export_session()`,
+    `username`, `user_pk` and `requests_sent` come from `LoginFlow` (login.py).
     All methods raise subclasses of `exceptions.IgAutolikerError` only. Calls on one
     instance are serialized by a lock; use one instance per account.
 
@@ -461,337 +257,17 @@ class InstagramApi:
             SessionExpired: `session` cannot be loaded (malformed).
 
         """
-        self._username = username.strip()
-        self._password = password
+        super().__init__(username, password)
         self._options = options or ConnectionOptions()
-        self._lock = threading.Lock()
-        self._challenge: _PendingChallenge | None = None
-        #: HTTP requests sent so far, count (a login's cost is known only after it).
-        self.requests_sent = 0
-        self._client = self._new_client(session)
-
-    # ------------------------------------------------------------ plumbing
-    def _new_client(self, session: dict[str, Any] | None) -> Any:
-        client = Client(
-            delay_range=None,
-            logger=_SILENT,
-            request_timeout=0,
-            session_retry_total=0,
-            with_challenge_flow=False,
-        )
-        if session:
-            try:
-                client.set_settings(session)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                msg = "The saved session cannot be loaded"
-                raise SessionExpired(msg) from exc
-        client.private_request_logger = _SILENT
-        client.public_request_logger = _SILENT
-        client.challenge_code_handler = _refuse_interactive
-        client.change_password_handler = _refuse_interactive
-        client.username = self._username
-        client.password = self._password
-        self._apply_options(client)
-        for name in ("private", "public"):
-            _pin_request_defaults(
-                getattr(client, name),
-                self._options.timeout,
-                self._options.verify,
-                self._count_request,
-            )
-        return client
-
-    def _count_request(self) -> None:
-        self.requests_sent += 1
-
-    def _apply_options(self, client: Any) -> None:
-        """Pacing off, curl h2 transport, proxy and CA bundle (after settings loads)."""
-        client.set_retry_config(
-            request_timeout=0, session_retry_total=0, private_transport="curl"
-        )
-        client.delay_range = None
-        _limit_connection_reuse(client, self._options.max_idle_reuse)
-        client.set_proxy(self._options.proxy)
-        client.set_tls_verify(self._options.verify)
-
-    def _call[T](
-        self, what: str, func: Callable[[], T], *, code_given: bool = False
-    ) -> T:
-        """Run `func` under the lock, translating every failure into our hierarchy."""
-        with self._lock:
-            try:
-                return func()
-            except IgAutolikerError:
-                raise
-            except Exception as exc:
-                raise self._translate(what, exc, code_given=code_given) from exc
-
-    def _translate(
-        self, what: str, exc: Exception, *, code_given: bool
-    ) -> IgAutolikerError:
-        """Map an instagrapi / requests / parsing failure onto our error hierarchy."""
-        _LOGGER.debug("%s failed: %s", what, type(exc).__name__)
-        failure = _Failure(
-            what=what,
-            exc=exc,
-            body=_last_body(self._client),
-            text=_instagram_text(self._client),
-            code_given=code_given,
-        )
-        for classify in _CLASSIFIERS:
-            if (error := classify(failure)) is not None:
-                return error
-        return _transport_error(failure)
-
-    def _require_login(self) -> None:
-        if not self._client.user_id:
-            msg = "Not logged in"
-            raise SessionExpired(msg)
-
-    # ----------------------------------------------------------------- API
-    @property
-    def username(self) -> str:
-        """The username (or email) this adapter logs in with."""
-        return self._username
-
-    @property
-    def user_pk(self) -> str | None:
-        """Pk of the logged-in account, or None before the first login."""
-        user_id = self._client.user_id
-        return str(user_id) if user_id else None
-
-    def login(self, verification_code: str | None = None) -> Account:
-        """
-        Log in, reusing the saved session when there is one.
-
-        With a saved session this validates it with one request
-        (`accounts/current_user/?edit=true`) and makes no `accounts/login/` or CAA
-        login call; it logs in afresh only on `login_required`.
-
-        A fresh login is instagrapi's Android CAA/Bloks flow: USDID registration
-        (first time per device), process_client_data, attestation keystore,
-        OAuth preflight, the password key (`qe/sync/`) and the login request, about
-        6 requests; two-factor adds 4 Bloks requests; when Instagram sends the client
-        back to the legacy flow, `launcher/sync/`, `qe/sync/` and `accounts/login/`
-        (+ `accounts/two_factor_login/`) follow. After it come instagrapi's post-login
-        `feed/reels_tray/` + `feed/timeline/` and one `accounts/current_user/`.
-
-        Args:
-            verification_code: The two-factor code, when a previous call raised
-                TwoFactorRequired.
-
-        Returns:
-            The logged-in account.
-
-        Raises:
-            AuthenticationFailed, TwoFactorRequired, InvalidCode, ChallengeRequired
-            (with `.methods` filled from the checkpoint, one extra GET),
-            RateLimited, CannotConnect, InstagramError.
-
-        """
-        code = (verification_code or "").strip()
-        return self._call(
-            "login", functools.partial(self._login, code), code_given=bool(code)
+        self._client = _new_client(
+            self._username,
+            self._password,
+            session,
+            self._options,
+            self._count_request,
         )
 
-    def relogin(self) -> Account:
-        """
-        Log in afresh with the password, keeping the saved device (uuids, phone id).
-
-        For `login_required` on a request: the session was refused, so it is not
-        validated again; the cookies go and the fresh login of `login()` follows
-        (about 9 requests), as instagrapi's maintainers recommend ("relogin with the
-        same saved state").
-
-        Raises:
-            Like `login()`.
-
-        """
-
-        def fresh() -> Account:
-            client = self._client
-            self._challenge = None
-            try:
-                client.relogin_attempt = 0
-                client.login(self._username, self._password, relogin=True)
-                return self._account(client.account_info())
-            except ig.ChallengeRequired as exc:
-                raise self._open_challenge() from exc
-
-        return self._call("relogin", fresh)
-
-    def _login(self, code: str) -> Account:
-        client = self._client
-        self._challenge = None
-        try:
-            if client.user_id:
-                try:
-                    return self._account(client.account_info())
-                except ig.LoginRequired:
-                    _LOGGER.debug(
-                        "Saved session rejected (login_required); logging in afresh"
-                    )
-                client.relogin_attempt = 0
-                client.login(
-                    self._username, self._password, relogin=True, verification_code=code
-                )
-            else:
-                client.login(self._username, self._password, verification_code=code)
-            return self._account(client.account_info())
-        except ig.ChallengeRequired as exc:
-            raise self._open_challenge() from exc
-
-    @staticmethod
-    def _account(info: Any) -> Account:
-        return Account(
-            pk=str(info.pk),
-            username=str(info.username),
-            full_name=str(info.full_name or ""),
-        )
-
-    def _open_challenge(self) -> IgAutolikerError:
-        """
-        Read the checkpoint step (one GET), remember it, return the error.
-
-        Instagram's usual checkpoint (`native_flow: true`) offers no code: the user
-        confirms in the app and the same device logs in again. Only a
-        `native_flow: false` checkpoint is read for its email/SMS choice.
-        """
-        client = self._client
-        last = _last_body(client)
-        if "/suspended/" in str(_challenge_info(last).get("url") or ""):
-            return AccountSuspended("login: Instagram suspended the account")
-        challenge = _challenge_info(last)
-        api_path = str(challenge.get("api_path") or "")
-        if api_path.startswith("/api/v1/"):
-            api_path = api_path[len("/api/v1") :]
-        parts = api_path.strip("/").split("/")
-        message = "Instagram requires a security check (challenge)"
-        in_app = ChallengeRequired(
-            f"{message} that must be passed in the Instagram app", native=True
-        )
-        if (
-            len(parts) < _CHALLENGE_PATH_PARTS
-            or parts[0] != "challenge"
-            or challenge.get("native_flow")
-            or not parts[1].isdigit()
-        ):
-            return in_app
-        path = "/".join(parts) + "/"
-        params = {
-            "guid": client.uuid,
-            "device_id": client.android_device_id,
-            "challenge_context": json.dumps(
-                {
-                    "step_name": "",
-                    "nonce_code": parts[2],
-                    "user_id": int(parts[1]),
-                    "is_stateless": False,
-                }
-            ),
-        }
-        try:
-            step = client.private_request(path, params=params)
-        except ig.ClientError:
-            return in_app
-        step_name = str(step.get("step_name") or "")
-        raw_data = step.get("step_data")
-        step_data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
-        methods: list[ChallengeMethod] = []
-        if step_name in {"select_verify_method", "select_contact_point_recovery"}:
-            if "email" in step_data:
-                methods.append(ChallengeMethod.EMAIL)
-            if "phone_number" in step_data:
-                methods.append(ChallengeMethod.SMS)
-        elif step_name.startswith("verify_email"):
-            methods.append(ChallengeMethod.EMAIL)
-        elif step_name.startswith(("verify_phone", "verify_sms")):
-            methods.append(ChallengeMethod.SMS)
-        if not methods:
-            return in_app
-        self._challenge = _PendingChallenge(path=path, methods=tuple(methods))
-        return ChallengeRequired(message, methods=tuple(methods))
-
-    def challenge_send_code(self, method: ChallengeMethod) -> None:
-        """
-        Ask Instagram to send the challenge security code by `method` (one POST).
-
-        Only valid after `login()` raised ChallengeRequired offering `method`.
-
-        Raises:
-            ChallengeRequired (cannot be solved this way), RateLimited, CannotConnect.
-
-        """
-        pending = self._challenge
-        if pending is None or method not in pending.methods:
-            offered = pending.methods if pending is not None else ()
-            msg = f"No pending challenge offers {method.value}"
-            raise ChallengeRequired(msg, methods=offered)
-        choice = "1" if method is ChallengeMethod.EMAIL else "0"
-
-        def send() -> None:
-            step = self._client.private_request(pending.path, {"choice": choice})
-            if not str(step.get("step_name") or "").startswith("verify"):
-                msg = "Instagram did not accept the verification method"
-                raise ChallengeRequired(msg, methods=pending.methods)
-
-        self._call("challenge choice", send)
-
-    def challenge_submit_code(self, code: str) -> Account:
-        """
-        Submit the challenge security code and finish the login.
-
-        One POST; when Instagram closes the checkpoint without a session, a fresh
-        `login()` follows. Then instagrapi's post-login `feed/reels_tray/` and
-        `feed/timeline/`.
-
-        Raises:
-            InvalidCode, ChallengeRequired, CannotConnect.
-
-        """
-        pending = self._challenge
-        if pending is None:
-            msg = "No pending challenge"
-            raise ChallengeRequired(msg)
-        return self._call(
-            "challenge code",
-            functools.partial(self._submit_challenge, pending, code.strip()),
-            code_given=True,
-        )
-
-    def _submit_challenge(self, pending: _PendingChallenge, code: str) -> Account:
-        client = self._client
-        result = client.private_request(pending.path, {"security_code": code})
-        if result.get("action") != "close" and "logged_in_user" not in result:
-            msg = "challenge code: Instagram did not accept the code"
-            raise InvalidCode(msg)
-        self._challenge = None
-        authorization = client.last_response.headers.get("ig-set-authorization")
-        if authorization:
-            client.authorization_data = client.parse_authorization(authorization)
-        if not client.user_id:
-            return self._login("")
-        client.login_flow()
-        user = result.get("logged_in_user")
-        if isinstance(user, dict) and user.get("pk") and user.get("username"):
-            return Account(
-                pk=str(user["pk"]),
-                username=str(user["username"]),
-                full_name=str(user.get("full_name") or ""),
-            )
-        return self._account(client.account_info())
-
-    def export_session(self) -> dict[str, Any]:
-        """
-        Return instagrapi's settings (cookies, device, uuids) as a JSON-safe dict.
-
-        Sends no request. The dict holds secrets: store it, never log it.
-        """
-        with self._lock:
-            settings = self._client.get_settings()
-        result: dict[str, Any] = json.loads(json.dumps(settings, default=str))
-        return result
-
+    # ----------------------------------------------------------- feeds, likes
     def resolve_username(self, username: str) -> TargetUser:
         """
         Look a username up (one request: `users/{username}/usernameinfo/`).
@@ -1007,7 +483,7 @@ class InstagramApi:
                 what = f"v2/media/seen/ {story.pk}"
                 raise self._translate(what, exc, code_given=False) from exc
             if not client.story_like(story.media_id, mark_seen=False):
-                text = _instagram_text(client) or "refused"
+                text = instagram_message(self._last_body()) or "refused"
                 msg = f"send_story_like {story.pk}: {text}"
                 raise InstagramError(msg)
 
@@ -1027,7 +503,8 @@ class InstagramApi:
 
         def like() -> None:
             if not self._client.media_like(pk):
-                msg = f"media/{pk}/like/: {_instagram_text(self._client) or 'refused'}"
+                text = instagram_message(self._last_body()) or "refused"
+                msg = f"media/{pk}/like/: {text}"
                 raise InstagramError(msg)
 
         self._call(f"media/{pk}/like/", like)

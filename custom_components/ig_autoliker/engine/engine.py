@@ -35,7 +35,7 @@ from .session import SessionManager
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .client import InstagramApi
+    from .client import InstagramClient
     from .clock import Clock, Sleep
     from .events import Listener
     from .media import RecallPosts
@@ -79,7 +79,7 @@ class Engine:
 
     def __init__(  # noqa: PLR0913 - the collaborators, each named
         self,
-        client: InstagramApi,
+        client: InstagramClient,
         stored: StoredData,
         limiter: RateLimiter,
         policy: SafetyPolicy,

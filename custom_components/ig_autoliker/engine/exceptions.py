@@ -1,8 +1,8 @@
 """
 The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
 
-`api.py` maps instagrapi's exceptions onto these; the coordinator and the config flow
-decide on retries and user-facing messages by class only. None of them carries a
+`classify.py` maps instagrapi's exceptions onto these; the coordinator and the config
+flow decide on retries and user-facing messages by class only. None of them carries a
 secret: messages hold Instagram's error text, never cookies or passwords.
 """
 

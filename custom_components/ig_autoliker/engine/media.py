@@ -25,7 +25,7 @@ from .safety import Act, baseline_cutoff
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from .client import InstagramApi
+    from .client import InstagramClient
     from .clock import Clock, Sleep
     from .events import Listener
     from .models import Target
@@ -61,7 +61,7 @@ class MediaService:
 
     def __init__(  # noqa: PLR0913 - the collaborators, each named
         self,
-        client: InstagramApi,
+        client: InstagramClient,
         pacer: Pacer,
         stored: StoredData,
         limiter: RateLimiter,

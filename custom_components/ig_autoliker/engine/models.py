@@ -1,8 +1,8 @@
 """
 Typed models of what Instagram returns, independent of instagrapi's pydantic types.
 
-Only `api.py` builds these from instagrapi objects; everything else in the integration
-works with them, so a change in instagrapi's models touches one module.
+Only `client.py` builds these from instagrapi objects; everything else in the
+integration works with them, so a change in instagrapi's models touches one module.
 """
 
 from __future__ import annotations

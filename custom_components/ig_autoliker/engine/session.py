@@ -31,7 +31,7 @@ from .ratelimit import Action
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .client import InstagramApi
+    from .client import InstagramClient
     from .clock import Clock, Sleep
     from .events import Listener
     from .ratelimit import RateLimiter
@@ -91,7 +91,7 @@ class SessionManager:
 
     def __init__(  # noqa: PLR0913 - the collaborators, each named
         self,
-        client: InstagramApi,
+        client: InstagramClient,
         stored: StoredData,
         limiter: RateLimiter,
         *,
