@@ -642,12 +642,11 @@ class World:
                 self._undo_at.pop(key, None)
             elif silent.undo_after is None:
                 dropped = True  # answered ok, stored nowhere
-            else:
+            elif viewer_pk not in media.liked_by or key in self._undo_at:
+                # A new like is kept for a while; a like that already stood stays.
                 undone_at = now + silent.undo_after
-                if viewer_pk not in media.liked_by or key in self._undo_at:
-                    # A like that already stood stays; a new one will go.
-                    media.liked_by.add(viewer_pk)
-                    self._undo_at[key] = undone_at
+                media.liked_by.add(viewer_pk)
+                self._undo_at[key] = undone_at
             like = Like(
                 viewer_pk,
                 media.pk,
