@@ -4,6 +4,7 @@ Public surface:
     Sandbox            server.py   start()/stop(), url, proxy_url, ca_path, world, env()
     World, Clock       world.py    state: users, media, sessions, likes, request log
     Fault, FaultRule   faults.py   world.faults.add("media/*/like/", Fault.HTTP_429)
+    SilentBlock        world.py    world.silent_block(username, since=..., until=...)
     captures           captures.py Instagram's error bodies from published captures
                                    (sources: SOURCES.md)
     build_test_world   testworld.py (ALICE, BOB... credentials; PUBLIC... targets)
@@ -15,7 +16,18 @@ from .demo import build_demo_world
 from .faults import Fault, FaultRule, Faults
 from .server import Sandbox
 from .testworld import build_test_world
-from .world import Clock, Like, Media, RequestRecord, Seen, Session, User, World
+from .world import (
+    Clock,
+    Like,
+    Media,
+    RequestRecord,
+    Seen,
+    Session,
+    SilentBlock,
+    SilentLike,
+    User,
+    World,
+)
 
 __all__ = [
     "Clock",
@@ -28,6 +40,8 @@ __all__ = [
     "Sandbox",
     "Seen",
     "Session",
+    "SilentBlock",
+    "SilentLike",
     "User",
     "World",
     "build_demo_world",

@@ -27,7 +27,7 @@ from .faults import Fault
 
 if TYPE_CHECKING:
     from .app import Request
-    from .world import World
+    from .world import CheckpointForm, World
 
 
 def _media_answer(media: Any) -> Response:
@@ -46,11 +46,40 @@ def _challenge(world: World, body: dict[str, Any]) -> Response:
     username = str(body["username"])
     if body.get("action", "confirm") == "confirm":
         return Response.json({"confirmed": world.confirm_challenge(username)})
-    form = "checkpoint" if body.get("form") == "checkpoint" else "challenge"
+    form: CheckpointForm = (
+        "checkpoint" if body.get("form") == "checkpoint" else "challenge"
+    )
     challenge = world.start_challenge(
         username, native=bool(body.get("native", True)), form=form
     )
     return Response.json({"api_path": challenge.api_path, "native": challenge.native})
+
+
+def _optional_float(body: dict[str, Any], key: str) -> float | None:
+    value = body.get(key)
+    return None if value is None else float(value)
+
+
+def _silent_block(world: World, body: dict[str, Any]) -> Response:
+    """Start a silent like block of an account, or end it (`"end": true`)."""
+    username = str(body["username"])
+    if body.get("end"):
+        ended = world.end_silent_block(username, _optional_float(body, "at"))
+        return Response.json({"ended": ended})
+    block = world.silent_block(
+        username,
+        since=_optional_float(body, "since"),
+        until=_optional_float(body, "until"),
+        undo_after=_optional_float(body, "undo_after"),
+    )
+    return Response.json(
+        {
+            "viewer_pk": block.viewer_pk,
+            "since": block.since,
+            "until": block.until,
+            "undo_after": block.undo_after,
+        }
+    )
 
 
 def handle_admin(world: World, request: Request) -> Response:  # noqa: PLR0911, PLR0912
@@ -110,6 +139,8 @@ def handle_admin(world: World, request: Request) -> Response:  # noqa: PLR0911, 
                 return Response.json(rule.as_dict())
             case ("POST", "challenge"):
                 return _challenge(world, body)
+            case ("POST", "silent_block"):
+                return _silent_block(world, body)
             case ("POST", "suspend"):
                 world.set_suspended(
                     str(body["username"]), suspended=bool(body.get("suspended", True))

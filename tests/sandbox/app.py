@@ -21,13 +21,15 @@ from urllib.parse import parse_qs, unquote
 
 from . import captures, payloads
 from .crypto import PASSWORD_KEY_ID, decrypt_password, password_public_key_header
-from .faults import Fault, FaultRule
+from .faults import SILENT_FAULTS, Fault, FaultRule
 from .world import (
     Challenge,
     ChallengeMethodName,
+    CheckpointForm,
     Media,
     RequestRecord,
     Session,
+    SilentLike,
     User,
     World,
     mask_email,
@@ -144,6 +146,8 @@ class Context:
     world: World
     viewer: User | None
     session: Session | None
+    #: A SILENT_DROP / SILENT_UNDO rule that fired on this request (likes obey it).
+    silent: FaultRule | None = None
 
 
 Handler = Callable[[Request, Context, re.Match[str]], Response]
@@ -717,6 +721,16 @@ def _throttled(ctx: Context) -> Response | None:
     return None
 
 
+def _silent(ctx: Context) -> SilentLike | None:
+    """How a fired SILENT_* rule treats this like (None: the world decides)."""
+    rule = ctx.silent
+    if rule is None:
+        return None
+    return SilentLike(
+        undo_after=rule.delay if rule.fault is Fault.SILENT_UNDO else None
+    )
+
+
 def h_media_like(request: Request, ctx: Context, match: re.Match[str]) -> Response:
     """media/{pk}/like/ and media/{pk}/unlike/ (pk bare or `<pk>_<owner>`)."""
     media = ctx.world.media(int(match.group(1).split("_")[0]))
@@ -727,7 +741,9 @@ def h_media_like(request: Request, ctx: Context, match: re.Match[str]) -> Respon
     if match.group(2) == "like":
         if (throttled := _throttled(ctx)) is not None:
             return throttled
-        ctx.world.record_like(_viewer(ctx).pk, media, request.endpoint)
+        ctx.world.record_like(
+            _viewer(ctx).pk, media, request.endpoint, silent=_silent(ctx)
+        )
     else:
         ctx.world.record_unlike(_viewer(ctx).pk, media)
     return Response.json({"status": "ok"})
@@ -755,7 +771,9 @@ def h_story_like(request: Request, ctx: Context, match: re.Match[str]) -> Respon
     if match.group(1) == "send":
         if (throttled := _throttled(ctx)) is not None:
             return throttled
-        ctx.world.record_like(_viewer(ctx).pk, media, request.endpoint)
+        ctx.world.record_like(
+            _viewer(ctx).pk, media, request.endpoint, silent=_silent(ctx)
+        )
     else:
         ctx.world.record_unlike(_viewer(ctx).pk, media)
     return Response.json({"status": "ok"})
@@ -875,7 +893,9 @@ def _fault_checkpoint(rule: FaultRule, request: Request, ctx: Context) -> Respon
     """Open the checkpoint a CHALLENGE_* / CHECKPOINT_REQUIRED fault stands for."""
     user = _request_user(request, ctx)
     native = rule.fault is not Fault.CHALLENGE_CODES
-    form = "checkpoint" if rule.fault is Fault.CHECKPOINT_REQUIRED else "challenge"
+    form: CheckpointForm = (
+        "checkpoint" if rule.fault is Fault.CHECKPOINT_REQUIRED else "challenge"
+    )
     if user is None:
         # No account to attach it to: the bare capture with an unusable path.
         return captured(captures.challenge_required("/challenge/", native=native))
@@ -1083,7 +1103,13 @@ class SandboxApp:
         if fault is Fault.TIMEOUT:
             assert rule is not None
             await self._sleep(rule.delay)
-        if rule is not None and fault is not Fault.TIMEOUT:
+        if fault in SILENT_FAULTS:
+            ctx.silent = rule  # answered normally; the like handlers obey it
+        if (
+            rule is not None
+            and fault is not Fault.TIMEOUT
+            and fault not in SILENT_FAULTS
+        ):
             response = fault_response(rule, request, ctx)
         else:
             try:

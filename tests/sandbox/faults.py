@@ -12,6 +12,17 @@ only then: `times=1`). `times=None` keeps firing on every matching call from
 `on_call` on. Rules are checked in the order they were added; the first that fires
 wins, but every matching rule counts the call.
 
+SILENT_DROP and SILENT_UNDO are silent like blocks: the like (`media/<pk>/like/`,
+`story_interactions/send_story_like`) is answered `{"status": "ok"}` as usual, but
+SILENT_DROP keeps nothing and SILENT_UNDO keeps it for `delay` seconds of *world*
+time; the feeds (`has_liked`) tell the truth. On any other endpoint a matching rule
+still counts and "fires", but the request is answered normally. For a block that
+lasts (every like of an account from a time on) use `World.silent_block`.
+
+    world.faults.add("media/*/like/", Fault.SILENT_DROP, times=None)
+    world.faults.add("story_interactions/send_story_like", Fault.SILENT_UNDO,
+                     delay=120)
+
 CONNECTION_RESET cuts the client's CONNECT tunnel with a TCP RST. libcurl (instagrapi's
 transport) transparently resends a request once when a *reused* connection dies before
 any answer, so a single reset is usually invisible to the caller: use `times=2` to
@@ -57,6 +68,13 @@ class Fault(StrEnum):
     IP_BLOCK = "ip_block"  # 400 ip_block on a login (the message names the username)
     INVALID_USER = "invalid_user"  # 400 unknown username with error_type invalid_user
     RAW = "raw"  # answers `status` with `body` and `headers` verbatim
+    # Silent like blocks (likes only; see module docstring): answered ok, but...
+    SILENT_DROP = "silent_drop"  # ...not kept: every later feed shows it unliked
+    SILENT_UNDO = "silent_undo"  # ...kept for `delay` world seconds, then removed
+
+
+#: Faults that answer normally and change what the world keeps.
+SILENT_FAULTS = frozenset({Fault.SILENT_DROP, Fault.SILENT_UNDO})
 
 
 @dataclass
@@ -69,7 +87,8 @@ class FaultRule:
         on_call: 1-based number of the first matching call that faults.
         times: How many consecutive matching calls fault; None = all from on_call on.
         method: Only requests with this HTTP method match (None = any).
-        delay: Seconds the TIMEOUT fault waits before answering.
+        delay: Seconds the TIMEOUT fault waits before answering (real time); for
+            SILENT_UNDO, world-clock seconds the like stays before it is removed.
         retry_after: Seconds for a Retry-After header (HTTP_429 / PLEASE_WAIT only).
         status / body / headers: The verbatim answer of a RAW fault (`status` also
             sets PLEASE_WAIT's status when not 200; `headers` are added to any

@@ -151,7 +151,14 @@ def _videos(media_pk: int) -> list[dict[str, Any]]:
 
 
 def story_item(media: Media, owner: User, viewer_pk: int | None) -> dict[str, Any]:
-    """One item of `reel.items` in feed/user/{pk}/story/."""
+    """One item of `reel.items` in feed/user/{pk}/story/.
+
+    A story item carries two "liked by me" flags, `has_privately_liked` and
+    `has_liked` (feed/user/{pk}/story/ and feed/reels_media/ captures of 2026,
+    SOURCES.md "Silent like blocks"). Which one a story like flips is not in any
+    capture found (every captured item is unliked), so both tell the world's truth.
+    """
+    liked = viewer_pk is not None and viewer_pk in media.liked_by
     item: dict[str, Any] = {
         "taken_at": int(media.taken_at),
         "pk": media.pk,
@@ -169,7 +176,8 @@ def story_item(media: Media, owner: User, viewer_pk: int | None) -> dict[str, An
         "can_send_prompt": False,
         "caption": None,
         "caption_is_edited": False,
-        "has_liked": viewer_pk in media.liked_by,
+        "has_privately_liked": liked,
+        "has_liked": liked,
         "has_translation": False,
         "image_versions2": _images(media.pk, 1080, 1920),
         "original_width": 1080,
@@ -248,6 +256,9 @@ def post_item(media: Media, owner: User, viewer_pk: int | None) -> dict[str, Any
         "commenting_disabled_for_viewer": False,
         "like_count": media.like_count,
         "has_liked": viewer_pk in media.liked_by,
+        # Captured on posts as well (feed/user clips, media info, 2026); always
+        # false there in the captures, and nothing here sets it.
+        "has_privately_liked": False,
         "top_likers": [],
         "photo_of_you": False,
         "can_viewer_save": True,

@@ -168,7 +168,14 @@ class Media:
 
 @dataclass(frozen=True)
 class Like:
-    """One accepted like request."""
+    """One like request Instagram answered `{"status": "ok"}`.
+
+    Attributes:
+        dropped: A silent block answered it and did not keep it: no feed ever
+            shows it liked.
+        undone_at: A silent block kept it and removes it at this world time:
+            feeds read before show it liked, feeds read from then on unliked.
+    """
 
     viewer_pk: int
     media_pk: int
@@ -176,6 +183,45 @@ class Like:
     kind: MediaKindName
     at: float
     endpoint: str
+    dropped: bool = False
+    undone_at: float | None = None
+
+    @property
+    def silent(self) -> bool:
+        """The answer was ok, yet the like did not last (dropped or undone)."""
+        return self.dropped or self.undone_at is not None
+
+
+@dataclass(frozen=True)
+class SilentBlock:
+    """A sustained silent like block of one account (`World.silent_block`).
+
+    From `since` until `until` (world time, None: open-ended) every like the
+    account sends is answered `{"status": "ok"}` like any other; with
+    `undo_after` None it is not kept, else it is kept and removed that many
+    seconds later. The block starts and ends without any answer changing:
+    only the feeds tell.
+    """
+
+    viewer_pk: int
+    since: float
+    until: float | None = None
+    undo_after: float | None = None
+
+    def covers(self, viewer_pk: int, at: float) -> bool:
+        """Whether a like the viewer sends at `at` falls under this block."""
+        return (
+            viewer_pk == self.viewer_pk
+            and at >= self.since
+            and (self.until is None or at < self.until)
+        )
+
+
+@dataclass(frozen=True)
+class SilentLike:
+    """How one like is silently blocked: dropped (`undo_after` None) or undone."""
+
+    undo_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +357,9 @@ class World:
         self._media: dict[int, Media] = {}
         self._sessions: dict[str, Session] = {}
         self._likes: list[Like] = []
+        #: (viewer pk, media pk) -> world time a silently undone like disappears.
+        self._undo_at: dict[tuple[int, int], float] = {}
+        self._silent_blocks: list[SilentBlock] = []
         self._seen: list[Seen] = []
         self._requests: list[RequestRecord] = []
         self._challenges: dict[int, Challenge] = {}
@@ -527,12 +576,14 @@ class World:
     def media(self, pk: int) -> Media | None:
         """A media by pk (deleted ones too), or None."""
         with self._lock:
+            self._settle()
             return self._media.get(pk)
 
     def stories_of(self, owner_pk: int) -> list[Media]:
         """Live (unexpired, undeleted) stories of a user, oldest first."""
         now = self.clock.now()
         with self._lock:
+            self._settle()
             items = [
                 m
                 for m in self._media.values()
@@ -546,6 +597,7 @@ class World:
     def posts_of(self, owner_pk: int) -> list[Media]:
         """Posts of a user, newest first."""
         with self._lock:
+            self._settle()
             items = [
                 m
                 for m in self._media.values()
@@ -558,25 +610,141 @@ class World:
         expiring = media.expiring_at
         return not media.deleted and (expiring is None or expiring > self.clock.now())
 
-    def record_like(self, viewer_pk: int, media: Media, endpoint: str) -> Like:
-        """Count a like (has_liked/like_count change once; every call is recorded)."""
+    def record_like(
+        self,
+        viewer_pk: int,
+        media: Media,
+        endpoint: str,
+        *,
+        silent: SilentLike | None = None,
+    ) -> Like:
+        """Count a like (has_liked/like_count change once; every call is recorded).
+
+        Args:
+            viewer_pk: Who likes.
+            media: What.
+            endpoint: The request's endpoint (for the record).
+            silent: How a silent block treats this like (None: the world's own
+                `silent_block` decides): `SilentLike(undo_after=None)` answers
+                and keeps nothing, `SilentLike(undo_after=s)` keeps it for `s`
+                world seconds.
+        """
         with self._lock:
-            media.liked_by.add(viewer_pk)
+            self._settle()
+            now = self.clock.now()
+            if silent is None:
+                silent = self.silent_mode(viewer_pk, now)
+            key = (viewer_pk, media.pk)
+            dropped = False
+            undone_at: float | None = None
+            if silent is None:
+                media.liked_by.add(viewer_pk)
+                self._undo_at.pop(key, None)
+            elif silent.undo_after is None:
+                dropped = True  # answered ok, stored nowhere
+            elif viewer_pk not in media.liked_by or key in self._undo_at:
+                # A new like is kept for a while; a like that already stood stays.
+                undone_at = now + silent.undo_after
+                media.liked_by.add(viewer_pk)
+                self._undo_at[key] = undone_at
             like = Like(
                 viewer_pk,
                 media.pk,
                 media.owner_pk,
                 media.kind,
-                self.clock.now(),
+                now,
                 endpoint,
+                dropped=dropped,
+                undone_at=undone_at,
             )
             self._likes.append(like)
+            self._settle()  # an undo_after of 0 takes effect at once
             return like
 
     def record_unlike(self, viewer_pk: int, media: Media) -> None:
         """Withdraw a like."""
         with self._lock:
             media.liked_by.discard(viewer_pk)
+            self._undo_at.pop((viewer_pk, media.pk), None)
+
+    def has_liked(self, viewer_pk: int, media_pk: int) -> bool:
+        """Whether the media shows as liked by the viewer now (the feeds' truth)."""
+        with self._lock:
+            self._settle()
+            media = self._media.get(media_pk)
+            return media is not None and viewer_pk in media.liked_by
+
+    def _settle(self) -> None:
+        """Remove the silently undone likes whose time has come."""
+        if not self._undo_at:
+            return
+        now = self.clock.now()
+        with self._lock:
+            for key, when in list(self._undo_at.items()):
+                if when <= now:
+                    del self._undo_at[key]
+                    media = self._media.get(key[1])
+                    if media is not None:
+                        media.liked_by.discard(key[0])
+
+    # --------------------------------------------------------- silent blocks
+    def silent_block(
+        self,
+        username: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        undo_after: float | None = None,
+    ) -> SilentBlock:
+        """Silently block the account's likes from `since` (None: now) to `until`.
+
+        Every like the account sends in that window is answered
+        `{"status": "ok"}` as usual but is not kept (`undo_after` None) or is
+        removed `undo_after` world seconds later; the feeds show the truth.
+        `until` None keeps the block until `end_silent_block`.
+        """
+        with self._lock:
+            block = SilentBlock(
+                viewer_pk=self._need(username).pk,
+                since=self.clock.now() if since is None else float(since),
+                until=None if until is None else float(until),
+                undo_after=undo_after,
+            )
+            self._silent_blocks.append(block)
+            return block
+
+    def end_silent_block(self, username: str, at: float | None = None) -> int:
+        """End the account's open-ended silent blocks at `at` (None: now).
+
+        Returns how many blocks were ended.
+        """
+        with self._lock:
+            pk = self._need(username).pk
+            when = self.clock.now() if at is None else float(at)
+            ended = 0
+            for index, block in enumerate(self._silent_blocks):
+                if block.viewer_pk == pk and (
+                    block.until is None or block.until > when
+                ):
+                    self._silent_blocks[index] = SilentBlock(
+                        block.viewer_pk, block.since, when, block.undo_after
+                    )
+                    ended += 1
+            return ended
+
+    @property
+    def silent_blocks(self) -> list[SilentBlock]:
+        """Every silent block set, in order."""
+        with self._lock:
+            return list(self._silent_blocks)
+
+    def silent_mode(self, viewer_pk: int, at: float) -> SilentLike | None:
+        """How a like the viewer sends at `at` is treated (None: kept normally)."""
+        with self._lock:
+            for block in self._silent_blocks:
+                if block.covers(viewer_pk, at):
+                    return SilentLike(undo_after=block.undo_after)
+            return None
 
     def record_seen(self, viewer_pk: int, media: Media) -> None:
         """Mark a story seen by the viewer."""
@@ -824,6 +992,8 @@ class World:
                         "kind": like.kind,
                         "at": like.at,
                         "endpoint": like.endpoint,
+                        "dropped": like.dropped,
+                        "undone_at": like.undone_at,
                     }
                     for like in self._likes
                 ],
@@ -851,6 +1021,15 @@ class World:
                     for u in self._users.values()
                 ],
                 "faults": [rule.as_dict() for rule in self.faults.rules],
+                "silent_blocks": [
+                    {
+                        "viewer_pk": block.viewer_pk,
+                        "since": block.since,
+                        "until": block.until,
+                        "undo_after": block.undo_after,
+                    }
+                    for block in self._silent_blocks
+                ],
             }
 
 
