@@ -2,7 +2,8 @@
 
 Public surface:
     Sandbox            server.py   start()/stop(), url, proxy_url, ca_path, world, env()
-    World, Clock       world.py    state: users, media, sessions, likes, request log
+    World, Clock       world.py    state: users, media, sessions, likes, request log,
+                                   timeline ads and suggestions (TimelineInsert)
     Fault, FaultRule   faults.py   world.faults.add("media/*/like/", Fault.HTTP_429)
     captures           captures.py Instagram's error bodies from published captures
                                    (sources: SOURCES.md)
@@ -15,7 +16,17 @@ from .demo import build_demo_world
 from .faults import Fault, FaultRule, Faults
 from .server import Sandbox
 from .testworld import build_test_world
-from .world import Clock, Like, Media, RequestRecord, Seen, Session, User, World
+from .world import (
+    Clock,
+    Like,
+    Media,
+    RequestRecord,
+    Seen,
+    Session,
+    TimelineInsert,
+    User,
+    World,
+)
 
 __all__ = [
     "Clock",
@@ -28,6 +39,7 @@ __all__ = [
     "Sandbox",
     "Seen",
     "Session",
+    "TimelineInsert",
     "User",
     "World",
     "build_demo_world",
