@@ -2,7 +2,8 @@
 
 Public surface:
     Sandbox            server.py   start()/stop(), url, proxy_url, ca_path, world, env()
-    World, Clock       world.py    state: users, media, sessions, likes, request log
+    World, Clock       world.py    state: users, media, sessions, likes, request log,
+                                   timeline ads and suggestions (TimelineInsert)
     Fault, FaultRule   faults.py   world.faults.add("media/*/like/", Fault.HTTP_429)
     SilentBlock        world.py    world.silent_block(username, since=..., until=...)
     captures           captures.py Instagram's error bodies from published captures
@@ -25,6 +26,7 @@ from .world import (
     Session,
     SilentBlock,
     SilentLike,
+    TimelineInsert,
     User,
     World,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "Session",
     "SilentBlock",
     "SilentLike",
+    "TimelineInsert",
     "User",
     "World",
     "build_demo_world",

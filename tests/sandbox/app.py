@@ -30,6 +30,7 @@ from .world import (
     RequestRecord,
     Session,
     SilentLike,
+    TimelineInsert,
     User,
     World,
     mask_email,
@@ -67,6 +68,10 @@ class Request:
     signed: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     json_body: Any = None
+    #: Every value of each query key (`?reel_ids=1&reel_ids=2`).
+    query_all: dict[str, list[str]] = field(default_factory=dict)
+    #: Ids a batched request named (set by its handler, kept in the request log).
+    batch: int | None = None
 
     def parse_body(self) -> None:
         """Fill form / signed (signed_body JSON) / params (Bloks JSON) / json_body."""
@@ -105,6 +110,14 @@ class Request:
         if key in self.signed:
             return self.signed[key]
         return self.form.get(key)
+
+    def any_value(self, key: str) -> Any:
+        """A field from the signed body, a JSON body, the form or the query."""
+        if key in self.signed:
+            return self.signed[key]
+        if isinstance(self.json_body, dict) and key in self.json_body:
+            return self.json_body[key]
+        return self.form.get(key, self.query.get(key))
 
 
 @dataclass
@@ -600,29 +613,152 @@ def h_reels_tray(request: Request, ctx: Context, match: re.Match[str]) -> Respon
     )
 
 
-def h_timeline(request: Request, ctx: Context, match: re.Match[str]) -> Response:
-    """feed/timeline/: newest posts of followed accounts."""
-    viewer = _viewer(ctx)
-    items: list[tuple[Media, User]] = []
-    for pk in viewer.following:
-        owner = ctx.world.user_by_pk(pk)
+_TIMELINE_CURSOR = "feed_"
+
+
+def _timeline_items(ctx: Context, viewer: User) -> list[dict[str, Any]]:
+    """The viewer's whole home feed, in order, as feed items.
+
+    Followed accounts' posts newest first, the ads and suggestions the world
+    placed at their positions, the end-of-feed demarcator after the last
+    followed post, and the suggestions placed after it.
+    """
+    world = ctx.world
+    organic: list[dict[str, Any]] = []
+    for media in world.organic_timeline(viewer.pk):
+        owner = world.user_by_pk(media.owner_pk)
         if owner is not None:
-            items.extend((media, owner) for media in ctx.world.posts_of(pk)[:3])
-    items.sort(key=lambda pair: pair[0].taken_at, reverse=True)
-    feed = [
-        {"media_or_ad": payloads.post_item(media, owner, viewer.pk)}
-        for media, owner in items[:10]
-    ]
+            organic.append(
+                {"media_or_ad": payloads.timeline_media(media, owner, viewer.pk)}
+            )
+    after: list[dict[str, Any]] = []
+    placed: list[tuple[int, int, dict[str, Any]]] = []
+    for insert in world.timeline_inserts(viewer.pk):
+        item = _insert_item(ctx, viewer, insert)
+        if item is None:
+            continue
+        if insert.position is None:
+            after.append(item)
+        else:
+            placed.append((insert.position, insert.seq, item))
+    items = list(organic)
+    for position, _seq, item in sorted(placed, key=lambda entry: entry[:2]):
+        items.insert(min(position, len(items)), item)
+    items.append({"end_of_feed_demarcator": payloads.end_of_feed_demarcator()})
+    return items + after
+
+
+def _insert_item(
+    ctx: Context, viewer: User, insert: TimelineInsert
+) -> dict[str, Any] | None:
+    world = ctx.world
+    if insert.unit == "suggested_users":
+        users = [u for pk in insert.user_pks if (u := world.user_by_pk(pk))]
+        return {"suggested_users": payloads.suggested_users(users, f"su_{insert.seq}")}
+    media = world.media(insert.media_pk) if insert.media_pk is not None else None
+    if media is None or media.deleted:
+        return None
+    owner = world.user_by_pk(media.owner_pk)
+    if owner is None:
+        return None
+    if insert.unit == "ad":
+        return {"media_or_ad": payloads.timeline_ad(media, owner, viewer.pk)}
+    return {"explore_story": payloads.explore_story(media, owner, viewer.pk)}
+
+
+def h_timeline(request: Request, ctx: Context, match: re.Match[str]) -> Response:
+    """feed/timeline/: the home feed, `world.timeline_page_size` items a page.
+
+    instagrapi posts the fields as a JSON body (`max_id` when paging); other
+    clients post a form. `next_max_id` is opaque to clients.
+    """
+    viewer = _viewer(ctx)
+    items = _timeline_items(ctx, viewer)
+    cursor = str(request.any_value("max_id") or "")
+    position = cursor.removeprefix(_TIMELINE_CURSOR)
+    offset = int(position) if position != cursor and position.isdigit() else 0
+    size = max(1, ctx.world.timeline_page_size)
+    page = items[offset : offset + size]
+    more = offset + size < len(items)
+    next_max_id = f"{_TIMELINE_CURSOR}{offset + size}" if more else None
+    return Response.json(payloads.timeline_page(page, next_max_id))
+
+
+def _reel_ids(request: Request) -> list[str]:
+    """The ids asked for: GET `?reel_ids=` (repeated), POST `user_ids` / `reel_ids`."""
+    if request.method == "GET":
+        return [
+            value
+            for key in ("reel_ids", "reel_ids[]")
+            for value in request.query_all.get(key, [])
+        ]
+    raw = request.value("user_ids")
+    if raw is None:
+        raw = request.value("reel_ids")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = raw.split(",")
+    if isinstance(raw, (int, str)):
+        raw = [raw]
+    return [str(value) for value in raw] if isinstance(raw, list) else []
+
+
+def h_reels_media(request: Request, ctx: Context, match: re.Match[str]) -> Response:
+    """feed/reels_media/: the live stories of several accounts in one request."""
+    ids = _reel_ids(request)
+    request.batch = len(ids)
+    limit = ctx.world.reels_media_limit
+    if limit is not None and len(ids) > limit:
+        return captured(captures.too_many_reels())
+    viewer = _viewer(ctx)
+    reels = []
+    seen: set[int] = set()
+    for reel_id in ids:
+        if not reel_id.isdigit() or int(reel_id) in seen:
+            continue  # highlights ("highlight:<pk>") are not modelled
+        seen.add(int(reel_id))
+        owner = ctx.world.user_by_pk(int(reel_id))
+        if owner is None or not ctx.world.can_view(viewer.pk, owner):
+            continue
+        entry = payloads.reel(
+            ctx.world, owner, ctx.world.stories_of(owner.pk), viewer.pk
+        )
+        if entry is not None:
+            reels.append(entry)
+    return Response.json(payloads.reels_media(reels))
+
+
+def h_following(request: Request, ctx: Context, match: re.Match[str]) -> Response:
+    """friendships/{pk}/following/: `count` a page, `max_id` paging, `query` filter."""
+    owner = ctx.world.user_by_pk(int(match.group(1)))
+    if owner is None:
+        return user_not_found()
+    viewer = _viewer(ctx)
+    if not ctx.world.can_view(viewer.pk, owner):
+        return not_authorized()
+    users = ctx.world.following_of(owner.username)
+    query = (request.query.get("query") or "").strip().lower()
+    if query:
+        users = [
+            u for u in users if query in u.username or query in u.full_name.lower()
+        ]
+    cap = max(1, ctx.world.following_page_size)
+    try:
+        size = max(1, min(int(request.query.get("count") or cap), cap))
+    except ValueError:
+        size = cap
+    max_id = request.query.get("max_id") or "0"
+    offset = int(max_id) if max_id.isdigit() else 0
+    page = users[offset : offset + size]
+    more = offset + size < len(users)
     return Response.json(
-        {
-            "feed_items": feed,
-            "num_results": len(feed),
-            "more_available": False,
-            "next_max_id": None,
-            "is_direct_v2_enabled": True,
-            "auto_load_more_enabled": True,
-            "status": "ok",
-        }
+        payloads.following_page(
+            [payloads.following_user(ctx.world, u) for u in page],
+            str(offset + size) if more else None,
+            size,
+        )
     )
 
 
@@ -861,6 +997,9 @@ def _routes() -> list[Route]:
         ("POST", r"accounts/logout/", h_logout, True),
         ("POST", r"feed/reels_tray/", h_reels_tray, True),
         ("POST", r"feed/timeline/", h_timeline, True),
+        ("GET", r"feed/reels_media/", h_reels_media, True),
+        ("POST", r"feed/reels_media/", h_reels_media, True),
+        ("GET", r"friendships/(\d+)/following/", h_following, True),
         ("GET", r"users/([^/]+)/usernameinfo/", h_usernameinfo, True),
         ("GET", r"users/(\d+)/info/", h_user_info, True),
         ("GET", r"friendships/show/(\d+)/", h_friendship, True),
@@ -1023,12 +1162,10 @@ class SandboxApp:
                 chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        query = {
-            key: values[0]
-            for key, values in parse_qs(
-                scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-            ).items()
-        }
+        query_all = parse_qs(
+            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        query = {key: values[0] for key, values in query_all.items()}
         client = scope.get("client")
         request = Request(
             method=scope["method"].upper(),
@@ -1038,6 +1175,7 @@ class SandboxApp:
             headers=headers,
             body=b"".join(chunks),
             client=(str(client[0]), int(client[1])) if client else None,
+            query_all=query_all,
         )
         request.endpoint = endpoint_of(request.path)
         request.parse_body()
@@ -1145,6 +1283,7 @@ class SandboxApp:
                 viewer_pk=ctx.viewer.pk if ctx.viewer is not None else None,
                 status=status,
                 fault=fault.value if fault is not None else None,
+                batch=request.batch,
             )
         )
 

@@ -238,3 +238,14 @@ def needs_upgrade() -> Answer:
         "status": "fail",
         "error_type": "needs_upgrade",
     }
+
+
+def too_many_reels() -> Answer:
+    """feed/reels_media/ naming more reels than Instagram serves at once.
+
+    breuerfelix/jinsta#65 (2019): `POST /api/v1/feed/reels_media/ - 400 Bad Request;
+    Too many reels requested` (dilame's client prints status and `message`);
+    mgp25/Instagram-API#2704: `ReelsMediaResponse: Too many reels requested.`
+    (mgp25 appends the period). No `error_type` is shown in either.
+    """
+    return 400, {"message": "Too many reels requested", "status": "fail"}

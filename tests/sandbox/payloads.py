@@ -490,3 +490,208 @@ def bloks_two_step(context: str, user: User) -> dict[str, Any]:
 def bloks_two_step_error(message: str) -> dict[str, Any]:
     """A verify_code answer for a refused code (no embedded login response)."""
     return bloks_layout(f"(bk.action.caa.ShowError, {json.dumps(message)})")
+
+
+# ------------------------------------------------------------ batched feeds
+def reels_media(reels: list[dict[str, Any]]) -> dict[str, Any]:
+    """feed/reels_media/: the same reels keyed by id (`reels`) and as a list.
+
+    Both keys, as mgp25's ReelsMediaResponse maps them (dilame's POST client reads
+    `reels`, GET `?reel_ids=` users read `reels_media`); accounts without a live
+    story are left out of both.
+    """
+    return {
+        "reels": {str(entry["id"]): entry for entry in reels},
+        "reels_media": reels,
+        "status": "ok",
+    }
+
+
+def following_user(world: World, user: User) -> dict[str, Any]:
+    """One of `users` in friendships/{pk}/following/ (dilame's response type)."""
+    return {
+        **user_short(user),
+        "is_favorite": False,
+        "latest_reel_media": int(
+            max((m.taken_at for m in world.stories_of(user.pk)), default=0)
+        ),
+    }
+
+
+def following_page(
+    users: list[dict[str, Any]], next_max_id: str | None, page_size: int
+) -> dict[str, Any]:
+    """friendships/{pk}/following/: `users`, `big_list`, `page_size`, `next_max_id`."""
+    return {
+        "sections": None,
+        "users": users,
+        "big_list": next_max_id is not None,
+        "next_max_id": next_max_id,
+        "page_size": page_size,
+        "status": "ok",
+    }
+
+
+# ------------------------------------------------------------------ timeline
+def timeline_media(media: Media, owner: User, viewer_pk: int | None) -> dict[str, Any]:
+    """A followed account's post as `media_or_ad` carries it in feed/timeline/."""
+    return {
+        **post_item(media, owner, viewer_pk),
+        "inventory_source": "media_or_ad",
+        "is_seen": False,
+        "is_eof": False,
+    }
+
+
+def timeline_ad(media: Media, owner: User, viewer_pk: int | None) -> dict[str, Any]:
+    """A sponsored `media_or_ad`: the post plus `injected` and the ad fields.
+
+    Field names, nesting and order follow the ad a user pasted in
+    mgp25/Instagram-API#2227 (`injected` with `label: Sponsored`, `ad_id`...,
+    then `ad_metadata`, `link`, `ad_action`, `ad_link_type`, `dr_ad_type`); the
+    top-level `ad_id` is dilame's TimelineFeedResponse type.
+    """
+    ad_id = media.ad_id or "0"
+    return {
+        **post_item(media, owner, viewer_pk),
+        "injected": {
+            "label": "Sponsored",
+            "show_icon": True,
+            "hide_label": "Hide this",
+            "invalidation": None,
+            "is_demo": False,
+            "view_tags": [],
+            "is_holdout": False,
+            "tracking_token": "AI@" + secrets.token_hex(16),
+            "show_ad_choices": False,
+            "ad_title": owner.full_name or owner.username,
+            "about_ad_params": "",
+            "direct_share": True,
+            "ad_id": int(ad_id),
+            "display_viewability_eligible": False,
+            "lead_gen_form_id": 0,
+            "is_leadgen_native_eligible": False,
+            "hide_reasons_v2": [
+                {"text": "It's not relevant", "reason": "NOT_RELEVANT"},
+                {"text": "I see it too often", "reason": "KEEP_SEEING_THIS"},
+                {"text": "It's inappropriate", "reason": None},
+            ],
+            "hide_flow_type": 2,
+            "cookies": [],
+        },
+        "collapse_comments": False,
+        "ad_metadata": [{"value": f"{owner.username}.example", "type": 1}],
+        "link": f"https://{owner.username}.example/",
+        "link_text": "Learn More",
+        "ad_action": "webclick",
+        "link_hint_text": "Tap Photo to Open Page",
+        "iTunesItem": None,
+        "ad_link_type": 0,
+        "ad_header_style": 0,
+        "dr_ad_type": 1,
+        "android_links": [
+            {
+                "linkType": 1,
+                "webUri": f"https://{owner.username}.example/",
+                "androidClass": "",
+                "package": "",
+                "deeplinkUri": "",
+                "callToActionTitle": "Learn More",
+                "redirectUri": None,
+                "leadGenFormId": 0,
+                "igUserId": None,
+                "appInstallObjectiveInvalidationBehavior": None,
+            }
+        ],
+        "force_overlay": False,
+        "hide_nux_text": False,
+        "overlay_text": "",
+        "overlay_title": "",
+        "overlay_subtitle": "",
+        "ad_id": ad_id,
+    }
+
+
+def explore_story(media: Media, owner: User, viewer_pk: int | None) -> dict[str, Any]:
+    """A recommended post or reel: `explore_story` with the media and `explore`.
+
+    The slot and its fields (`media.explore.explanation`, `recommendation_data`,
+    `id`, `inventory_source`) follow a recorded home feed's type (SOURCES.md).
+    """
+    return {
+        "media": {
+            **post_item(media, owner, viewer_pk),
+            "inventory_source": "explore_story",
+            "recommendation_data": json.dumps({"source": "feed_recs"}),
+            "explore": {"explanation": "Suggested for you"},
+        },
+        "id": media.id,
+        "inventory_source": "explore_story",
+    }
+
+
+def suggested_users(users: list[User], unit_id: str) -> dict[str, Any]:
+    """A `suggested_users` unit (mgp25's SuggestedUsers / Suggestion models)."""
+    return {
+        "id": unit_id,
+        "view_all_text": "See All",
+        "title": "Suggested for You",
+        "auto_dvance": "",
+        "type": 2,
+        "tracking_token": secrets.token_hex(16),
+        "landing_site_type": "suggested_user",
+        "landing_site_title": "Discover People",
+        "upsell_fb_pos": "none",
+        "suggestions": [
+            {
+                "user": user_short(user),
+                "algorithm": "ig_friends_of_friends_from_tao_laser_algorithm",
+                "social_context": "Suggested for you",
+                "icon": "",
+                "caption": "",
+                "media_ids": [],
+                "thumbnail_urls": [],
+                "large_urls": [],
+                "media_infos": [],
+                "value": 1.0,
+                "is_new_suggestion": False,
+            }
+            for user in users
+        ],
+    }
+
+
+def end_of_feed_demarcator() -> dict[str, Any]:
+    """The "You're all caught up" unit after the last followed post.
+
+    `id`, `title`, `subtitle` (mgp25's EndOfFeedDemarcator), `pause` (goinsta's
+    feed cache), `style` (the recorded home feed's type). The wording is the
+    app's; no capture of the strings was found.
+    """
+    return {
+        "id": "end_of_feed_demarcator",
+        "title": "You're All Caught Up",
+        "subtitle": "You've seen all new posts from the past 3 days.",
+        "style": "checkmark",
+        "pause": True,
+    }
+
+
+def timeline_page(
+    feed_items: list[dict[str, Any]], next_max_id: str | None
+) -> dict[str, Any]:
+    """feed/timeline/ (field names of dilame's TimelineFeedResponse)."""
+    return {
+        "num_results": len(feed_items),
+        "more_available": next_max_id is not None,
+        "auto_load_more_enabled": True,
+        "feed_items": feed_items,
+        "is_direct_v2_enabled": True,
+        "next_max_id": next_max_id,
+        "pagination_info": {"source": None, "group_id": None},
+        "view_state_version": secrets.token_hex(16),
+        "client_feed_changelist_applied": False,
+        "feed_pill_text": "New Posts",
+        "client_gap_enforcer_matrix": [],
+        "status": "ok",
+    }

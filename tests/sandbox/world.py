@@ -12,6 +12,7 @@ query and the viewer's pk, never bodies, cookies, passwords or authorization hea
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -29,6 +30,11 @@ PostKindName = Literal["photo", "album", "reel"]
 LoginFlow = Literal["caa", "legacy"]
 ChallengeMethodName = Literal["email", "sms"]
 TwoFactorMethodName = Literal["totp", "sms", "whatsapp"]
+#: Where a media item reaches a viewer's home feed: a followed account's own post, an
+#: ad (sponsored, `injected`) or a recommendation (suggested post / reel).
+Placement = Literal["organic", "ad", "suggested"]
+#: A unit placed in a viewer's feed/timeline/ (see payloads.py for each shape).
+TimelineUnitName = Literal["ad", "suggested_post", "suggested_users"]
 #: How a checkpoint is worded: `challenge_required` with a `challenge` object, or the
 #: older `checkpoint_required` message with a `checkpoint_url` (see captures.py).
 CheckpointForm = Literal["challenge", "checkpoint"]
@@ -48,8 +54,12 @@ _LOGGABLE_QUERY_KEYS = frozenset(
         "from_module",
         "is_app_start",
         "is_external_deeplink_profile_view",
+        "page_size",
+        "search_surface",
+        "source",
     }
 )
+_NUMBER = re.compile(r"(?<![A-Za-z])\d+")
 
 
 class Clock:
@@ -139,6 +149,9 @@ class Media:
         carousel_count: Number of children of an album.
         liked_by: pks of the accounts that like it.
         deleted: Deleted media answer "has been deleted".
+        placement: "organic" (the owner's own post), "ad" (a sponsored post the
+            timeline injects) or "suggested" (a recommended post or reel).
+        ad_id: The ad's id (ads only), as `injected.ad_id` / `ad_id` carry it.
     """
 
     pk: int
@@ -149,6 +162,8 @@ class Media:
     carousel_count: int = 0
     liked_by: set[int] = field(default_factory=set)
     deleted: bool = False
+    placement: Placement = "organic"
+    ad_id: str | None = None
 
     @property
     def id(self) -> str:
@@ -164,6 +179,29 @@ class Media:
     def like_count(self) -> int:
         """Number of accounts that like it."""
         return len(self.liked_by)
+
+
+@dataclass(frozen=True)
+class TimelineInsert:
+    """A unit a viewer's home feed shows besides the followed accounts' posts.
+
+    Attributes:
+        viewer_pk: Whose feed/timeline/ shows it.
+        unit: "ad", "suggested_post" (a post or reel) or "suggested_users".
+        position: Index among the feed items before the end-of-feed demarcator
+            (0 = first item); None places it after the demarcator, where the app
+            shows its recommendations once the followed posts are all seen.
+        media_pk: The ad / suggested media (None for suggested users).
+        user_pks: The suggested accounts (suggested users only).
+        seq: Creation order (ties at one position keep it).
+    """
+
+    viewer_pk: int
+    unit: TimelineUnitName
+    position: int | None
+    media_pk: int | None = None
+    user_pks: tuple[int, ...] = ()
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -256,6 +294,11 @@ class RequestRecord:
         viewer_pk: pk of the valid session that sent it, else None.
         status: HTTP status answered (0 when the connection was reset).
         fault: Name of the injected fault, if any.
+        batch: How many ids a batched request named (`feed/reels_media/`: the
+            number of reel ids), else None.
+
+    `route` is the endpoint with every number replaced by `{id}`
+    (`friendships/{id}/following/`), to count requests per endpoint kind.
     """
 
     at: float
@@ -268,6 +311,12 @@ class RequestRecord:
     viewer_pk: int | None
     status: int
     fault: str | None = None
+    batch: int | None = None
+
+    @property
+    def route(self) -> str:
+        """The endpoint with its numbers (pks, media ids) replaced by `{id}`."""
+        return route_of(self.endpoint)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-safe view."""
@@ -277,6 +326,8 @@ class RequestRecord:
             "host": self.host,
             "path": self.path,
             "endpoint": self.endpoint,
+            "route": self.route,
+            "batch": self.batch,
             "query": dict(self.query),
             "viewer_pk": self.viewer_pk,
             "status": self.status,
@@ -319,6 +370,11 @@ class CodeSent:
     username: str
     method: ChallengeMethodName
     at: float
+
+
+def route_of(endpoint: str) -> str:
+    """`friendships/5501000001/following/` -> `friendships/{id}/following/`."""
+    return _NUMBER.sub("{id}", endpoint)
 
 
 def redact_query(query: dict[str, str]) -> dict[str, str]:
@@ -374,6 +430,18 @@ class World:
         #: The unknown-username answer carries `error_type: invalid_user` (the 2024
         #: capture); today's answer has none (captures.invalid_user).
         self.invalid_user_typed = False
+        #: Most reel ids one feed/reels_media/ request may name; more answer
+        #: 400 "Too many reels requested" (None: no limit). 20 is the limit users
+        #: measured (ohld/igbot#950, mgp25/Instagram-API#2704; SOURCES.md).
+        self.reels_media_limit: int | None = 20
+        #: Items per feed/timeline/ page (the end-of-feed demarcator counts).
+        self.timeline_page_size = 10
+        #: Most users per friendships/{pk}/following/ page (a smaller `count`
+        #: wins); instagrapi asks for 200.
+        self.following_page_size = 200
+        self._follow_seq: dict[tuple[int, int], int] = {}
+        self._timeline: list[TimelineInsert] = []
+        self._seq = itertools.count(1)
         self._user_ids = itertools.count(5_501_000_001, 7919)
         self._media_ids = itertools.count(3_400_000_000_000_000_000, 1_000_003)
 
@@ -458,12 +526,62 @@ class World:
     def follow(self, viewer: str, target: str) -> None:
         """`viewer` follows `target` (usernames)."""
         with self._lock:
-            self._need(viewer).following.add(self._need(target).pk)
+            follower, followed = self._need(viewer), self._need(target)
+            if followed.pk not in follower.following:
+                self._follow_seq[follower.pk, followed.pk] = next(self._seq)
+            follower.following.add(followed.pk)
 
     def unfollow(self, viewer: str, target: str) -> None:
         """`viewer` stops following `target`."""
         with self._lock:
-            self._need(viewer).following.discard(self._need(target).pk)
+            follower, followed = self._need(viewer), self._need(target)
+            follower.following.discard(followed.pk)
+            self._follow_seq.pop((follower.pk, followed.pk), None)
+
+    def following_of(self, username: str) -> list[User]:
+        """The accounts `username` follows, most recently followed first.
+
+        That is the order of friendships/{pk}/following/ (Instagram lists the
+        newest follows first).
+        """
+        with self._lock:
+            follower = self._need(username)
+            pks = sorted(
+                follower.following,
+                key=lambda pk: self._follow_seq.get((follower.pk, pk), 0),
+                reverse=True,
+            )
+            return [self._users[pk] for pk in pks if pk in self._users]
+
+    def add_followed_targets(
+        self,
+        viewer: str,
+        count: int,
+        *,
+        prefix: str = "followed",
+        stories: int = 0,
+        posts: int = 0,
+        is_private: bool = False,
+    ) -> list[User]:
+        """Add `count` profiles `viewer` follows (`<prefix>_0001`...), in that order.
+
+        Each gets `stories` live stories (photo, minutes apart) and `posts` photos
+        (hours apart), for "everyone you follow" runs.
+        """
+        users = []
+        for index in range(1, count + 1):
+            user = self.add_target(
+                f"{prefix}_{index:04d}",
+                full_name=f"{prefix.title()} {index}",
+                is_private=is_private,
+                followed_by=(viewer,),
+            )
+            for story in range(stories):
+                self.add_story(user.username, age=600.0 * (story + 1))
+            for post in range(posts):
+                self.add_post(user.username, "photo", age=3600.0 * (post + 1))
+            users.append(user)
+        return users
 
     def user(self, username: str) -> User | None:
         """The user with this username (case-insensitive), or None."""
@@ -553,6 +671,8 @@ class World:
         age: float,
         liked_by: tuple[str, ...],
         carousel_count: int = 0,
+        placement: Placement = "organic",
+        ad_id: str | None = None,
     ) -> Media:
         with self._lock:
             owner = self._need(username)
@@ -564,9 +684,127 @@ class World:
                 media_type=media_type,
                 carousel_count=carousel_count,
                 liked_by={self._need(name).pk for name in liked_by},
+                placement=placement,
+                ad_id=ad_id,
             )
             self._media[media.pk] = media
             return media
+
+    # -------------------------------------------------------------- timeline
+    def add_timeline_ad(
+        self,
+        viewer: str,
+        advertiser: str,
+        *,
+        position: int | None = 2,
+        kind: PostKindName = "photo",
+        age: float = 0.0,
+    ) -> Media:
+        """Inject a sponsored post of `advertiser` into `viewer`'s feed/timeline/.
+
+        The advertiser profile is created (not followed) when missing. The ad is
+        a media of its own (`placement="ad"`, an `ad_id`); liking it is
+        possible, as in the app, and is recorded like any like.
+        """
+        with self._lock:
+            owner = self.user(advertiser) or self.add_target(advertiser)
+            media = self._add_media(
+                owner.username,
+                kind,
+                media_type={"photo": 1, "album": 8, "reel": 2}[kind],
+                age=age,
+                liked_by=(),
+                carousel_count=3 if kind == "album" else 0,
+                placement="ad",
+                ad_id=str(23850000000000000 + next(self._seq)),
+            )
+            self._insert(viewer, "ad", position, media_pk=media.pk)
+            return media
+
+    def add_suggested_post(
+        self,
+        viewer: str,
+        owner: str,
+        *,
+        kind: PostKindName = "photo",
+        position: int | None = None,
+        age: float = 0.0,
+    ) -> Media:
+        """Recommend a post (`kind="reel"`: a reel) of `owner` in `viewer`'s feed.
+
+        The owner profile is created (not followed) when missing. `position`
+        None puts it after the end-of-feed demarcator, where the app shows its
+        recommendations.
+        """
+        with self._lock:
+            found = self.user(owner) or self.add_target(owner)
+            media = self._add_media(
+                found.username,
+                kind,
+                media_type={"photo": 1, "album": 8, "reel": 2}[kind],
+                age=age,
+                liked_by=(),
+                carousel_count=3 if kind == "album" else 0,
+                placement="suggested",
+            )
+            self._insert(viewer, "suggested_post", position, media_pk=media.pk)
+            return media
+
+    def add_suggested_users(
+        self, viewer: str, usernames: tuple[str, ...], *, position: int | None = 4
+    ) -> None:
+        """Show a "Suggested for you" accounts unit in `viewer`'s feed.
+
+        Missing profiles are created (not followed).
+        """
+        with self._lock:
+            pks = tuple(
+                (self.user(name) or self.add_target(name)).pk for name in usernames
+            )
+            self._insert(viewer, "suggested_users", position, user_pks=pks)
+
+    def _insert(
+        self,
+        viewer: str,
+        unit: TimelineUnitName,
+        position: int | None,
+        *,
+        media_pk: int | None = None,
+        user_pks: tuple[int, ...] = (),
+    ) -> None:
+        if position is not None and position < 0:
+            msg = "position counts from 0"
+            raise ValueError(msg)
+        self._timeline.append(
+            TimelineInsert(
+                viewer_pk=self._need(viewer).pk,
+                unit=unit,
+                position=position,
+                media_pk=media_pk,
+                user_pks=user_pks,
+                seq=next(self._seq),
+            )
+        )
+
+    def timeline_inserts(self, viewer_pk: int) -> list[TimelineInsert]:
+        """The ads and suggestions placed in the viewer's feed, in placement order."""
+        with self._lock:
+            return [i for i in self._timeline if i.viewer_pk == viewer_pk]
+
+    def organic_timeline(self, viewer_pk: int) -> list[Media]:
+        """Posts of the accounts the viewer follows, newest first (no ads, no recs)."""
+        with self._lock:
+            viewer = self._users.get(viewer_pk)
+            following = set() if viewer is None else set(viewer.following)
+            items = [
+                m
+                for m in self._media.values()
+                if m.owner_pk in following
+                and m.kind != "story"
+                and m.placement == "organic"
+                and not m.deleted
+            ]
+        return sorted(items, key=lambda m: (m.taken_at, m.pk), reverse=True)
 
     def delete_media(self, pk: int) -> None:
         """Delete a story or post (later likes answer 'has been deleted')."""
@@ -954,6 +1192,16 @@ class World:
         """Requests per endpoint."""
         return dict(Counter(r.endpoint for r in self.requests()))
 
+    def route_counts(self) -> dict[str, int]:
+        """Requests per route (numbers as `{id}`): `{"feed/user/{id}/story/": 40}`."""
+        return dict(Counter(r.route for r in self.requests()))
+
+    def count_route(self, route: str, method: str | None = None) -> int:
+        """How many logged requests have this route (`friendships/{id}/following/`)."""
+        return sum(
+            1 for r in self.requests(method=method) if fnmatchcase(r.route, route)
+        )
+
     def login_attempts(self) -> int:
         """Credential submissions: CAA send_login_request plus accounts/login/."""
         return self.count(CAA_LOGIN_ENDPOINT) + self.count("accounts/login/")
@@ -1002,6 +1250,7 @@ class World:
                     for s in self._seen
                 ],
                 "request_counts": self.request_counts(),
+                "route_counts": self.route_counts(),
                 "requests_total": len(self._requests),
                 "login_count": len(self._sessions),
                 "login_attempts": self.login_attempts(),
