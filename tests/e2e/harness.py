@@ -184,7 +184,8 @@ async def _stop_process(
 class Emulator:
     """`python -m tests.sandbox --world demo` as a subprocess, and its admin API."""
 
-    process: asyncio.subprocess.Process
+    #: None when another process started it (`attach`: scripts/develop's emulator).
+    process: asyncio.subprocess.Process | None
     fields: dict[str, str]
     log_path: Path
     session: aiohttp.ClientSession
@@ -219,6 +220,16 @@ class Emulator:
         if not line.startswith("sandbox: "):
             msg = f"the emulator did not start: {line!r}\n{tail(log_path)}"
             raise E2EError(msg)
+        return cls.attach(line, log_path, process)
+
+    @classmethod
+    def attach(
+        cls,
+        line: str,
+        log_path: Path,
+        process: asyncio.subprocess.Process | None = None,
+    ) -> Self:
+        """Talk to a running emulator, given its `sandbox: url=... ca=...` line."""
         fields = dict(
             part.split("=", 1) for part in line.removeprefix("sandbox: ").split()
         )
@@ -231,9 +242,10 @@ class Emulator:
         return cls(process, fields, log_path, session)
 
     async def stop(self) -> None:
-        """Close the admin session and stop the emulator."""
+        """Close the admin session and stop the emulator (if this run started it)."""
         await self.session.close()
-        await _stop_process(self.process, "emulator", 15)
+        if self.process is not None:
+            await _stop_process(self.process, "emulator", 15)
 
     @property
     def username(self) -> str:
@@ -315,6 +327,43 @@ def expected_demo_media(targets: list[str]) -> dict[str, int]:
 # --------------------------------------------------------------- home assistant --
 
 
+async def wait_http(url: str, alive: Callable[[], bool], within: float) -> None:
+    """
+    Wait until Home Assistant's HTTP server at `url` answers.
+
+    `alive()` raises E2EError when the process it stands for is gone.
+    """
+    started = time.monotonic()
+    async with aiohttp.ClientSession() as session:
+
+        async def answers() -> bool:
+            alive()
+            try:
+                # Needs no token and exists whether onboarded or not (400
+                # "onboarding_required" before the owner exists, then 200).
+                async with session.get(
+                    f"{url}/auth/providers",
+                    timeout=aiohttp.ClientTimeout(total=5),
+                ) as response:
+                    return response.status in {200, 400}
+            except aiohttp.ClientError, TimeoutError:
+                return False
+
+        await wait_until("Home Assistant's HTTP server", answers, within)
+    say(f"hass answers HTTP after {time.monotonic() - started:.1f} s")
+
+
+def write_configuration(config_dir: Path) -> int:
+    """Write the run's configuration.yaml (a free port) and automations.yaml."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML.format(port=port))
+    automations = config_dir / "automations.yaml"
+    if not automations.exists():
+        automations.write_text("[]\n")
+    return port
+
+
 @dataclass
 class Hass:
     """A real `hass` process on a temporary config directory."""
@@ -347,14 +396,7 @@ class Hass:
 
         """
         config_dir = workdir / "config"
-        config_dir.mkdir(parents=True, exist_ok=True)
-        port = free_port()
-        (config_dir / "configuration.yaml").write_text(
-            CONFIGURATION_YAML.format(port=port)
-        )
-        automations = config_dir / "automations.yaml"
-        if not automations.exists():
-            automations.write_text("[]\n")
+        port = write_configuration(config_dir)
         env = {
             key: value
             for key, value in os.environ.items()
@@ -417,28 +459,16 @@ class Hass:
                 preexec_fn=_die_with_parent,
             )
         say(f"hass started (pid {self.process.pid}), log {self.log_path}")
-        started = time.monotonic()
-        async with aiohttp.ClientSession() as session:
 
-            async def answers() -> bool:
-                if not self.running:
-                    msg = f"hass exited with {self.returncode} during startup"
-                    raise E2EError(msg)
-                try:
-                    # Needs no token and exists whether onboarded or not (400
-                    # "onboarding_required" before the owner exists, then 200).
-                    async with session.get(
-                        f"{self.url}/auth/providers",
-                        timeout=aiohttp.ClientTimeout(total=5),
-                    ) as response:
-                        return response.status in {200, 400}
-                except aiohttp.ClientError, TimeoutError:
-                    return False
+        def alive() -> bool:
+            if not self.running:
+                msg = f"hass exited with {self.returncode} during startup"
+                raise E2EError(msg)
+            return True
 
-            # A release's first start installs the frontend and more.
-            within = 120 if self.venv is None else STARTUP_WITH_INSTALLS
-            await wait_until("Home Assistant's HTTP server", answers, within)
-        say(f"hass answers HTTP after {time.monotonic() - started:.1f} s")
+        # A release's first start installs the frontend and more.
+        within = 120 if self.venv is None else STARTUP_WITH_INSTALLS
+        await wait_http(self.url, alive, within)
 
     @property
     def returncode(self) -> int | None:
