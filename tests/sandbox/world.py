@@ -210,6 +210,8 @@ class RequestRecord:
         viewer_pk: pk of the valid session that sent it, else None.
         status: HTTP status answered (0 when the connection was reset).
         fault: Name of the injected fault, if any.
+        media_pk: The media a like/unlike request names (path or `media_id`),
+            else None: counts like requests per media, answered or not.
     """
 
     at: float
@@ -222,6 +224,7 @@ class RequestRecord:
     viewer_pk: int | None
     status: int
     fault: str | None = None
+    media_pk: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         """JSON-safe view."""
@@ -235,6 +238,7 @@ class RequestRecord:
             "viewer_pk": self.viewer_pk,
             "status": self.status,
             "fault": self.fault,
+            "media_pk": self.media_pk,
         }
 
 
