@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from custom_components.ig_autoliker.const import DOMAIN, STORY_RETENTION
+from custom_components.ig_autoliker.const import DOMAIN
 from custom_components.ig_autoliker.engine.history import (
     HistoryDamagedError,
     LikeHistory,
+)
+from custom_components.ig_autoliker.engine.state import (
+    STORY_RETENTION,
+    UNSURE_RETENTION,
 )
 from custom_components.ig_autoliker.store import (
     RECENT_POSTS,
@@ -82,6 +86,20 @@ def test_stories_are_purged_24_hours_after_their_like_posts_never() -> None:
     assert stored.purge_stories(now) == 1
     assert stored.liked_stories == {"young": now - STORY_RETENTION + 1}
     assert stored.liked_posts == {"ancient": 0.0}
+
+
+def test_unanswered_likes_survive_a_restart_and_are_let_go_after_a_week() -> None:
+    """A like whose answer was lost stays unsure across a save, then ages out."""
+    now = 1_000_000.0
+    stored = StoredData(
+        unsure_likes={"week_old": now - UNSURE_RETENTION, "fresh": now - 60.0}
+    )
+    restored = StoredData.from_dict(stored.as_dict())
+    assert restored.unsure_likes == stored.unsure_likes
+
+    restored.purge_stories(now)
+
+    assert restored.unsure_likes == {"fresh": now - 60.0}
 
 
 async def test_newer_major_version_is_refused(

@@ -131,15 +131,6 @@ DEFAULT_OPTIONS: Final[dict[str, float]] = {
     key: spec.default for key, spec in OPTIONS.items()
 }
 
-# Retry policy per error (spec 8.5).
-RELOGIN_DELAY: Final = 300.0  # seconds between relogin tries (linear 5 min)
-RELOGIN_TRIES: Final = 3
-NETWORK_TRIES: Final = 3  # exponential
-RATE_LIMIT_TRIES: Final = 5  # exponential
-
-# Stories stay in the store this long after their like (spec 8.1), seconds.
-STORY_RETENTION: Final = 24 * 3600
-
 # Events.
 EVENT_LIKED: Final = "ig_autoliker_liked"
 EVENT_CHALLENGE_REQUIRED: Final = "ig_autoliker_challenge_required"

@@ -7,9 +7,9 @@ from custom_components.ig_autoliker.const import (
     CONF_LIKE_POSTS,
     CONF_LIKE_STORIES,
     EVENT_LIKED,
-    STORY_RETENTION,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
+from custom_components.ig_autoliker.engine.state import STORY_RETENTION
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 

@@ -7,7 +7,8 @@ POST   /__sandbox/posts     {"username", "kind"="photo"|"album"|"reel", "age"=0,
                              "carousel_count"=3} -> {"pk", "id"}
 POST   /__sandbox/clock     {"advance": seconds} or {"set": unix seconds} -> {"now"}
 POST   /__sandbox/faults    {"endpoint", "fault", "on_call"=1, "times"=1, "method",
-                             "delay", "retry_after", "status", "body", "headers"}
+                             "delay", "act_late"=false, "retry_after", "status",
+                             "body", "headers"}
                              (fault: a faults.Fault value, e.g. "http_429")
 POST   /__sandbox/challenge {"username", "action"="confirm"|"open", "native"=true,
                              "form"="challenge"|"checkpoint"}: "confirm" is the user
@@ -126,6 +127,7 @@ def handle_admin(world: World, request: Request) -> Response:  # noqa: PLR0911, 
                     else int(body.get("times", 1)),
                     method=body.get("method"),
                     delay=float(body.get("delay", 5.0)),
+                    act_late=bool(body.get("act_late", False)),
                     retry_after=None
                     if body.get("retry_after") is None
                     else int(body["retry_after"]),

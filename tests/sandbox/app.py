@@ -915,6 +915,24 @@ def h_story_like(request: Request, ctx: Context, match: re.Match[str]) -> Respon
     return Response.json({"status": "ok"})
 
 
+_LIKE_ENDPOINTS = (
+    re.compile(r"media/(\d+)(?:_\d+)?/(?:like|unlike)/"),
+    re.compile(r"story_interactions/(?:send|unsend)_story_like"),
+)
+
+
+def _liked_media_pk(request: Request) -> int | None:
+    """The media pk a like or unlike request names (for the request log), or None."""
+    post, story = _LIKE_ENDPOINTS
+    if (match := post.fullmatch(request.endpoint)) is not None:
+        return int(match.group(1))
+    if story.fullmatch(request.endpoint) is not None:
+        media_id = request.value("media_id")
+        if isinstance(media_id, str) and re.fullmatch(r"\d+_\d+", media_id):
+            return int(media_id.split("_")[0])
+    return None
+
+
 def h_media_seen(request: Request, ctx: Context, match: re.Match[str]) -> Response:
     """v2/media/seen/?reel=1&live_vod=0: `reels` keys are `<pk>_<owner>_<owner>`."""
     reels = request.value("reels")
@@ -1238,9 +1256,10 @@ class SandboxApp:
             )
             await send({"type": "http.response.body", "body": b'{"status": '})
             return
-        if fault is Fault.TIMEOUT:
+        late = fault is Fault.TIMEOUT and rule is not None and rule.act_late
+        if late:
             assert rule is not None
-            await self._sleep(rule.delay)
+            await self._sleep(rule.delay)  # a slow server: it acts only now
         if fault in SILENT_FAULTS:
             ctx.silent = rule  # answered normally; the like handlers obey it
         if (
@@ -1250,14 +1269,21 @@ class SandboxApp:
         ):
             response = fault_response(rule, request, ctx)
         else:
-            try:
-                response = self._route(request, ctx)
-            except Exception:  # noqa: BLE001  (a sandbox bug must still answer like a server)
-                response = Response(
-                    500, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8"
-                )
+            response = self._handle(request, ctx)
+        if fault is Fault.TIMEOUT and not late:
+            assert rule is not None
+            # Instagram has acted (a like landed, the feeds show it); the answer is
+            # what comes too late.
+            await self._sleep(rule.delay)
         self._log(request, ctx, response.status, fault)
         await self._write(send, response)
+
+    def _handle(self, request: Request, ctx: Context) -> Response:
+        """Route the request; a sandbox bug still answers like a server (500)."""
+        try:
+            return self._route(request, ctx)
+        except Exception:  # noqa: BLE001  (a sandbox bug must still answer like a server)
+            return Response(500, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8")
 
     async def _sleep(self, seconds: float) -> None:
         if self.shutdown is None:
@@ -1284,6 +1310,7 @@ class SandboxApp:
                 status=status,
                 fault=fault.value if fault is not None else None,
                 batch=request.batch,
+                media_pk=_liked_media_pk(request),
             )
         )
 

@@ -27,6 +27,12 @@ CONNECTION_RESET cuts the client's CONNECT tunnel with a TCP RST. libcurl (insta
 transport) transparently resends a request once when a *reused* connection dies before
 any answer, so a single reset is usually invisible to the caller: use `times=2` to
 make it surface.
+
+TIMEOUT is Instagram acting on a request whose answer never reaches the client in
+time: the request is handled when it arrives (a like lands, a feed shows it at once)
+and only the answer waits `delay` seconds. `act_late=True` is the slow server
+instead: it handles the request only after the delay, when the client may have
+given up and looked again.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ class Fault(StrEnum):
     HTTP_502 = "http_502"
     HTTP_503 = "http_503"
     CONNECTION_RESET = "connection_reset"  # TCP reset of the client's tunnel
-    TIMEOUT = "timeout"  # answers only after `delay` seconds (real time)
+    TIMEOUT = "timeout"  # acts at once, answers only after `delay` s (real time)
     MALFORMED_JSON = "malformed_json"  # 200 with a body that is not JSON
     LOGIN_REQUIRED = "login_required"  # 403 login_required (the session stays valid)
     # challenge_required, native_flow true (Instagram's default): opens a checkpoint
@@ -89,6 +95,8 @@ class FaultRule:
         method: Only requests with this HTTP method match (None = any).
         delay: Seconds the TIMEOUT fault waits before answering (real time); for
             SILENT_UNDO, world-clock seconds the like stays before it is removed.
+        act_late: TIMEOUT only: handle the request after the delay (a slow server)
+            instead of on arrival (an answer lost after Instagram acted).
         retry_after: Seconds for a Retry-After header (HTTP_429 / PLEASE_WAIT only).
         status / body / headers: The verbatim answer of a RAW fault (`status` also
             sets PLEASE_WAIT's status when not 200; `headers` are added to any
@@ -103,6 +111,7 @@ class FaultRule:
     times: int | None = 1
     method: str | None = None
     delay: float = 5.0
+    act_late: bool = False
     retry_after: int | None = None
     status: int = 200
     body: bytes = b""
@@ -125,6 +134,7 @@ class FaultRule:
             "times": self.times,
             "method": self.method,
             "delay": self.delay,
+            "act_late": self.act_late,
             "retry_after": self.retry_after,
             "status": self.status,
             "headers": dict(self.headers),
@@ -149,6 +159,7 @@ class Faults:
         times: int | None = 1,
         method: str | None = None,
         delay: float = 5.0,
+        act_late: bool = False,
         retry_after: int | None = None,
         status: int = 200,
         body: bytes = b"",
@@ -168,6 +179,7 @@ class Faults:
             times=times,
             method=method,
             delay=delay,
+            act_late=act_late,
             retry_after=retry_after,
             status=status,
             body=body,

@@ -296,6 +296,8 @@ class RequestRecord:
         fault: Name of the injected fault, if any.
         batch: How many ids a batched request named (`feed/reels_media/`: the
             number of reel ids), else None.
+        media_pk: The media a like/unlike request names (path or `media_id`),
+            else None: counts like requests per media, answered or not.
 
     `route` is the endpoint with every number replaced by `{id}`
     (`friendships/{id}/following/`), to count requests per endpoint kind.
@@ -312,6 +314,7 @@ class RequestRecord:
     status: int
     fault: str | None = None
     batch: int | None = None
+    media_pk: int | None = None
 
     @property
     def route(self) -> str:
@@ -332,6 +335,7 @@ class RequestRecord:
             "viewer_pk": self.viewer_pk,
             "status": self.status,
             "fault": self.fault,
+            "media_pk": self.media_pk,
         }
 
 

@@ -178,6 +178,7 @@ def _new_client(
     client.username = username
     client.password = password
     _apply_options(client, options)
+    _send_once(client)
     for name in ("private", "public"):
         _pin_request_defaults(
             getattr(client, name), options.timeout, options.verify, on_request
@@ -194,6 +195,29 @@ def _apply_options(client: Any, options: ConnectionOptions) -> None:
     _limit_connection_reuse(client, options.max_idle_reuse)
     client.set_proxy(options.proxy)
     client.set_tls_verify(options.verify)
+
+
+def _send_once(client: Any) -> None:
+    """
+    Keep instagrapi from sending a private request a second time by itself.
+
+    `Client.private_request` sends a request again after an HTTP 408 (sleeping 60 s
+    in the calling thread first) or a broken answer (2 s): for a like whose first
+    answer was lost after Instagram acted, that is a second like request. Here both
+    surface as `ClientConnectionError` (so `CannotConnect`); the pacer retries reads
+    without holding a thread, and never resends a like.
+    """
+    send = client._send_private_request  # noqa: SLF001 - the one resend hook
+
+    @functools.wraps(send)
+    def send_once(endpoint: str, **kwargs: Any) -> Any:
+        try:
+            return send(endpoint, **kwargs)
+        except (ig.ClientRequestTimeout, ig.ClientIncompleteReadError) as err:
+            msg = f"{type(err).__name__}: {err}"
+            raise ig.ClientConnectionError(msg) from err
+
+    client._send_private_request = send_once  # noqa: SLF001
 
 
 def _aware(value: datetime) -> datetime:

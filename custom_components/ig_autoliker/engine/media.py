@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .events import Changed, Liked, Progress
 from .exceptions import CannotConnect, IgAutolikerError, TargetNotFound
@@ -39,6 +39,11 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Looks up post pks in the like history; returns how many were found there.
 type RecallPosts = Callable[[Iterable[str], float], Awaitable[int]]
+
+#: Seconds after a like whose answer was lost before a feed that does not show it
+#: liked counts as "it did not land": a slow server may act after our read timeout
+#: gave up, and a second request would be a second like.
+UNSURE_RECHECK: Final = 600.0
 
 
 class MediaService:
@@ -86,8 +91,6 @@ class MediaService:
         self._notify = listener
         #: Target pk -> preview URL of its last liked item (CDN URLs expire).
         self.last_thumbnails: dict[str, str] = {}
-        #: Likes sent whose answer never came: media pk -> Unix seconds sent.
-        self.unsure: dict[str, float] = {}
 
     # -- feeds -------------------------------------------------------------------
 
@@ -152,7 +155,11 @@ class MediaService:
         for item in items:
             if self._stored.is_liked(item.kind, item.pk):
                 continue
-            if (sent_at := self.unsure.pop(item.pk, None)) is not None:
+            if (sent_at := self._stored.unsure_likes.get(item.pk)) is not None:
+                if not item.has_liked and self._clock() - sent_at < UNSURE_RECHECK:
+                    continue  # Instagram may still be handling it: never resend yet
+                del self._stored.unsure_likes[item.pk]
+                self._notify(Changed())
                 if item.has_liked:
                     # Our like whose answer was lost did land: record it once now.
                     self.record_like(target, item, None, counted=True)
@@ -223,8 +230,9 @@ class MediaService:
         except CannotConnect:
             # Sent, but did it land? The next feed tells (has_liked); until then
             # the limits count it, as Instagram may.
-            self.unsure[item.pk] = self._clock()
+            self._stored.unsure_likes[item.pk] = self._clock()
             self._count_like(item)
+            self._notify(Changed())
             self._log_failure(target, item, CannotConnect.__name__)
             raise
         except (CycleStop, IgAutolikerError) as err:

@@ -19,6 +19,9 @@ from .models import MediaKind
 #: Stories stay in the ledger this long after their like, seconds (spec 8.1: a
 #: story lives 24 h, so nothing older can be met again).
 STORY_RETENTION: Final = DAY
+#: A like whose answer was lost is looked up in the feeds for this long, seconds;
+#: a media not met again within a week (target off, post gone) is let go.
+UNSURE_RETENTION: Final = 7 * DAY
 
 
 @dataclass(slots=True)
@@ -117,6 +120,9 @@ class StoredData:
         liked_posts: Recent posts: pk -> Unix seconds of our like (or of finding it
             liked, or of a cycle meeting it again in the history). Older ones live
             in the like history, kept for good (spec section 8.1).
+        unsure_likes: Media pk -> Unix seconds a like was sent whose answer was lost
+            (a timeout): Instagram may have acted. The next feed that shows the media
+            tells; until then it is never sent again. Dropped after a week.
         targets: Target pk -> its bookkeeping.
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
         policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
@@ -128,6 +134,7 @@ class StoredData:
     session: dict[str, Any] | None = None
     liked_stories: dict[str, float] = field(default_factory=dict)
     liked_posts: dict[str, float] = field(default_factory=dict)
+    unsure_likes: dict[str, float] = field(default_factory=dict)
     targets: dict[str, TargetState] = field(default_factory=dict)
     limiter: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
@@ -162,7 +169,7 @@ class StoredData:
                 lost.append(name)
         if stored.last_cycle is not None:
             stored.last_cycle = float(stored.last_cycle)
-        for name in ("liked_stories", "liked_posts"):
+        for name in ("liked_stories", "liked_posts", "unsure_likes"):
             timestamps, complete = parse_timestamps(data.get(name))
             setattr(stored, name, timestamps)
             if not complete:
@@ -187,6 +194,7 @@ class StoredData:
             "session": self.session,
             "liked_stories": dict(self.liked_stories),
             "liked_posts": dict(self.liked_posts),
+            "unsure_likes": dict(self.unsure_likes),
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
             "limiter": self.limiter,
             "policy": self.policy,
@@ -197,6 +205,8 @@ class StoredData:
     def purge_stories(self, now: float) -> int:
         """
         Forget stories liked more than 24 h ago (spec section 8.1: stories only).
+
+        Unanswered likes older than `UNSURE_RETENTION` are let go as well.
 
         Args:
             now: Unix seconds.
@@ -212,6 +222,9 @@ class StoredData:
         ]
         for pk in expired:
             del self.liked_stories[pk]
+        for pk, sent_at in list(self.unsure_likes.items()):
+            if now - sent_at >= UNSURE_RETENTION:
+                del self.unsure_likes[pk]
         return len(expired)
 
     def _ledger(self, kind: MediaKind) -> dict[str, float]:
