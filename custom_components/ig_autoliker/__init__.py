@@ -172,7 +172,7 @@ def _start_cycle(coordinator: IgAutolikerCoordinator) -> Callable[[datetime], No
     def _start(_now: datetime) -> None:
         # A timer callback must not raise: while reauthentication is pending, the
         # reloaded entry starts the cycles.
-        if not coordinator.blocked:
+        if not coordinator.engine.session.blocked:
             coordinator.async_start_cycle(user=False)
 
     return _start

@@ -16,31 +16,13 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from . import activity, issues
-from .const import (
-    DOMAIN,
-    EVENT_ACTION_BLOCKED,
-    EVENT_CHALLENGE_REQUIRED,
-    EVENT_LIKED,
-    EVENT_REAUTH_REQUIRED,
-    LOGGER,
-)
-from .engine.engine import MIN_CYCLE_GAP, Engine
-from .engine.events import (
-    Blocked,
-    Changed,
-    HealthChanged,
-    Liked,
-    Progress,
-    SessionHealth,
-)
+from .const import DOMAIN, LOGGER
+from .engine.engine import MIN_CYCLE_GAP, Engine, restore_limits
 from .engine.exceptions import IgAutolikerError, Refused
-from .engine.ratelimit import RateLimiter
-from .engine.safety import Act, RefusalReason, SafetyPolicy
+from .engine.safety import Act, RefusalReason
 from .errors import Context, needs_reauth, to_ha_error
 from .executor import ExecutorJobs
 from .options import (
@@ -51,14 +33,12 @@ from .options import (
     safety_settings_from_options,
 )
 from .publish import ListenerGroups
-from .snapshot import IgAutolikerData, account_snapshot, target_snapshot
+from .reporter import EngineReporter
+from .snapshot import IgAutolikerData, build_snapshot
 from .targets import SubentryTarget, read_targets
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .engine.client import InstagramClient
-    from .engine.events import EngineEvent
     from .engine.models import TargetUser
     from .store import IgAutolikerStore, StoredData
 
@@ -100,17 +80,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
         self.store = store
         store.clock = self.clock
-        limiter = RateLimiter.from_dict(
-            stored.limiter, limits_from_options(options), clock=self.clock
-        )
-        new_account = not stored.policy and stored.last_cycle is None
-        policy = SafetyPolicy.from_dict(
-            stored.policy or None,
+        limiter, policy = restore_limits(
+            stored,
+            limits_from_options(options),
             safety_settings_from_options(options),
-            self.clock,
-            dt_util.get_default_time_zone(),
-            warmup_from=self.clock() if new_account else None,
+            clock=self.clock,
+            tz=dt_util.get_default_time_zone(),
         )
+        #: Shows what the engine reports (events, repair issues, entities).
+        self.reporter = EngineReporter(self)
         self.engine = Engine(
             client,
             stored,
@@ -118,10 +96,11 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             policy,
             targets=lambda: self.targets,
             clock=self.clock,
-            sleep=self._pause,
+            # Looked up at each call: tests replace `_sleep` on the class.
+            sleep=lambda seconds: self._sleep(seconds),  # noqa: PLW0108
             jobs=ExecutorJobs(hass),
             recall_posts=partial(store.async_recall_posts, stored),
-            listener=self._on_event,
+            listener=self.reporter.on_event,
             interval=interval,
         )
         self.keep_alive_interval = keep_alive_interval(options)
@@ -129,24 +108,17 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.device_models: dict[str, str] = {}
         #: Entities updated by mid-cycle progress (publish.py).
         self.listeners = ListenerGroups()
-        #: What each target's entities were last written from (publish.py).
-        self._shown: dict[str, tuple[object, ...]] = {}
         self._targets: tuple[object, list[SubentryTarget]] | None = None
         #: Enabled target pks as last seen: a pk new here gets checked at once.
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._keep_alive_task: asyncio.Task[None] | None = None
-        self._block_timer: Callable[[], None] | None = None
-        self._sync_blocks()  # a freeze from before a restart: show it again
+        self.reporter.sync_blocks()  # a freeze from before a restart: show it again
 
     # -- time and the engine's parts -------------------------------------------------
 
     async def _sleep(self, seconds: float) -> None:
-        """Wait on the event loop (never in an executor thread)."""
+        """Wait on the event loop (never in an executor thread; tests replace it)."""
         await asyncio.sleep(seconds)
-
-    async def _pause(self, seconds: float) -> None:
-        """`_sleep`, looked up at call time (tests replace it on the class)."""
-        await self._sleep(seconds)
 
     @staticmethod
     def _now() -> float:
@@ -161,26 +133,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def stored(self) -> StoredData:
         """The account state the engine works on."""
         return self.engine.stored
-
-    @property
-    def limiter(self) -> RateLimiter:
-        """The account's rate limiter."""
-        return self.engine.limiter
-
-    @property
-    def policy(self) -> SafetyPolicy:
-        """The account's safety policy."""
-        return self.engine.policy
-
-    @property
-    def session_health(self) -> SessionHealth:
-        """The session's state, as the "Session health" sensor shows it."""
-        return self.engine.session.health
-
-    @property
-    def blocked(self) -> bool:
-        """True while no request may reach Instagram until the user acts."""
-        return self.engine.session.blocked
 
     @property
     def targets(self) -> list[SubentryTarget]:
@@ -198,12 +150,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     def snapshot(self) -> IgAutolikerData:
         """Build what every entity shows, now."""
-        thumbnails = self.engine.media.last_thumbnails
-        targets = {
-            t.pk: target_snapshot(self.stored.target(t.pk), thumbnails.get(t.pk))
-            for t in self.targets
-        }
-        return account_snapshot(self.engine, targets, self.clock())
+        return build_snapshot(self.engine, [t.pk for t in self.targets], self.clock())
 
     @callback
     def async_publish(self) -> None:
@@ -216,14 +163,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Update target `pk`'s entities and the changed account ones (mid-cycle)."""
         if self.data is None:
             return  # type: ignore[unreachable]  # setup: no entity exists yet
-        targets = self.data.targets
-        if pk is not None and self.target(pk) is not None:
-            thumbnail = self.engine.media.last_thumbnails.get(pk)
-            targets = {
-                **targets,
-                pk: target_snapshot(self.stored.target(pk), thumbnail),
-            }
-        self.data = account_snapshot(self.engine, targets, self.clock())
+        fresh = [pk] if pk is not None and self.target(pk) is not None else []
+        self.data = build_snapshot(self.engine, fresh, self.clock(), self.data)
         if pk is not None:
             self._notify_target_if_changed(pk)
         self.listeners.notify_account()
@@ -239,83 +180,20 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @callback
     def _notify_target_if_changed(self, pk: str) -> None:
         shown = (self.data.targets.get(pk), self.target(pk), self.last_update_success)
-        if self._shown.get(pk) != shown:
-            self._shown[pk] = shown
-            self.listeners.notify_target(pk)
-
-    # -- what the engine reports ----------------------------------------------------
-
-    @callback
-    def _on_event(self, event: EngineEvent) -> None:
-        """Turn an engine event into what Home Assistant shows."""
-        entry, username = self.config_entry, self.config_entry.title
-        match event:
-            case Changed():
-                self.store.async_schedule_save(self._prepare_save)
-            case Progress(target_pk=pk):
-                self.async_publish_progress(pk)
-            case Liked():
-                activity.async_fire(self.hass, entry, EVENT_LIKED, {
-                    "target": event.username,
-                    "target_pk": event.target_pk,
-                    "kind": event.kind.value,
-                    "media_pk": event.media_pk,
-                })  # fmt: skip
-            case Blocked(freeze=freeze):
-                activity.async_fire(self.hass, entry, EVENT_ACTION_BLOCKED, {
-                    "username": username,
-                    "kind": freeze.kind.value,
-                    "until": dt_util.utc_from_timestamp(freeze.until).isoformat(),
-                    "message": freeze.message,
-                })  # fmt: skip
-                self._sync_blocks()
-            case HealthChanged(health=health, native=native):
-                self._health_changed(health, native=native)
-
-    @callback
-    def _health_changed(self, health: SessionHealth, *, native: bool) -> None:
-        entry, username = self.config_entry, self.config_entry.title
-        if health is SessionHealth.HEALTHY:
-            issues.async_session_healthy(self.hass, entry.entry_id)
-            return
-        if health is SessionHealth.CHALLENGE_REQUIRED:
-            issues.async_challenge(self.hass, entry.entry_id, username, native=native)
-            activity.async_fire(self.hass, entry, EVENT_CHALLENGE_REQUIRED, {
-                "username": username, "confirm_in_app": native,
-            })  # fmt: skip
-        elif health is SessionHealth.SUSPENDED:
-            issues.async_suspended(self.hass, entry.entry_id, username)
-        elif health is not SessionHealth.ERROR:
-            activity.async_fire(self.hass, entry, EVENT_REAUTH_REQUIRED, {
-                "username": username, "reason": health.value,
-            })  # fmt: skip
-        self.async_publish_progress(None)  # at once: a reauth may stay open for days
-
-    @callback
-    def _sync_blocks(self, _now: datetime | None = None) -> None:
-        """Show the freezes in force; when the next one ends, show that too."""
-        freezes = self.policy.active_freezes()
-        issues.async_sync_blocks(
-            self.hass, self.config_entry.entry_id, self.config_entry.title, freezes
-        )
-        if self._block_timer is not None:
-            self._block_timer()
-            self._block_timer = None
-        if freezes:
-            end = dt_util.utc_from_timestamp(min(f.until for f in freezes))
-            self._block_timer = async_track_point_in_utc_time(
-                self.hass, self._sync_blocks, end
-            )
-        if _now is not None:
-            self.async_publish_progress(None)
+        self.listeners.notify_target_if_changed(pk, shown)
 
     # -- saving --------------------------------------------------------------------
 
     @callback
+    def async_schedule_save(self) -> None:
+        """Save soon (the store batches the writes of a busy cycle)."""
+        self.store.async_schedule_save(self._prepare_save)
+
+    @callback
     def _prepare_save(self) -> StoredData:
         """Return what to write, with the limiter's and policy's state as now."""
-        self.stored.limiter = self.limiter.as_dict()
-        self.stored.policy = self.policy.as_dict()
+        self.stored.limiter = self.engine.limiter.as_dict()
+        self.stored.policy = self.engine.policy.as_dict()
         return self.stored
 
     async def async_save(self) -> None:
@@ -327,14 +205,14 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def async_set_auto_like(self, *, enabled: bool) -> None:
         """Pause (False) or resume (True) all liking of this account."""
         self.stored.auto_like = enabled
-        self.store.async_schedule_save(self._prepare_save)
+        self.async_schedule_save()
         self.async_publish()
 
     # -- runs ------------------------------------------------------------------------
 
     async def _async_update_data(self) -> IgAutolikerData:
         """Run one cycle (the gate may skip it; a busy engine is asked again later)."""
-        self._sync_blocks()
+        self.reporter.sync_blocks()
         retry = MIN_CYCLE_GAP
         try:
             refusal = self.engine.refusal(Act.CYCLE)
@@ -365,7 +243,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
         """
         refusal = self.engine.refusal(Act.CYCLE)
-        if refusal is not None and (user or self.blocked):
+        if refusal is not None and (user or self.engine.session.blocked):
             raise to_ha_error(
                 Refused(refusal.reason.value, refusal.until),
                 Context.ACTION,
@@ -384,9 +262,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             del self.stored.targets[pk]
         enabled = {target.pk for target in self.targets if target.enabled}
         new, self._enabled = enabled - self._enabled, enabled
-        self.store.async_schedule_save(self._prepare_save)
+        self.async_schedule_save()
         self.async_publish()
-        if new and not self.blocked and not self.engine.busy:
+        if new and not self.engine.session.blocked and not self.engine.busy:
             self.config_entry.async_create_background_task(
                 self.hass,
                 self.async_check_targets(frozenset(new)),
@@ -434,8 +312,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             task.cancel()
             await asyncio.wait([task])
         await self.engine.async_shutdown()
-        if self._block_timer is not None:
-            self._block_timer()
-            self._block_timer = None
+        self.reporter.cancel()
         await super().async_shutdown()
         await self.async_save()

@@ -44,8 +44,8 @@ async def async_get_config_entry_diagnostics(
     """Return the entry, its targets, the limiter and the last snapshot, redacted."""
     coordinator = entry.runtime_data
     stored = coordinator.stored
-    policy = coordinator.policy
-    effective = policy.effective_limits(coordinator.limiter.limits)
+    policy = coordinator.engine.policy
+    effective = policy.effective_limits(coordinator.engine.limiter.limits)
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -55,7 +55,7 @@ async def async_get_config_entry_diagnostics(
                 for subentry in entry.subentries.values()
             ],
         },
-        "session_health": coordinator.session_health.value,
+        "session_health": coordinator.engine.session.health.value,
         "session_stored": stored.session is not None,
         "auto_like": stored.auto_like,
         "last_cycle": stored.last_cycle,
@@ -63,9 +63,9 @@ async def async_get_config_entry_diagnostics(
         "liked_posts": len(stored.liked_posts),
         "targets": {pk: asdict(state) for pk, state in stored.targets.items()},
         "limiter": {
-            "state": coordinator.limiter.state().value,
-            "backoff_until": coordinator.limiter.backoff_until,
-            "consecutive_failures": coordinator.limiter.consecutive_failures,
+            "state": coordinator.engine.limiter.state().value,
+            "backoff_until": coordinator.engine.limiter.backoff_until,
+            "consecutive_failures": coordinator.engine.limiter.consecutive_failures,
         },
         "safety": {
             "settings": asdict(policy.settings),

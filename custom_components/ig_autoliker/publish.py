@@ -1,8 +1,9 @@
 """
-Entity updates where something changed (issue 11).
+Entity updates where something changed.
 
-Home Assistant's `async_update_listeners` calls every entity of the entry; after each
-of 200 targets that rewrote ~1,400 states, 200 times a cycle. Here the entities of a
+Home Assistant's `async_update_listeners` calls every entity of the entry; called
+after each target of a cycle, that rewrites every target's states once per target
+(quadratic in the number of targets). Here the entities of a
 target listen in the target's group and write when the coordinator says that
 target's state changed; the account's entities listen in the account group for
 mid-cycle progress and write only a changed state. The one full update per cycle
@@ -27,6 +28,8 @@ class ListenerGroups:
         """Start with no listener."""
         self._targets: dict[str, set[CALLBACK_TYPE]] = {}
         self._account: set[CALLBACK_TYPE] = set()
+        #: What each target's entities were last written from.
+        self._shown: dict[str, object] = {}
 
     @callback
     def add_target(self, pk: str, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -53,6 +56,13 @@ class ListenerGroups:
         """Run the callbacks of target `pk`'s entities."""
         for update in list(self._targets.get(pk, ())):
             update()
+
+    @callback
+    def notify_target_if_changed(self, pk: str, shown: object) -> None:
+        """Run target `pk`'s callbacks when `shown` differs from the last written."""
+        if self._shown.get(pk) != shown:
+            self._shown[pk] = shown
+            self.notify_target(pk)
 
     @callback
     def notify_account(self) -> None:

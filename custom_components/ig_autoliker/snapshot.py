@@ -11,6 +11,7 @@ from .engine.events import SessionHealth
 from .engine.ratelimit import Action
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from .engine.engine import Engine
@@ -91,3 +92,27 @@ def account_snapshot(
         effective_likes_per_hour=effective.max_likes_per_hour,
         effective_likes_per_day=effective.max_likes_per_day,
     )
+
+
+def build_snapshot(
+    engine: Engine,
+    pks: Iterable[str],
+    now: float,
+    previous: IgAutolikerData | None = None,
+) -> IgAutolikerData:
+    """
+    Build what the entities show at `now` (Unix seconds).
+
+    Args:
+        engine: The account's engine.
+        pks: The targets to build anew.
+        now: Unix seconds.
+        previous: The last snapshot, whose other targets are kept as they were
+            (mid-cycle progress of one target); None to show only `pks`.
+
+    """
+    thumbnails = engine.media.last_thumbnails
+    targets = dict(previous.targets) if previous is not None else {}
+    for pk in pks:
+        targets[pk] = target_snapshot(engine.stored.target(pk), thumbnails.get(pk))
+    return account_snapshot(engine, targets, now)

@@ -230,7 +230,10 @@ async def test_run_cycle_refuses_with_the_end_of_the_freeze(
     await run_cycle(hass, setup_integration)
     coordinator = coordinator_of(setup_integration)
     # feedback_required: the safety freeze of likes (or a backoff) is in force.
-    assert coordinator.policy.blocked_until or coordinator.limiter.backoff_until
+    assert (
+        coordinator.engine.policy.blocked_until
+        or coordinator.engine.limiter.backoff_until
+    )
 
     with pytest.raises(HomeAssistantError) as pressed:
         await _press(hass, setup_integration)

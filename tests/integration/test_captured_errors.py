@@ -85,7 +85,7 @@ async def test_native_checkpoint_in_a_cycle_back_to_liking_after_app_confirmatio
     await run_cycle(hass, entry)
 
     coordinator = coordinator_of(entry)
-    assert coordinator.session_health is SessionHealth.CHALLENGE_REQUIRED
+    assert coordinator.engine.session.health is SessionHealth.CHALLENGE_REQUIRED
     assert coordinator.data.challenge_required  # the binary sensor
     assert [e.data["confirm_in_app"] for e in events] == [True]
     issue = challenge_issue(hass, entry)
@@ -108,7 +108,7 @@ async def test_native_checkpoint_in_a_cycle_back_to_liking_after_app_confirmatio
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.state is ConfigEntryState.LOADED
-    assert coordinator_of(entry).session_health is SessionHealth.HEALTHY
+    assert coordinator_of(entry).engine.session.health is SessionHealth.HEALTHY
     assert challenge_issue(hass, entry) is None
     assert world.login_attempts() == 0
     await run_cycle(hass, entry)
@@ -126,7 +126,9 @@ async def test_checkpoint_required_message_takes_the_challenge_path(
 
     await run_cycle(hass, entry)
 
-    assert coordinator_of(entry).session_health is SessionHealth.CHALLENGE_REQUIRED
+    assert (
+        coordinator_of(entry).engine.session.health is SessionHealth.CHALLENGE_REQUIRED
+    )
     assert len(events) == 1
     assert challenge_issue(hass, entry) is not None
     assert flow_sources(hass) == [SOURCE_REAUTH]
@@ -163,7 +165,7 @@ async def test_unknown_username_on_relogin_asks_for_reauth(
     await run_cycle(hass, setup_integration)
 
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.REAUTH_REQUIRED
+    assert coordinator.engine.session.health is SessionHealth.REAUTH_REQUIRED
     assert flow_sources(hass) == [SOURCE_REAUTH]
     assert world.count("accounts/login/") == 1  # no retry with the same password
 
@@ -195,7 +197,7 @@ async def test_ip_block_on_relogin_stops_the_cycle(
     await run_cycle(hass, setup_integration)
 
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.ERROR
+    assert coordinator.engine.session.health is SessionHealth.ERROR
     assert not coordinator.last_update_success
     assert world.count("accounts/login/") == 1  # no second try from a blocked IP
     assert flow_sources(hass) == []
@@ -219,7 +221,7 @@ async def test_needs_upgrade_in_a_cycle_is_an_error_not_a_traceback(
     world.faults.add("feed/user/*/story/", Fault.NEEDS_UPGRADE)
     await run_cycle(hass, setup_integration)
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.ERROR
+    assert coordinator.engine.session.health is SessionHealth.ERROR
     assert "Unexpected error" not in caplog.text
     assert "instagrapi" in str(coordinator.last_exception)
 
@@ -233,7 +235,7 @@ async def test_suspended_in_a_cycle_stops_everything(
 
     await run_cycle(hass, entry)
 
-    assert coordinator_of(entry).session_health is SessionHealth.SUSPENDED
+    assert coordinator_of(entry).engine.session.health is SessionHealth.SUSPENDED
     issue = ir.async_get(hass).async_get_issue(
         DOMAIN, f"account_suspended_{entry.entry_id}"
     )
@@ -312,6 +314,9 @@ async def test_keep_alive_meets_a_suspension(
     world.faults.add("accounts/current_user/", Fault.ACCOUNT_SUSPENDED)
     clock.advance(31 * 60)
     await coordinator_of(setup_integration).async_keep_alive()
-    assert coordinator_of(setup_integration).session_health is SessionHealth.SUSPENDED
+    assert (
+        coordinator_of(setup_integration).engine.session.health
+        is SessionHealth.SUSPENDED
+    )
     assert flow_sources(hass) == []
     await assert_nothing_sent(hass, setup_integration, world)

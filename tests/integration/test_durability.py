@@ -131,7 +131,7 @@ async def test_a_hard_kill_30_s_after_the_hourly_limit_keeps_every_like(
     liked = liked_by_alice(world)
     assert coordinator.data.likes_today == len(liked) == 3
     assert coordinator.data.likes_this_hour == 3
-    assert coordinator.limiter.count(Action.LIKE, window=3600.0) == 3
+    assert coordinator.engine.limiter.count(Action.LIKE, window=3600.0) == 3
     quiet = world.user(QUIET)
     assert quiet is not None
     assert coordinator.stored.targets[str(quiet.pk)].posts_liked == 3
@@ -218,7 +218,7 @@ async def test_a_session_of_the_wrong_shape_leads_to_a_fresh_login(
     assert config_entry.state is ConfigEntryState.LOADED
     assert world.count("bloks/*") > 0  # a fresh password login
     coordinator = coordinator_of(config_entry)
-    assert coordinator.session_health is SessionHealth.HEALTHY
+    assert coordinator.engine.session.health is SessionHealth.HEALTHY
     assert coordinator.stored.session is not None
     posts = written["data"]["liked_posts"]  # the rest was kept
     assert (

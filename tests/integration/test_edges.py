@@ -54,7 +54,9 @@ async def test_request_budget_stops_the_cycle_and_the_next_one_goes_on(
 ) -> None:
     coordinator = coordinator_of(setup_integration)
     # The setup's fresh login (9 requests) counts: 1 request of 10 is left.
-    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests()) == 9
+    assert (
+        coordinator.engine.limiter.count(Action.REQUEST) == len(world.requests()) == 9
+    )
     clock.advance(3600)  # the login leaves the window
     await run_cycle(hass, setup_integration)
     first = len(liked_by_alice(world))
@@ -74,7 +76,7 @@ async def test_resolve_target_refuses_when_over_budget_or_blocked(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
     coordinator: IgAutolikerCoordinator = coordinator_of(setup_integration)
-    coordinator.limiter.record(Action.REQUEST, 10)
+    coordinator.engine.limiter.record(Action.REQUEST, 10)
     with pytest.raises(RateLimited) as limited:
         await coordinator.async_resolve_target(PUBLIC)
     assert limited.value.retry_after is not None
@@ -93,7 +95,7 @@ async def test_switching_a_target_off_mid_cycle_skips_only_that_target(
 ) -> None:
     coordinator = coordinator_of(setup_integration)
     # This module's entry has a tiny request budget; this test needs the default.
-    coordinator.limiter.update_limits(Limits())
+    coordinator.engine.limiter.update_limits(Limits())
     public_pk = str(world.user(PUBLIC).pk)
     subentry = next(
         s for s in setup_integration.subentries.values() if s.unique_id == public_pk
@@ -170,7 +172,7 @@ async def test_keep_alive_relogin_waits_for_request_budget(
     await coordinator.async_keep_alive()
 
     assert world.login_attempts() == 1  # the keep-alive met login_required only
-    assert coordinator.limiter.count(Action.REQUEST) <= 10
+    assert coordinator.engine.limiter.count(Action.REQUEST) <= 10
     clock.advance(61 * 60)  # the login and the first keep-alive have left the window
     await coordinator.async_keep_alive()
     assert world.login_attempts() == 2

@@ -374,7 +374,7 @@ def assert_nothing_lost_or_doubled(
     assert state.stories_liked == len(stories)
     assert state.posts_liked == len(posts)
     recent = [like for like in world.likes if like.at > clock.now - 86400]
-    assert coordinator.limiter.count(Action.LIKE, window=86400) == len(recent)
+    assert coordinator.engine.limiter.count(Action.LIKE, window=86400) == len(recent)
 
 
 def assert_within_limits(world: World) -> None:
@@ -474,7 +474,7 @@ async def test_a_like_whose_answer_is_lost_counts_against_the_like_limit(
     await settle(hass, world)
     coordinator = coordinator_of(setup_integration)
     assert len(world.likes) == 2  # the story, and the post whose answer was lost
-    assert coordinator.limiter.count(Action.LIKE) == len(world.likes)
+    assert coordinator.engine.limiter.count(Action.LIKE) == len(world.likes)
 
     world.faults.clear()
     clock.advance(3601)
@@ -484,5 +484,5 @@ async def test_a_like_whose_answer_is_lost_counts_against_the_like_limit(
     assert set(liked_by_alice(world, PRIVATE_FOLLOWED)) == media_of(
         world, PRIVATE_FOLLOWED
     )
-    assert coordinator.limiter.count(Action.LIKE, 86400) == len(world.likes)
+    assert coordinator.engine.limiter.count(Action.LIKE, 86400) == len(world.likes)
     assert state_of(hass, "sensor.alice_likes_today") == str(len(world.likes))

@@ -231,7 +231,7 @@ async def test_relogin_with_a_changed_password_asks_for_reauth(
     await run_cycle(hass, setup_integration)
 
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.REAUTH_REQUIRED
+    assert coordinator.engine.session.health is SessionHealth.REAUTH_REQUIRED
     assert flow_sources(hass) == [SOURCE_REAUTH]
 
 
@@ -248,13 +248,13 @@ async def test_relogin_gives_up_after_three_tries(
     await run_cycle(hass, setup_integration)
 
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.ERROR
+    assert coordinator.engine.session.health is SessionHealth.ERROR
     assert clock.pauses.count(300.0) == 2  # linear 5 min between the three tries
     assert flow_sources(hass) == []
 
     world.faults.clear()
     await run_cycle(hass, setup_integration)
-    assert coordinator.session_health is SessionHealth.HEALTHY
+    assert coordinator.engine.session.health is SessionHealth.HEALTHY
     assert liked_by_alice(world) != []
 
 
@@ -267,7 +267,7 @@ async def test_challenge_during_relogin_alerts(
     await run_cycle(hass, setup_integration)
 
     assert (
-        coordinator_of(setup_integration).session_health
+        coordinator_of(setup_integration).engine.session.health
         is SessionHealth.CHALLENGE_REQUIRED
     )
 

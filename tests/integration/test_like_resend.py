@@ -105,7 +105,9 @@ def assert_recorded_once(entry: MockConfigEntry, world: World) -> None:
     assert target is not None
     state = stored.target(str(target.pk))
     assert (state.stories_liked, state.posts_liked) == (len(stories), len(posts))
-    assert coordinator.limiter.count(Action.LIKE, window=86400) == len(world.likes)
+    assert coordinator.engine.limiter.count(Action.LIKE, window=86400) == len(
+        world.likes
+    )
 
 
 #: World seconds between a failed cycle and the next look at the feeds: the user

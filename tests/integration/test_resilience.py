@@ -141,7 +141,7 @@ async def test_runtime_challenge_stops_everything_and_alerts(
     await run_cycle(hass, setup_integration)
 
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.session_health is SessionHealth.CHALLENGE_REQUIRED
+    assert coordinator.engine.session.health is SessionHealth.CHALLENGE_REQUIRED
     assert coordinator.data.challenge_required
     assert [event.data["username"] for event in events] == [setup_integration.title]
     issue = ir.async_get(hass).async_get_issue(
@@ -164,7 +164,9 @@ async def test_login_required_relogs_in_and_goes_on(
 
     await run_cycle(hass, setup_integration)
 
-    assert coordinator_of(setup_integration).session_health is SessionHealth.HEALTHY
+    assert (
+        coordinator_of(setup_integration).engine.session.health is SessionHealth.HEALTHY
+    )
     assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
 
 
@@ -174,13 +176,13 @@ async def test_every_request_instagram_receives_counts_against_the_budget(
     """A fresh login (about 9 requests) and a relogin count as what they send."""
     coordinator = coordinator_of(setup_integration)
     assert world.login_attempts() == 1  # the entry had no saved session
-    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests())
+    assert coordinator.engine.limiter.count(Action.REQUEST) == len(world.requests())
 
     world.revoke_sessions(ALICE.username)  # the next request meets login_required
     await run_cycle(hass, setup_integration)
 
     assert world.login_attempts() == 2
-    assert coordinator.limiter.count(Action.REQUEST) == len(world.requests())
+    assert coordinator.engine.limiter.count(Action.REQUEST) == len(world.requests())
     assert set(liked_by_alice(world, PUBLIC)) == media_of(world, PUBLIC)
 
 
@@ -191,15 +193,15 @@ async def test_a_relogin_waits_for_request_budget(
     clock: FakeClock,
 ) -> None:
     coordinator = coordinator_of(setup_integration)
-    limit = coordinator.limiter.limits.max_requests_per_hour
-    coordinator.limiter.record(Action.REQUEST, limit - 5 - len(world.requests()))
+    limit = coordinator.engine.limiter.limits.max_requests_per_hour
+    coordinator.engine.limiter.record(Action.REQUEST, limit - 5 - len(world.requests()))
     world.revoke_sessions(ALICE.username)
 
     await run_cycle(hass, setup_integration)
 
     # The first request met login_required; a fresh login would pass the limit.
     assert world.login_attempts() == 1
-    assert coordinator.limiter.count(Action.REQUEST) <= limit
+    assert coordinator.engine.limiter.count(Action.REQUEST) <= limit
     assert liked_by_alice(world, PUBLIC) == []
 
     clock.advance(3600)
@@ -296,7 +298,7 @@ async def test_stories_left_at_a_limit_are_liked_later_even_with_the_tray(
 ) -> None:
     """Two story targets use the reels tray; a limit mid-target must not hide more."""
     coordinator = coordinator_of(setup_integration)
-    coordinator.limiter.update_limits(Limits(max_likes_per_hour=1))
+    coordinator.engine.limiter.update_limits(Limits(max_likes_per_hour=1))
     stories = {story.pk for story in world.stories_of(world.user(PUBLIC).pk)}
     assert len(stories) == 2
     world.clear_log()  # the login flow at setup fetched the tray too

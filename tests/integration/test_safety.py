@@ -112,7 +112,7 @@ async def test_feedback_required_freezes_likes_until_it_ends(
     await run_cycle(hass, setup_integration)
     coordinator = coordinator_of(setup_integration)
     blocked_at = world.requests("media/*/like/")[-1].at
-    until = coordinator.policy.blocked_until
+    until = coordinator.engine.policy.blocked_until
     assert until == pytest.approx(blocked_at + 12 * HOUR, abs=1)
     assert coordinator.data.rate_limit_state == "blocked"
     assert coordinator.data.blocked_until == dt_util.utc_from_timestamp(until)
@@ -172,7 +172,7 @@ async def test_a_repeated_feedback_required_doubles_the_freeze(
     lengths = []
     for _ in range(3):
         await run_cycle(hass, setup_integration)
-        until = coordinator.policy.blocked_until
+        until = coordinator.engine.policy.blocked_until
         assert until is not None
         lengths.append(round((until - world.requests("media/*/like/")[-1].at) / HOUR))
         clock.now = until + 1
@@ -186,7 +186,7 @@ async def test_a_dated_feedback_required_lasts_until_instagrams_date(
 ) -> None:
     world.faults.add("media/*/like/", Fault.RAW, status=400, body=DATED_BODY)
     await run_cycle(hass, setup_integration)
-    freeze = coordinator_of(setup_integration).policy.active_freezes()[0]
+    freeze = coordinator_of(setup_integration).engine.policy.active_freezes()[0]
     assert freeze.message == DATED_MESSAGE
     assert freeze.until == berlin(2026, 12, 6)  # the whole 5th, local time
 
@@ -213,7 +213,7 @@ async def test_please_wait_freezes_every_request_for_an_hour(
     with pytest.raises(Refused) as refused:
         await coordinator.async_resolve_target("someone")
     assert refused.value.reason == "frozen"
-    assert refused.value.until == coordinator.policy.blocked_until
+    assert refused.value.until == coordinator.engine.policy.blocked_until
     assert world.requests() == []
 
     clock.advance(21 * 60)
@@ -231,7 +231,7 @@ async def test_a_freeze_survives_a_restart(
 ) -> None:
     world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
     await run_cycle(hass, setup_integration)
-    until = coordinator_of(setup_integration).policy.blocked_until
+    until = coordinator_of(setup_integration).engine.policy.blocked_until
     await hass.config_entries.async_unload(setup_integration.entry_id)
     ir.async_delete_issue(
         hass, DOMAIN, f"action_blocked_{setup_integration.entry_id}_feedback_required"
@@ -240,7 +240,7 @@ async def test_a_freeze_survives_a_restart(
         assert await hass.config_entries.async_setup(setup_integration.entry_id)
         await hass.async_block_till_done()
     coordinator = coordinator_of(setup_integration)
-    assert coordinator.policy.blocked_until == until
+    assert coordinator.engine.policy.blocked_until == until
     assert coordinator.data.rate_limit_state == "blocked"
     assert issue(hass, setup_integration, "feedback_required") is not None
     world.clear_log()
@@ -260,7 +260,7 @@ async def test_a_new_account_warms_up_and_so_does_one_after_a_freeze(
     clock: FakeClock,
 ) -> None:
     coordinator = coordinator_of(setup_integration)
-    coordinator.limiter.update_limits(
+    coordinator.engine.limiter.update_limits(
         Limits(max_likes_per_hour=8, max_likes_per_day=160)
     )
     await run_cycle(hass, setup_integration)
@@ -284,7 +284,7 @@ async def test_a_new_account_warms_up_and_so_does_one_after_a_freeze(
     clock.advance(5 * 86400)  # the freeze is long over; no like since
     before = len(world.likes)
     await run_cycle(hass, setup_integration)  # the first like starts the ramp
-    assert coordinator.policy.warmup_until == pytest.approx(
+    assert coordinator.engine.policy.warmup_until == pytest.approx(
         world.likes[before].at + 7 * 86400, abs=1
     )
 

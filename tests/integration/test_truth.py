@@ -46,10 +46,10 @@ async def test_login_required_logs_in_afresh_with_the_saved_device(
     world.faults.add("feed/user/*/story/", Fault.LOGIN_REQUIRED, times=2)
 
     await run_cycle(hass, setup_integration)  # refused again right after: "error"
-    assert coordinator.session_health is SessionHealth.ERROR
+    assert coordinator.engine.session.health is SessionHealth.ERROR
     await run_cycle(hass, setup_integration)
 
-    assert coordinator.session_health is SessionHealth.HEALTHY
+    assert coordinator.engine.session.health is SessionHealth.HEALTHY
     assert len(world.sessions_of(ALICE.username)) == sessions + 1
     assert coordinator.stored.session is not None
     assert coordinator.stored.session["uuids"] == device

@@ -28,12 +28,13 @@ from .media import MediaService
 from .models import MediaKind
 from .pacer import CycleStop, Pacer
 from .planner import CyclePlanner, Policy, StepKind, TargetView
-from .ratelimit import Action, LimitState
-from .safety import Act, FreezeScope, RefusalReason
+from .ratelimit import Action, LimitState, RateLimiter
+from .safety import Act, FreezeScope, RefusalReason, SafetyPolicy
 from .session import SessionManager
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import tzinfo
 
     from .client import InstagramClient
     from .clock import Clock, Sleep
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
     from .media import RecallPosts
     from .models import Target, TargetUser
     from .planner import Step
-    from .ratelimit import RateLimiter
-    from .safety import Refusal, SafetyPolicy
+    from .ratelimit import Limits
+    from .safety import Refusal, SafetySettings
     from .session import JobRunner
     from .state import StoredData
 
@@ -55,6 +56,42 @@ PAUSED: Final = "paused"
 BLOCKED: Final = "blocked"
 SLEEPING: Final = "sleeping"
 RATE_LIMIT_STATES: Final = [*(s.value for s in LimitState), PAUSED, BLOCKED, SLEEPING]
+
+
+def restore_limits(
+    stored: StoredData,
+    limits: Limits,
+    settings: SafetySettings,
+    *,
+    clock: Clock,
+    tz: tzinfo,
+) -> tuple[RateLimiter, SafetyPolicy]:
+    """
+    Restore the account's rate limiter and safety policy from its stored state.
+
+    Args:
+        stored: The account state (`limiter` and `policy` parts; bad data is
+            dropped, never raised on).
+        limits: The limits of the options now.
+        settings: The safety settings of the options now.
+        clock: Unix seconds.
+        tz: The time zone of the active hours.
+
+    Returns:
+        The limiter and the policy. An account with nothing stored yet (first
+        setup) starts its warm-up now (spec: new accounts like less at first).
+
+    """
+    limiter = RateLimiter.from_dict(stored.limiter, limits, clock=clock)
+    new_account = not stored.policy and stored.last_cycle is None
+    policy = SafetyPolicy.from_dict(
+        stored.policy or None,
+        settings,
+        clock,
+        tz,
+        warmup_from=clock() if new_account else None,
+    )
+    return limiter, policy
 
 
 class Engine:

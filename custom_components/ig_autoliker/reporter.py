@@ -1,0 +1,128 @@
+"""
+What the engine reports, shown in Home Assistant.
+
+The engine tells its listener what happened (`engine/events.py`); this module turns
+each event into what a user sees and automates on: a bus event (and so the event
+entities and the logbook), a repair issue, a save, the entities' state. A freeze's
+repair issue goes away by itself when the freeze ends, on a Home Assistant timer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from . import activity, issues
+from .const import (
+    EVENT_ACTION_BLOCKED,
+    EVENT_CHALLENGE_REQUIRED,
+    EVENT_LIKED,
+    EVENT_REAUTH_REQUIRED,
+)
+from .engine.events import (
+    Blocked,
+    Changed,
+    HealthChanged,
+    Liked,
+    Progress,
+    SessionHealth,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from .coordinator import IgAutolikerCoordinator
+    from .engine.events import EngineEvent
+
+
+class EngineReporter:
+    """
+    The engine's listener inside Home Assistant, for one account.
+
+    Args:
+        coordinator: The account's coordinator: its entry, store, policy and
+            entities.
+
+    """
+
+    def __init__(self, coordinator: IgAutolikerCoordinator) -> None:
+        """Hold the coordinator; nothing is shown yet."""
+        self._coordinator = coordinator
+        self._block_timer: Callable[[], None] | None = None
+
+    @callback
+    def on_event(self, event: EngineEvent) -> None:
+        """Turn an engine event into what Home Assistant shows."""
+        coordinator = self._coordinator
+        hass, entry = coordinator.hass, coordinator.config_entry
+        match event:
+            case Changed():
+                coordinator.async_schedule_save()
+            case Progress(target_pk=pk):
+                coordinator.async_publish_progress(pk)
+            case Liked():
+                activity.async_fire(hass, entry, EVENT_LIKED, {
+                    "target": event.username,
+                    "target_pk": event.target_pk,
+                    "kind": event.kind.value,
+                    "media_pk": event.media_pk,
+                })  # fmt: skip
+            case Blocked(freeze=freeze):
+                activity.async_fire(hass, entry, EVENT_ACTION_BLOCKED, {
+                    "username": entry.title,
+                    "kind": freeze.kind.value,
+                    "until": dt_util.utc_from_timestamp(freeze.until).isoformat(),
+                    "message": freeze.message,
+                })  # fmt: skip
+                self.sync_blocks()
+            case HealthChanged(health=health, native=native):
+                self._health_changed(health, native=native)
+
+    @callback
+    def _health_changed(self, health: SessionHealth, *, native: bool) -> None:
+        coordinator = self._coordinator
+        hass, entry = coordinator.hass, coordinator.config_entry
+        username = entry.title
+        if health is SessionHealth.HEALTHY:
+            issues.async_session_healthy(hass, entry.entry_id)
+            return
+        if health is SessionHealth.CHALLENGE_REQUIRED:
+            issues.async_challenge(hass, entry.entry_id, username, native=native)
+            activity.async_fire(hass, entry, EVENT_CHALLENGE_REQUIRED, {
+                "username": username, "confirm_in_app": native,
+            })  # fmt: skip
+        elif health is SessionHealth.SUSPENDED:
+            issues.async_suspended(hass, entry.entry_id, username)
+        elif health is not SessionHealth.ERROR:
+            activity.async_fire(hass, entry, EVENT_REAUTH_REQUIRED, {
+                "username": username, "reason": health.value,
+            })  # fmt: skip
+        # At once: a reauthentication may stay open for days.
+        coordinator.async_publish_progress(None)
+
+    @callback
+    def sync_blocks(self, _now: datetime | None = None) -> None:
+        """Show the freezes in force; when the next one ends, show that too."""
+        coordinator = self._coordinator
+        entry = coordinator.config_entry
+        freezes = coordinator.engine.policy.active_freezes()
+        issues.async_sync_blocks(coordinator.hass, entry.entry_id, entry.title, freezes)
+        self.cancel()
+        if freezes:
+            end = dt_util.utc_from_timestamp(min(f.until for f in freezes))
+            self._block_timer = async_track_point_in_utc_time(
+                coordinator.hass, self.sync_blocks, end
+            )
+        if _now is not None:
+            coordinator.async_publish_progress(None)
+
+    @callback
+    def cancel(self) -> None:
+        """Stop the timer of the next freeze's end (unload)."""
+        if self._block_timer is not None:
+            self._block_timer()
+            self._block_timer = None
