@@ -21,8 +21,8 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .engine.engine import MIN_CYCLE_GAP, Engine, restore_limits
-from .engine.exceptions import IgAutolikerError, Refused
-from .engine.safety import Act, RefusalReason
+from .engine.exceptions import IgAutolikerError
+from .engine.safety import Act
 from .errors import Context, needs_reauth, to_ha_error
 from .executor import ExecutorJobs
 from .options import (
@@ -35,11 +35,12 @@ from .options import (
 from .publish import ListenerGroups
 from .reporter import EngineReporter
 from .snapshot import IgAutolikerData, build_snapshot
-from .targets import SubentryTarget, read_targets
+from .targets import EntryTargets, SubentryTarget
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from .engine.client import InstagramClient
-    from .engine.models import TargetUser
     from .store import IgAutolikerStore, StoredData
 
 type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
@@ -108,7 +109,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         self.device_models: dict[str, str] = {}
         #: Entities updated by mid-cycle progress (publish.py).
         self.listeners = ListenerGroups()
-        self._targets: tuple[object, list[SubentryTarget]] | None = None
+        self._targets = EntryTargets(entry)
         #: Enabled target pks as last seen: a pk new here gets checked at once.
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._keep_alive_task: asyncio.Task[None] | None = None
@@ -136,15 +137,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @property
     def targets(self) -> list[SubentryTarget]:
-        """The target subentries; read again only when the subentries changed."""
-        subentries = self.config_entry.subentries
-        if self._targets is None or self._targets[0] is not subentries:
-            self._targets = (subentries, read_targets(self.config_entry))
-        return self._targets[1]
+        """The target subentries, in the order they were added."""
+        return self._targets.all()
 
     def target(self, pk: str) -> SubentryTarget | None:
         """Return the target with `pk` as configured now, or None."""
-        return next((t for t in self.targets if t.pk == pk), None)
+        return self._targets.get(pk)
 
     # -- what the entities show ----------------------------------------------------
 
@@ -182,24 +180,15 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         shown = (self.data.targets.get(pk), self.target(pk), self.last_update_success)
         self.listeners.notify_target_if_changed(pk, shown)
 
-    # -- saving --------------------------------------------------------------------
-
     @callback
     def async_schedule_save(self) -> None:
         """Save soon (the store batches the writes of a busy cycle)."""
-        self.store.async_schedule_save(self._prepare_save)
-
-    @callback
-    def _prepare_save(self) -> StoredData:
-        """Return what to write, with the limiter's and policy's state as now."""
-        self.stored.limiter = self.engine.limiter.as_dict()
-        self.stored.policy = self.engine.policy.as_dict()
-        return self.stored
+        self.store.async_schedule_save(self.engine.state_to_save)
 
     async def async_save(self) -> None:
         """Write the store now, with the session as instagrapi holds it."""
         await self.engine.session.async_refresh()
-        await self.store.async_save_data(self._prepare_save())
+        await self.store.async_save_data(self.engine.state_to_save())
 
     @callback
     def async_set_auto_like(self, *, enabled: bool) -> None:
@@ -216,10 +205,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         retry = MIN_CYCLE_GAP
         try:
             refusal = self.engine.refusal(Act.CYCLE)
-            if refusal is not None and refusal.until is None and refusal.reason in {
-                RefusalReason.SUSPENDED, RefusalReason.REAUTH_REQUIRED,
-            }:  # fmt: skip
-                raise Refused(refusal.reason.value)
+            if refusal is not None and refusal.waits_for_user:
+                raise refusal.error()
             if await self.engine.async_cycle() is not None:
                 retry = max(MIN_CYCLE_GAP, self.engine.next_cycle_at - self.clock())
         except IgAutolikerError as err:
@@ -244,11 +231,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """
         refusal = self.engine.refusal(Act.CYCLE)
         if refusal is not None and (user or self.engine.session.blocked):
-            raise to_ha_error(
-                Refused(refusal.reason.value, refusal.until),
-                Context.ACTION,
-                self.config_entry.title,
-            )
+            title = self.config_entry.title
+            raise to_ha_error(refusal.error(), Context.ACTION, title)
         self.config_entry.async_create_background_task(
             self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
         )
@@ -256,7 +240,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     @callback
     def async_targets_changed(self) -> None:
         """Targets were added, removed or switched: forget removed ones, check new."""
-        self._targets = None  # a subentry's data changes in place
+        self._targets.forget()  # a subentry's data changes in place
         current = {target.pk for target in self.targets}
         for pk in set(self.stored.targets) - current:
             del self.stored.targets[pk]
@@ -273,16 +257,9 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def async_check_targets(self, pks: frozenset[str]) -> None:
         """Check new targets once, within the limits; the schedule stays as it is."""
-        try:
-            await self.engine.async_check_targets(pks)
-        except IgAutolikerError as err:
-            LOGGER.warning("Check of new targets failed: %s", type(err).__name__)
-            if needs_reauth(err):
-                self.config_entry.async_start_reauth(self.hass)
-
-    async def async_resolve_target(self, username: str) -> TargetUser:
-        """Resolve a username for the target subentry flow (engine: one request)."""
-        return await self.engine.async_resolve_target(username)
+        await self._async_in_background(
+            "Check of new targets", self.engine.async_check_targets(pks)
+        )
 
     @callback
     def async_schedule_keep_alive(self, _now: datetime | None = None) -> None:
@@ -296,14 +273,19 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def async_keep_alive(self) -> None:
         """Touch the session when no cycle ran for a keep-alive interval (spec 8.3)."""
+        job = self.engine.async_keep_alive(self.keep_alive_interval)
+        if await self._async_in_background("Keep-alive", job):
+            self.async_publish()
+
+    async def _async_in_background[T](self, what: str, job: Awaitable[T]) -> T | None:
+        """Await an engine job nobody waits for; a failure needing the user asks."""
         try:
-            sent = await self.engine.async_keep_alive(self.keep_alive_interval)
+            return await job
         except IgAutolikerError as err:
+            LOGGER.warning("%s failed: %s", what, type(err).__name__)
             if needs_reauth(err):
                 self.config_entry.async_start_reauth(self.hass)
-            return
-        if sent:
-            self.async_publish()
+            return None
 
     async def async_shutdown(self) -> None:
         """Stop the run and keep-alive in flight, then save (spec QS-04)."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.util import dt as dt_util
 
+from .engine.engine import rate_limit_state
 from .engine.events import SessionHealth
 from .engine.ratelimit import Action
 
@@ -80,7 +81,7 @@ def account_snapshot(
     return IgAutolikerData(
         likes_today=limiter.count(Action.LIKE, window=now - midnight),
         likes_this_hour=limiter.count(Action.LIKE, window=3600.0),
-        rate_limit_state=engine.rate_limit_state(),
+        rate_limit_state=rate_limit_state(engine),
         session_health=engine.session.health,
         last_cycle=utc(stored.last_cycle),
         next_cycle=utc(engine.next_cycle_at) if stored.auto_like else None,

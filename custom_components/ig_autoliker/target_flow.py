@@ -196,7 +196,7 @@ async def _async_resolve(
 
     """
     try:
-        return await entry.runtime_data.async_resolve_target(username)
+        return await entry.runtime_data.engine.async_resolve_target(username)
     except IgAutolikerError as err:
         key = flow_error(err)
         if key in _TARGET_ERRORS:

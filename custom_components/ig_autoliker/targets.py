@@ -51,3 +51,32 @@ def read_targets(entry: ConfigEntry) -> list[SubentryTarget]:
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_TYPE_TARGET
     ]
+
+
+class EntryTargets:
+    """
+    The targets of one config entry, parsed again only when its subentries change.
+
+    Home Assistant replaces the entry's `subentries` mapping on every add or
+    removal; an edit in place (reconfigure) needs `forget()`.
+    """
+
+    def __init__(self, entry: ConfigEntry) -> None:
+        """Parse nothing yet."""
+        self._entry = entry
+        self._read: tuple[object, list[SubentryTarget]] | None = None
+
+    def all(self) -> list[SubentryTarget]:
+        """Return the targets, in the order they were added."""
+        subentries = self._entry.subentries
+        if self._read is None or self._read[0] is not subentries:
+            self._read = (subentries, read_targets(self._entry))
+        return self._read[1]
+
+    def get(self, pk: str) -> SubentryTarget | None:
+        """Return the target with `pk`, or None."""
+        return next((t for t in self.all() if t.pk == pk), None)
+
+    def forget(self) -> None:
+        """Parse again at the next look (a subentry's data changed in place)."""
+        self._read = None

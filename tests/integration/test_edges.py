@@ -78,14 +78,14 @@ async def test_resolve_target_refuses_when_over_budget_or_blocked(
     coordinator: IgAutolikerCoordinator = coordinator_of(setup_integration)
     coordinator.engine.limiter.record(Action.REQUEST, 10)
     with pytest.raises(RateLimited) as limited:
-        await coordinator.async_resolve_target(PUBLIC)
+        await coordinator.engine.async_resolve_target(PUBLIC)
     assert limited.value.retry_after is not None
     assert limited.value.retry_after > 0
 
     # Waiting for the user is a refusal of the gate, not a new checkpoint.
     coordinator.engine.session.health = SessionHealth.CHALLENGE_REQUIRED
     with pytest.raises(Refused) as refused:
-        await coordinator.async_resolve_target(PUBLIC)
+        await coordinator.engine.async_resolve_target(PUBLIC)
     assert refused.value.reason == "reauth_required"
     assert refused.value.until is None
 

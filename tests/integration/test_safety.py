@@ -211,7 +211,7 @@ async def test_please_wait_freezes_every_request_for_an_hour(
     await run_cycle(hass, setup_integration)
     await coordinator.async_keep_alive()  # idle for 40 min, yet not one request
     with pytest.raises(Refused) as refused:
-        await coordinator.async_resolve_target("someone")
+        await coordinator.engine.async_resolve_target("someone")
     assert refused.value.reason == "frozen"
     assert refused.value.until == coordinator.engine.policy.blocked_until
     assert world.requests() == []

@@ -20,7 +20,6 @@ from .events import Changed, Progress, SessionHealth
 from .exceptions import (
     FeedbackRequired,
     RateLimited,
-    Refused,
     TargetNotFound,
     TargetPrivate,
 )
@@ -92,6 +91,17 @@ def restore_limits(
         warmup_from=clock() if new_account else None,
     )
     return limiter, policy
+
+
+def rate_limit_state(engine: Engine) -> str:
+    """Return the "Rate-limit state": blocked, paused, sleeping or the limiter's."""
+    if engine.policy.blocked_until is not None:
+        return BLOCKED
+    if not engine.stored.auto_like:
+        return PAUSED
+    if engine.policy.sleeping():
+        return SLEEPING
+    return engine.limiter.state().value
 
 
 class Engine:
@@ -207,15 +217,11 @@ class Engine:
         """True while a cycle or a check of new targets runs."""
         return self._lock.locked()
 
-    def rate_limit_state(self) -> str:
-        """Return "Rate-limit state": blocked, paused, sleeping or the limiter's."""
-        if self.policy.blocked_until is not None:
-            return BLOCKED
-        if not self.stored.auto_like:
-            return PAUSED
-        if self.policy.sleeping():
-            return SLEEPING
-        return self.limiter.state().value
+    def state_to_save(self) -> StoredData:
+        """Return the account state with the limiter's and the policy's as now."""
+        self.stored.limiter = self.limiter.as_dict()
+        self.stored.policy = self.policy.as_dict()
+        return self.stored
 
     # -- sessions ------------------------------------------------------------------
 
@@ -255,7 +261,7 @@ class Engine:
 
         """
         if (refusal := self.refusal(Act.REQUEST)) is not None:
-            raise Refused(refusal.reason.value, refusal.until)
+            raise refusal.error()
         if not self.limiter.allows(Action.REQUEST, 2):
             raise RateLimited(
                 retry_after=self.limiter.seconds_until_allowed(Action.REQUEST, 2)

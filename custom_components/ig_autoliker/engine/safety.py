@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from .clock import DAY, HOUR, Clock, stored_seconds
+from .exceptions import Refused
 
 if TYPE_CHECKING:
     import random
@@ -127,6 +128,18 @@ class Refusal:
 
     reason: RefusalReason
     until: float | None = None
+
+    @property
+    def waits_for_user(self) -> bool:
+        """True when only the user can lift it (reauthenticate, a suspension)."""
+        return self.until is None and self.reason in {
+            RefusalReason.SUSPENDED,
+            RefusalReason.REAUTH_REQUIRED,
+        }
+
+    def error(self) -> Refused:
+        """Return the refusal as the engine's error, for callers that raise it."""
+        return Refused(self.reason.value, self.until)
 
 
 _SCOPES: Final = {
