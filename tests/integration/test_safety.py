@@ -20,14 +20,18 @@ from custom_components.ig_autoliker.const import (
     CONF_WARMUP_DAYS,
     DOMAIN,
     EVENT_ACTION_BLOCKED,
+    SERVICE_RUN_CYCLE,
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.engine.exceptions import Refused
 from custom_components.ig_autoliker.engine.ratelimit import Limits
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
+from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_USERNAME
+from homeassistant.const import ATTR_ENTITY_ID, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -39,6 +43,7 @@ from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC
 
 from .conftest import SAFETY_OFF, FakeClock, run_cycle
+from .test_controls import entity_id
 from .test_cycle import coordinator_of, liked_by_alice, media_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -320,6 +325,34 @@ async def test_no_cycle_outside_the_active_hours(
     assert set(liked_by_alice(world)) == media_of(world, PUBLIC) | media_of(
         world, PRIVATE_FOLLOWED
     )
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
+)
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 3)])
+async def test_run_cycle_now_at_night_says_when_liking_resumes(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    """The button at 03:00 is refused with the reason and the morning's start."""
+    world.clear_log()
+    button = entity_id(hass, "button", f"{setup_integration.unique_id}_run_cycle")
+
+    with pytest.raises(ServiceValidationError) as pressed:
+        await hass.services.async_call(
+            BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: button}, blocking=True
+        )
+    with pytest.raises(ServiceValidationError) as action:
+        await hass.services.async_call(DOMAIN, SERVICE_RUN_CYCLE, {}, blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    for refused in (pressed.value, action.value):
+        assert refused.translation_key == "cycle_sleeping"
+        assert refused.translation_placeholders is not None
+        assert refused.translation_placeholders["until"] == "2026-12-01 08:00"
+        assert "2026-12-01 08:00" in str(refused)
+        assert setup_integration.title in str(refused)
+    assert world.requests() == []
 
 
 @pytest.mark.parametrize(

@@ -203,15 +203,39 @@ async def test_a_target_removed_while_its_like_is_in_flight_leaves_no_state(
     assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
 
 
-async def test_removing_the_entry_deletes_its_challenge_issue(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+def issues_of(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """The ids of the repair issues this integration shows for `entry`."""
+    return {
+        issue_id
+        for (domain, issue_id) in ir.async_get(hass).issues
+        if domain == DOMAIN and entry.entry_id in issue_id
+    }
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fault", "issue"),
+    [
+        ("feed/user/*", Fault.CHALLENGE_REQUIRED, "challenge_required"),
+        ("feed/user/*/story/", Fault.ACCOUNT_SUSPENDED, "account_suspended"),
+        ("media/*/like/", Fault.FEEDBACK_REQUIRED, "action_blocked"),
+    ],
+)
+async def test_removing_the_entry_deletes_every_repair_issue_it_raised(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    *,
+    endpoint: str,
+    fault: Fault,
+    issue: str,
 ) -> None:
-    world.faults.add("feed/user/*", Fault.CHALLENGE_REQUIRED)
+    """A challenge, a suspension or an action block: none outlives the entry."""
+    world.faults.add(endpoint, fault)
     await run_cycle(hass, setup_integration)
-    issue_id = f"challenge_required_{setup_integration.entry_id}"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    raised = issues_of(hass, setup_integration)
+    assert any(issue_id.startswith(issue) for issue_id in raised), raised
 
     await hass.config_entries.async_remove(setup_integration.entry_id)
     await hass.async_block_till_done()
 
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert issues_of(hass, setup_integration) == set()
