@@ -1,4 +1,4 @@
-"""The adapter sends a like once, whatever Instagram answers (#20, finding 2).
+"""The adapter sends a like once, whatever Instagram answers.
 
 instagrapi's `private_request` resends a request itself after `ClientRequestTimeout`
 (an HTTP 408 answer: it sleeps 60 s, then sends it again) and after

@@ -1013,7 +1013,7 @@ async def test_target_added(
         CONF_TARGET_PK: pk_of(world, username),
         CONF_LIKE_STORIES: kinds.get(CONF_LIKE_STORIES, True),
         CONF_LIKE_POSTS: kinds.get(CONF_LIKE_POSTS, True),
-        # No backlog burst: its earlier posts are remembered, not liked (issue 10).
+        # No backlog burst: its earlier posts are remembered, not liked.
         CONF_BACKLOG_POSTS: 0,
         CONF_LIKE_CURRENT_STORIES: True,
     }

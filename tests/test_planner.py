@@ -1,4 +1,4 @@
-"""Tests of the pure cycle planner: each rule of issue 9; the limits as properties."""
+"""Tests of the pure cycle planner: each planning rule; the limits as properties."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""Tests of the pure safety policy: freezes, warm-up, active hours (issue 10)."""
+"""Tests of the pure safety policy: freezes, warm-up, active hours."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The emulator's batched feeds, driven by the real instagrapi `Client` (issue 19).
+"""The emulator's batched feeds, driven by the real instagrapi `Client`.
 
 feed/reels_media/ (several accounts' stories in one request), feed/timeline/ (posts of
 followed accounts among ads, suggestions and the end-of-feed demarcator) and

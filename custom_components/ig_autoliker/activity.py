@@ -1,5 +1,4 @@
-"""
-What the integration tells automations and the logbook: its bus events.
+"""What the integration tells automations and the logbook: its bus events.
 
 Every event carries `config_entry_id`, `device_id` (the account device) and
 `entity_id` (the event entity that shows it), so the event entities (event.py) pick
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 
 
 def account_device_id(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
-    """
-    Return the id of the entry's account device in the registry (None before setup).
+    """Return the id of the entry's account device in the registry (None before setup).
 
     Home Assistant 2026.10 looks devices up per config entry and deprecates the
     global lookup; 2026.6 has only the global one.
@@ -43,8 +41,7 @@ def account_device_id(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
 def async_fire(
     hass: HomeAssistant, entry: ConfigEntry, event_type: str, data: dict[str, Any]
 ) -> None:
-    """
-    Fire one of the integration's events for an account.
+    """Fire one of the integration's events for an account.
 
     Args:
         hass: Home Assistant.

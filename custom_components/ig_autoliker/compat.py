@@ -1,5 +1,4 @@
-"""
-What differs between the Home Assistant releases this integration supports.
+"""What differs between the Home Assistant releases this integration supports.
 
 Home Assistant 2026.6 validates with voluptuous; 2026.10 replaced it with probatio and
 serves probatio under the name `voluptuous` (`probatio.compat.install_as_voluptuous`).

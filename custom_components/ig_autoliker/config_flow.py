@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Config flow of the Instagram Auto-Liker: add, reauthenticate, reconfigure an account.
+"""Config flow of the Instagram Auto-Liker: add, reauthenticate, reconfigure an account.
 
 The account flow logs in before it creates or updates an entry (test before
 configure). Instagram may ask for a two-factor code or a checkpoint ("challenge") on
@@ -145,8 +144,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, _entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """
-        Start a reauthentication when Instagram refused the saved login.
+        """Start a reauthentication when Instagram refused the saved login.
 
         A checkpoint the user confirms in the Instagram app needs no password: the
         flow logs in again with the saved device and session once they confirmed.
@@ -260,8 +258,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_challenge_app(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """
-        Ask the user to confirm the login in the Instagram app, then log in again.
+        """Ask the user to confirm the login in the Instagram app, then log in again.
 
         The retry uses the same adapter, so Instagram sees the device and session
         it asked about (`native_flow` checkpoints).
@@ -343,8 +340,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
         solving: bool,
         unconfirmed: str = "challenge_failed",
     ) -> ConfigFlowResult | str:
-        """
-        Run one blocking login job; map its outcome onto the next step.
+        """Run one blocking login job; map its outcome onto the next step.
 
         Args:
             job: Logs in (returns the account) or sends a checkpoint code (None).
@@ -400,8 +396,7 @@ class IgAutolikerConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_finish(
         self, account: Account, session: dict[str, Any]
     ) -> ConfigFlowResult:
-        """
-        Create the entry, or update the reauthenticated/reconfigured one.
+        """Create the entry, or update the reauthenticated/reconfigured one.
 
         The session is a handoff: the integration moves it into its store at setup.
         """

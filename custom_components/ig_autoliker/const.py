@@ -1,5 +1,4 @@
-"""
-Constants of the Instagram Auto-Liker integration.
+"""Constants of the Instagram Auto-Liker integration.
 
 Defaults and limits come from the spec (arc42, section 8.2 "Rate-Limiting" and section
 8.3 "Session-Management"); each option names the unit of its value.
@@ -40,7 +39,7 @@ CONF_MAX_LIKES_DAY: Final = "max_likes_per_day"
 CONF_BACKOFF_BASE: Final = "backoff_base_seconds"
 CONF_BACKOFF_MAX: Final = "backoff_max_seconds"
 CONF_KEEP_ALIVE: Final = "keep_alive_interval"  # minutes
-# Account safety (issue 10, README "Account safety").
+# Account safety (README "Account safety").
 CONF_FEEDBACK_FREEZE: Final = "feedback_freeze_hours"  # hours
 CONF_WARMUP_DAYS: Final = "warmup_days"  # days; 0 = no warm-up
 CONF_ACTIVE_START: Final = "active_hours_start"  # hour of day, local time
@@ -50,8 +49,7 @@ CONF_MAX_LIKES_TARGET_CYCLE: Final = "max_likes_per_target_cycle"
 
 @dataclass(frozen=True, slots=True)
 class OptionSpec:
-    """
-    Default and allowed range of one option.
+    """Default and allowed range of one option.
 
     Attributes:
         default: The spec's default (section 8.2 unless noted).

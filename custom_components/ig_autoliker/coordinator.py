@@ -1,5 +1,4 @@
-"""
-Home Assistant's side of one Instagram account: schedule, snapshot, events, repairs.
+"""Home Assistant's side of one Instagram account: schedule, snapshot, events, repairs.
 
 The engine (`engine/`) decides and likes; this coordinator runs its cycles on Home
 Assistant's schedule, shows what it reports (entities, bus events, event entities,
@@ -47,8 +46,7 @@ type IgAutolikerConfigEntry = ConfigEntry[IgAutolikerCoordinator]
 
 
 class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
-    """
-    Runs the liking engine of one Instagram account inside Home Assistant.
+    """Runs the liking engine of one Instagram account inside Home Assistant.
 
     Args:
         hass: Home Assistant.
@@ -217,8 +215,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     @callback
     def async_start_cycle(self, *, user: bool = True) -> None:
-        """
-        Start a cycle in the background now (button, action, first cycle).
+        """Start a cycle in the background now (button, action, first cycle).
 
         Args:
             user: True for the button and the action: refuse with a translated

@@ -28,8 +28,7 @@ INSTAGRAM_URL = "https://www.instagram.com/{}/"
 
 
 class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
-    """
-    An entity of the account device.
+    """An entity of the account device.
 
     Its values are the integration's own bookkeeping (store and limiter), so they stay
     available when a cycle fails: "Session health" must show *why* then.
@@ -76,8 +75,7 @@ class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
 
 
 def _via_account(coordinator: IgAutolikerCoordinator, account_pk: str) -> DeviceInfo:
-    """
-    Link a target device to the account device.
+    """Link a target device to the account device.
 
     Home Assistant 2026.10 links by device id (`via_device_id`) and deprecates
     `via_device`; 2026.6 knows only `via_device`. The account device is registered
@@ -97,8 +95,7 @@ DEVICE_MODELS = {"account": "Account", "target": "Target account"}
 
 
 async def async_device_models(hass: HomeAssistant) -> dict[str, str]:
-    """
-    Return the device models in Home Assistant's language.
+    """Return the device models in Home Assistant's language.
 
     Device registry entries hold a model as plain text, so it is looked up once
     per setup from the integration's translations (`device.account.name` ...).
@@ -113,8 +110,7 @@ async def async_device_models(hass: HomeAssistant) -> dict[str, str]:
 
 
 def account_device_info(username: str, account_pk: str, model: str) -> DeviceInfo:
-    """
-    Describe the account device: one per config entry, named after the username.
+    """Describe the account device: one per config entry, named after the username.
 
     It is the hub of the entry's target devices, so neither it nor they are
     `DeviceEntryType.SERVICE` entries (the frontend would title their pages "Service
@@ -175,8 +171,7 @@ class IgAutolikerTargetEntity(CoordinatorEntity[IgAutolikerCoordinator]):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """
-        Ignore the coordinator's every-entity update.
+        """Ignore the coordinator's every-entity update.
 
         The coordinator writes this target's entities through its group when
         their state changed: 1,400 writes per update at 200 targets were the

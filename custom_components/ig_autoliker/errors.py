@@ -1,5 +1,4 @@
-"""
-The one table from the engine's errors to what Home Assistant shows.
+"""The one table from the engine's errors to what Home Assistant shows.
 
 Each row names an engine exception, the translation key of its message (the
 `exceptions` section of the translation files), the Home Assistant exception it
@@ -136,8 +135,7 @@ def local_time(stamp: float) -> str:
 def to_ha_error(
     err: IgAutolikerError, context: Context, username: str
 ) -> HomeAssistantError:
-    """
-    Build the translated Home Assistant error for `err` in `context`.
+    """Build the translated Home Assistant error for `err` in `context`.
 
     Args:
         err: What the engine raised.

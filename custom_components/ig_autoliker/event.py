@@ -1,5 +1,4 @@
-"""
-Event entities of the account: "Last like" and "Instagram alert".
+"""Event entities of the account: "Last like" and "Instagram alert".
 
 Home Assistant prefers event entities over raw bus events (developer docs,
 "integration events"); the bus events stay for existing automations. Each entity
@@ -43,8 +42,7 @@ _HIDDEN = {ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, ATTR_ENTITY_ID}
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerEventEntityDescription(EventEntityDescription):
-    """
-    An event entity and which bus events it follows.
+    """An event entity and which bus events it follows.
 
     Attributes:
         bus_events: Bus event type -> function of the event data that returns the

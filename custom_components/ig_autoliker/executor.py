@@ -1,5 +1,4 @@
-"""
-Blocking client calls as executor jobs whose outcome outlives a cancellation.
+"""Blocking client calls as executor jobs whose outcome outlives a cancellation.
 
 A cancellation (unload, stop) cannot stop a thread, and Home Assistant cancels the
 executor futures of background tasks before it fires the stop event. So each job
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 
 
 class ExecutorJobs:
-    """
-    The engine's `JobRunner` on Home Assistant's executor.
+    """The engine's `JobRunner` on Home Assistant's executor.
 
     Args:
         hass: Home Assistant (its loop and executor).
@@ -41,8 +39,7 @@ class ExecutorJobs:
         *args: Any,
         on_done: Callable[[T], None] | None = None,
     ) -> T:
-        """
-        Run `func(*args)` in the executor; a cancelled caller waits for it to end.
+        """Run `func(*args)` in the executor; a cancelled caller waits for it to end.
 
         Returns:
             What `func` returned.

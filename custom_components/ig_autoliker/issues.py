@@ -1,5 +1,4 @@
-"""
-Every repair issue of the integration, created and removed here and nowhere else.
+"""Every repair issue of the integration, created and removed here and nowhere else.
 
 Issue ids end in the config entry's id, so removing an entry removes each of them
 (`async_delete_all`). Only the checkpoint issue is fixable: its repair flow
@@ -48,8 +47,7 @@ def _all_ids(entry_id: str) -> list[str]:
 def async_challenge(
     hass: HomeAssistant, entry_id: str, username: str, *, native: bool
 ) -> None:
-    """
-    Tell the user that Instagram asks for a checkpoint (fixable: reauthenticate).
+    """Tell the user that Instagram asks for a checkpoint (fixable: reauthenticate).
 
     Args:
         hass: Home Assistant.
@@ -120,8 +118,7 @@ def async_store_damaged(
 def async_sync_blocks(
     hass: HomeAssistant, entry_id: str, username: str, freezes: Iterable[Freeze]
 ) -> None:
-    """
-    Show one issue per action block in force; remove those of blocks that ended.
+    """Show one issue per action block in force; remove those of blocks that ended.
 
     Args:
         hass: Home Assistant.

@@ -1,5 +1,4 @@
-"""
-Describe the integration's bus events for the logbook (Activity of the account device).
+"""Describe the integration's bus events for the logbook (the account's Activity).
 
 As `homeassistant/components/shelly/logbook.py` does: the logbook calls
 `async_describe_events` once and then each describer per recorded event. An entry

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-The account's options: read into the engine's settings, and the options form.
+"""The account's options: read into the engine's settings, and the options form.
 
 The one module that knows the option keys and ranges (`const.OPTIONS`) on the way into
 the engine: `limits_from_options` and `safety_settings_from_options` build the
@@ -85,8 +84,7 @@ def options_of(source: ConfigEntry[Any] | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def option_value(options: Mapping[str, Any], key: str) -> float:
-    """
-    Return the option `key` of `options` as a number inside its range.
+    """Return the option `key` of `options` as a number inside its range.
 
     A missing value, or one that is not a finite number (a bool or a string is none),
     takes the spec default; a value outside the range (`const.OPTIONS`) is clamped
@@ -110,8 +108,7 @@ def _whole(options: Mapping[str, Any], key: str) -> int:
 
 
 def limits_from_options(options: Mapping[str, Any]) -> Limits:
-    """
-    Build the rate limiter's limits from the options; always valid.
+    """Build the rate limiter's limits from the options; always valid.
 
     `backoff_multiplier` is no option and keeps its default (2.0).
     """
@@ -154,8 +151,7 @@ def keep_alive_interval(options: Mapping[str, Any]) -> float:
 
 
 def options_schema() -> vol.Schema:
-    """
-    Build the options form: one section per `OptionSection`, one number box per option.
+    """Build the options form: a section per `OptionSection`, a number box per option.
 
     Options keep the order of OPTIONS within their section (OPTION_SECTIONS). The
     boxes carry no min/max: the flow checks ranges itself, so an out-of-range value
@@ -205,8 +201,7 @@ def sectioned_options(options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 def validate_options(
     user_input: Mapping[str, Any],
 ) -> tuple[dict[str, float], dict[str, str]]:
-    """
-    Check every option against its range and type, then backoff base <= max.
+    """Check every option against its range and type, then backoff base <= max.
 
     Unlike `option_value`, nothing is clamped or defaulted here: the user sees what
     is wrong instead of a silently different value.

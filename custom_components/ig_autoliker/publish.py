@@ -1,5 +1,4 @@
-"""
-Entity updates where something changed.
+"""Entity updates where something changed.
 
 Home Assistant's `async_update_listeners` calls every entity of the entry; called
 after each target of a cycle, that rewrites every target's states once per target

@@ -1,5 +1,4 @@
-"""
-What the engine reports, shown in Home Assistant.
+"""What the engine reports, shown in Home Assistant.
 
 The engine tells its listener what happened (`engine/events.py`); this module turns
 each event into what a user sees and automates on: a bus event (and so the event
@@ -40,8 +39,7 @@ if TYPE_CHECKING:
 
 
 class EngineReporter:
-    """
-    The engine's listener inside Home Assistant, for one account.
+    """The engine's listener inside Home Assistant, for one account.
 
     Args:
         coordinator: The account's coordinator: its entry, store, policy and

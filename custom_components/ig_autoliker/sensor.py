@@ -184,8 +184,7 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
 
     @property
     def _shown(self) -> TargetSnapshot:
-        """
-        The target's latest snapshot; every target with entities has one.
+        """The target's latest snapshot; every target with entities has one.
 
         The coordinator's data lists every configured target (built from the
         subentries before their entities are added, at setup and when one is

@@ -19,8 +19,7 @@ RUN_CYCLE_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
 
 
 def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
-    """
-    Return the loaded entries an action call is for.
+    """Return the loaded entries an action call is for.
 
     Raises:
         ServiceValidationError: The named entry is unknown, not ours or not loaded.
@@ -50,8 +49,7 @@ def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
 
 
 async def _async_run_cycle(call: ServiceCall) -> None:
-    """
-    Start a cycle now for one account, or for every loaded account that can run.
+    """Start a cycle now for one account, or for every loaded account that can run.
 
     Raises:
         HomeAssistantError: No named account can run a cycle now (paused, waiting

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Small parts of the flows that sign in to Instagram or name an Instagram account.
+"""Small parts of the flows that sign in to Instagram or name an Instagram account.
 
 Usernames and security codes as users type them, a fresh adapter for a new login
 attempt, the checkpoint method form, and the form error each failed login step
@@ -43,8 +42,7 @@ def normalize_username(raw: str) -> str:
 
 
 def normalize_code(raw: str) -> str | None:
-    """
-    Return a security code without whitespace, or None when it cannot be one.
+    """Return a security code without whitespace, or None when it cannot be one.
 
     Instagram's codes are digits; users paste them with spaces ("123 456").
     """
@@ -55,8 +53,7 @@ def normalize_code(raw: str) -> str | None:
 def fresh_adapter(
     previous: InstagramClient | None, username: str, password: str
 ) -> InstagramClient:
-    """
-    Return a new adapter for a login from the start. Runs in the executor.
+    """Return a new adapter for a login from the start. Runs in the executor.
 
     A retry for the same username (say, after a mistyped password) keeps the device
     of the previous try: a new phone on every attempt is what Instagram's checks flag.
@@ -68,8 +65,7 @@ def fresh_adapter(
 
 
 def login_error(err: Exception, placeholders: dict[str, str]) -> str:
-    """
-    Return the form error key for a failed login step.
+    """Return the form error key for a failed login step.
 
     Adds the placeholder the error's text names (the instagrapi version of
     "client_outdated") to `placeholders`; logs a failure no key explains.

@@ -101,8 +101,7 @@ def build_snapshot(
     now: float,
     previous: IgAutolikerData | None = None,
 ) -> IgAutolikerData:
-    """
-    Build what the entities show at `now` (Unix seconds).
+    """Build what the entities show at `now` (Unix seconds).
 
     Args:
         engine: The account's engine.

@@ -1,5 +1,4 @@
-"""
-What the integration remembers between restarts, kept in a versioned `Store`.
+"""What the integration remembers between restarts, kept in a versioned `Store`.
 
 One working store per config entry (`.storage/ig_autoliker.<entry_id>`) holds the
 instagrapi session, the liked stories, the recently liked posts, per-target
@@ -42,8 +41,9 @@ if TYPE_CHECKING:
 #: from before refuses the store instead of forgetting the history's posts.
 STORAGE_VERSION = 2
 STORAGE_MINOR_VERSION = 1
-#: Most seconds a change waits before it is written, whatever follows (issue 8:
-#: a confirmed like reaches the disk within 30 s); stop and unload flush at once.
+#: Most seconds a change waits before it is written, whatever follows, so that a
+#: confirmed like reaches the disk well within 30 s (spec QS-04: no like is lost
+#: to a restart); stop and unload flush at once.
 SAVE_DELAY = 10.0
 #: Seconds a liked post stays in the working store after its like (or after a cycle
 #: last met it in the history); a first page rarely holds older posts that change.
@@ -55,8 +55,7 @@ HISTORY_PARTS = frozenset({"liked_posts", "liked_stories", "targets", "history"}
 
 
 class IgAutolikerStore(Store[dict[str, Any]]):
-    """
-    The versioned working store of one config entry and its like history.
+    """The versioned working store of one config entry and its like history.
 
     Args:
         hass: Home Assistant.
@@ -99,8 +98,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         old_minor_version: int,
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
-        """
-        Migrate data written by an older version of the integration.
+        """Migrate data written by an older version of the integration.
 
         1.x kept every liked post in the one file: all of them go into the like
         history first, then the caller (`Store`) saves the working store with only
@@ -125,8 +123,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         return old_data
 
     async def async_load_data(self) -> StoredData:
-        """
-        Load and parse the working store; a missing or corrupt file gives empty state.
+        """Load and parse the working store; a missing or corrupt one gives empty state.
 
         The like history is not read: a cycle asks it only about posts the working
         store does not know (`async_recall_posts`). Malformed parts are kept in
@@ -147,8 +144,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
 
     @callback
     def async_report_lost(self, title: str, lost: list[str]) -> None:
-        """
-        Say in one log line what a damaged store lost; raise a repair issue for likes.
+        """Log in one line what a damaged store lost; raise a repair issue for likes.
 
         Args:
             title: The account, as the user knows it.
@@ -171,8 +167,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
     async def async_recall_posts(
         self, stored: StoredData, pks: Iterable[str], now: float
     ) -> int:
-        """
-        Bring posts liked long ago back into the working store before a cycle likes.
+        """Bring posts liked long ago back into the working store before a cycle likes.
 
         Asks the history only about pks the working store does not know (one
         executor job); a post found there counts as met `now`, so it stays recent.
@@ -234,8 +229,7 @@ class IgAutolikerStore(Store[dict[str, Any]]):
 
     @callback
     def async_schedule_save(self, prepare: Callable[[], StoredData]) -> None:
-        """
-        Write within `SAVE_DELAY` seconds; later changes never push the write out.
+        """Write within `SAVE_DELAY` seconds; later changes never push the write out.
 
         Home Assistant's `async_delay_save` restarts its delay on every change, so
         a busy cycle would live only in memory; this timer starts at the first

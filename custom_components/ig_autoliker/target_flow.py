@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Target subentry flow: the Instagram accounts whose stories and posts are liked.
+"""Target subentry flow: the Instagram accounts whose stories and posts are liked.
 
 A new target is looked up through the running account (its coordinator), so the flow
 needs the entry loaded and shows Instagram's answer (not found, private) on the form.
@@ -185,8 +184,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
 async def _async_resolve(
     entry: IgAutolikerConfigEntry, username: str
 ) -> TargetUser | dict[str, str]:
-    """
-    Look a target up through the entry's coordinator.
+    """Look a target up through the entry's coordinator.
 
     Returns:
         The target, or the form errors explaining why it cannot be added.

@@ -54,8 +54,7 @@ def read_targets(entry: ConfigEntry) -> list[SubentryTarget]:
 
 
 class EntryTargets:
-    """
-    The targets of one config entry, parsed again only when its subentries change.
+    """The targets of one config entry, parsed again only when its subentries change.
 
     Home Assistant replaces the entry's `subentries` mapping on every add or
     removal; an edit in place (reconfigure) needs `forget()`.

@@ -109,11 +109,11 @@ def bench_adapter() -> None:
         print()
 
 
-#: Target counts of the simulated week (issue 9).
+#: Target counts of the simulated week.
 SIMULATED_TARGETS = (10, 50, 100, 250, 400)
 
 
-#: The simulated week measures the scheduler: the safety pacing of issue 10
+#: The simulated week measures the scheduler: the account-safety pacing
 #: (warm-up, active hours, per-target cap) stays off so its figures compare.
 SAFETY_PACING_OFF = {
     CONF_WARMUP_DAYS: 0,

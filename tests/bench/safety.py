@@ -8,10 +8,11 @@ posts published before it was added; 30 days of Poisson stories and posts; a
 10 and a burst of three HTTP 429 (Retry-After 600 s) on day 12, each injected at noon
 on the next like (429: the next request). The safety options are the defaults.
 
-What is judged comes from the emulator's request log, against the rules of issue 10
-(not against what the integration believes): the freeze windows (12 h, then 24 h for
-the repeat, 1 h, Retry-After), the configured limits, the warm-up's effective limits
-(replayed with the pure policy), the active hours 08:00-23:00.
+What is judged comes from the emulator's request log, against the account-safety
+rules of README "Account safety" (not against what the integration believes): the
+freeze windows (12 h, then 24 h for the repeat, 1 h, Retry-After), the configured
+limits, the warm-up's effective limits (replayed with the pure policy), the active
+hours 08:00-23:00.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def _is_like(record: RequestRecord) -> bool:
 
 
 def _windows(faulted: list[RequestRecord]) -> list[tuple[str, float, float]]:
-    """The block windows issue 10 sets, from the faulted requests in order."""
+    """The block windows the safety rules set, from the faulted requests in order."""
     windows = []
     feedback_until: float | None = None
     freeze = 12 * HOUR

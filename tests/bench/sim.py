@@ -7,7 +7,7 @@ The real coordinator, planner, limiter and instagrapi run against the emulator i
 clock moves, the targets publish stories (Poisson, in waking hours) and posts, and
 the scheduler sees them exactly when they appear.
 
-API (used by `scripts/benchmark --simulate` and the safety benchmark, issue 10):
+API (used by `scripts/benchmark --simulate` and the safety benchmark):
 
     config = SimConfig(targets=100, days=7)            # everything has a default
     result = simulate(config)                          # blocking; starts the emulator
@@ -152,7 +152,7 @@ class SimResult:
     world: World
 
     def line(self) -> str:
-        """The benchmark's last line for this N (format fixed by issue 9)."""
+        """The benchmark's last line for this N (format: README "Benchmarks")."""
         return (
             f"simulate: N={self.config.targets} "
             f"stories_in_time={self.stories_in_time:.1f} "

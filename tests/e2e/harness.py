@@ -55,7 +55,7 @@ FAST_OPTIONS: dict[str, float] = {
     "max_likes_per_hour": 200,
     "max_story_views_per_hour": 1000,
     "max_likes_per_day": 2000,
-    # The account-safety pacing (issue 10) would spread the demo's likes over days:
+    # The account-safety pacing would spread the demo's likes over days:
     # no warm-up, always active (start == end), no per-target cap worth the name.
     "warmup_days": 0,
     "active_hours_start": 0,

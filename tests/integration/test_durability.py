@@ -1,4 +1,4 @@
-"""Every like reaches the disk in bounded time; a damaged store never locks out (#8)."""
+"""Every like reaches the disk in bounded time; a damaged store never locks out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A like whose answer was lost is checked in a feed, never sent again blindly (#20).
+"""A like whose answer was lost is checked in a feed, never sent again blindly.
 
 Instagram acts on a like, then its answer is lost (the client's read timeout): the
 like landed, but the integration cannot know. Nothing may send it a second time, not

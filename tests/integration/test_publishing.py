@@ -1,4 +1,4 @@
-"""Mid-cycle progress writes only what changed; everything once at the end (#11)."""
+"""Mid-cycle progress writes only what changed; everything once at the end."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def invalid_user(*, typed: bool) -> Answer:
 
     `typed=True` is the 2024 capture (Datalux/Osintgram#1047) with
     `error_type: invalid_user`; `typed=False` is today's answer without it
-    (issue 7; instagrapi#1190, aiograpi-rest#46 show the untyped path).
+    (instagrapi#1190, aiograpi-rest#46 show the untyped path).
     """
     body: dict[str, Any] = {
         "message": INVALID_USER_MESSAGE,

@@ -1,5 +1,4 @@
-"""
-The liking engine: the spec's building blocks, free of Home Assistant.
+"""The liking engine: the spec's building blocks, free of Home Assistant.
 
 Nothing here imports `homeassistant` or the integration's `const.py` (a test
 enforces it): time comes from an injected clock, waits from an injected `sleep`, and

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Exponential backoff after rate limits and failures (spec sections 8.2 and 8.5).
+"""Exponential backoff after rate limits and failures (spec sections 8.2 and 8.5).
 
 Clockless: every method takes `now` (Unix seconds), and the limits are passed to
 `register_failure`, so changed options apply from the next failure on.
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 
 
 class Backoff:
-    """
-    The backoff state of `RateLimiter`: when the last backoff ends, failures in a row.
+    """The backoff state of `RateLimiter`: when the backoff ends, failures in a row.
 
     Attributes:
         until: Unix seconds the last backoff ends (possibly past); None when there
@@ -46,8 +44,7 @@ class Backoff:
     def register_failure(
         self, limits: Limits, now: float, retry_after: float | None = None
     ) -> float:
-        """
-        Start a backoff; return the seconds until it ends.
+        """Start a backoff; return the seconds until it ends.
 
         The n-th consecutive failure (n from 0) waits
         `min(backoff_max, backoff_base * backoff_multiplier ** n)`. A finite
@@ -78,8 +75,7 @@ class Backoff:
     def restore(
         self, until: float | None, failures: int, now: float, longest: float
     ) -> None:
-        """
-        Take over a stored backoff (`until`, Unix seconds) and failure count.
+        """Take over a stored backoff (`until`, Unix seconds) and failure count.
 
         A past `until` means no backoff; one further than `longest` seconds ahead
         is cut to that, so a corrupt store cannot block for ever.

@@ -1,5 +1,4 @@
-"""
-Classify a failed Instagram call: instagrapi's exception and Instagram's answer -> ours.
+"""Classify a failed Instagram call: instagrapi's exception and the answer -> ours.
 
 `classify()` is the one place that decides which `IgAutolikerError` a failure
 becomes; `client.py` and `login.py` call it for everything a request raises. The
@@ -117,8 +116,7 @@ def challenge_info(body: Mapping[str, Any]) -> dict[str, Any]:
 def classify(
     what: str, exc: Exception, body: Mapping[str, Any], *, code_given: bool = False
 ) -> IgAutolikerError:
-    """
-    Map a failed call onto our error hierarchy.
+    """Map a failed call onto our error hierarchy.
 
     Args:
         what: The request or step that failed; every message starts with it.

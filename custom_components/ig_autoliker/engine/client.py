@@ -1,5 +1,4 @@
-"""
-InstagramClient: one Instagram account over instagrapi, blocking; feeds and likes.
+"""InstagramClient: one Instagram account over instagrapi, blocking; feeds and likes.
 
 This is the only module that imports instagrapi (`classify.py` and `login.py`
 recognise its exceptions by class name). `InstagramClient` builds instagrapi's
@@ -80,8 +79,7 @@ _KIND_BY_MEDIA_TYPE = {1: MediaKind.PHOTO, 8: MediaKind.ALBUM, 2: MediaKind.REEL
 
 @dataclass(frozen=True, slots=True)
 class ConnectionOptions:
-    """
-    How the client reaches Instagram.
+    """How the client reaches Instagram.
 
     Attributes:
         proxy: HTTP(S) proxy URL, or None for a direct connection.
@@ -121,8 +119,7 @@ def _pin_request_defaults(
     verify: str | bool,  # noqa: FBT001
     on_request: Callable[[], None],
 ) -> None:
-    """
-    Give every request of a requests.Session a timeout and, if explicit, a CA bundle.
+    """Give every request of a requests.Session a timeout and, if explicit, a CA bundle.
 
     instagrapi passes neither. `on_request` is called once per request sent (what a
     login costs is known only afterwards). A per-request `verify` is needed because
@@ -151,8 +148,7 @@ def _new_client(
     options: ConnectionOptions,
     on_request: Callable[[], None],
 ) -> Any:
-    """
-    Build instagrapi's Client for one account; sends no request.
+    """Build instagrapi's Client for one account; sends no request.
 
     Raises:
         SessionExpired: `session` cannot be loaded (malformed).
@@ -198,8 +194,7 @@ def _apply_options(client: Any, options: ConnectionOptions) -> None:
 
 
 def _send_once(client: Any) -> None:
-    """
-    Keep instagrapi from sending a private request a second time by itself.
+    """Keep instagrapi from sending a private request a second time by itself.
 
     `Client.private_request` sends a request again after an HTTP 408 (sleeping 60 s
     in the calling thread first) or a broken answer (2 s): for a like whose first
@@ -227,8 +222,7 @@ def _aware(value: datetime) -> datetime:
 def _media_item(
     parsed: Any, raw: dict[str, Any], kind: MediaKind, code: str | None = None
 ) -> MediaItem:
-    """
-    Build our model from instagrapi's parsed Story/Media and the raw item.
+    """Build our model from instagrapi's parsed Story/Media and the raw item.
 
     `has_liked` comes from the raw item: instagrapi's Story model drops it.
     """
@@ -251,8 +245,7 @@ def _media_item(
 
 
 class InstagramClient(LoginFlow):
-    """
-    One logged-in (or logging-in) Instagram account. Blocking; executor only.
+    """One logged-in (or logging-in) Instagram account. Blocking; executor only.
 
     Args:
         username: Instagram username (or email/phone as Instagram accepts at login).
@@ -274,8 +267,7 @@ class InstagramClient(LoginFlow):
         session: dict[str, Any] | None = None,
         options: ConnectionOptions | None = None,
     ) -> None:
-        """
-        Prepare the instagrapi client; sends no request.
+        """Prepare the instagrapi client; sends no request.
 
         Raises:
             SessionExpired: `session` cannot be loaded (malformed).
@@ -293,8 +285,7 @@ class InstagramClient(LoginFlow):
 
     # ----------------------------------------------------------- feeds, likes
     def resolve_username(self, username: str) -> TargetUser:
-        """
-        Look a username up (one request: `users/{username}/usernameinfo/`).
+        """Look a username up (one request: `users/{username}/usernameinfo/`).
 
         A private profile costs one more request (`friendships/show/{pk}/`) to learn
         whether the logged-in account follows it.
@@ -337,8 +328,7 @@ class InstagramClient(LoginFlow):
         return self._call(f"users/{name}/usernameinfo/", resolve)
 
     def in_tray_when_live(self, user_pk: str) -> bool:
-        """
-        Tell whether a user's live stories show in the account's reels tray.
+        """Tell whether a user's live stories show in the account's reels tray.
 
         One request: `friendships/show/{pk}/`. True when the account follows the
         user and does not mute its stories (`following`, `is_muting_reel`).
@@ -365,8 +355,7 @@ class InstagramClient(LoginFlow):
         return self._call(endpoint, relation)
 
     def reels_tray(self) -> list[TrayEntry]:
-        """
-        Return the followed accounts that have stories now.
+        """Return the followed accounts that have stories now.
 
         One request: `feed/reels_tray/`.
 
@@ -398,8 +387,7 @@ class InstagramClient(LoginFlow):
         return self._call("feed/reels_tray/", tray)
 
     def user_stories(self, user_pk: str) -> list[MediaItem]:
-        """
-        Return the current stories of a user, oldest first.
+        """Return the current stories of a user, oldest first.
 
         One request: `feed/user/{pk}/story/`.
 
@@ -433,8 +421,7 @@ class InstagramClient(LoginFlow):
         return self._call(endpoint, stories)
 
     def user_posts(self, user_pk: str, amount: int = 12) -> list[MediaItem]:
-        """
-        Return the newest posts of a user, newest first (first page only).
+        """Return the newest posts of a user, newest first (first page only).
 
         One request: `feed/user/{pk}/`.
 
@@ -479,8 +466,7 @@ class InstagramClient(LoginFlow):
         return self._call(endpoint, posts)
 
     def like_story(self, story: MediaItem) -> None:
-        """
-        Mark the story seen, then like it (two requests; one story view).
+        """Mark the story seen, then like it (two requests; one story view).
 
         `POST /api/v2/media/seen/?reel=1&live_vod=0`, then
         `story_interactions/send_story_like` with `media_id` = `<pk>_<owner pk>`.
@@ -514,8 +500,7 @@ class InstagramClient(LoginFlow):
         self._call(f"send_story_like {story.pk}", like)
 
     def like_post(self, post: MediaItem) -> None:
-        """
-        Like a photo, album or reel (one request: `media/{pk}/like/`, bare pk).
+        """Like a photo, album or reel (one request: `media/{pk}/like/`, bare pk).
 
         Raises:
             FeedbackRequired, RateLimited, SessionExpired, ChallengeRequired,
@@ -534,8 +519,7 @@ class InstagramClient(LoginFlow):
         self._call(f"media/{pk}/like/", like)
 
     def keep_alive(self) -> None:
-        """
-        Touch the session with one light authenticated request.
+        """Touch the session with one light authenticated request.
 
         One request: `accounts/current_user/?edit=true`.
 

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Time in the engine: Unix seconds from an injected clock.
+"""Time in the engine: Unix seconds from an injected clock.
 
 Every engine class that needs the time takes a `Clock` and calls it, and every wait
 goes through an injected `Sleep`; none reads the wall clock or sleeps by itself, so a
@@ -28,8 +27,7 @@ DAY: Final = 86400.0
 
 
 def wall_clock() -> float:
-    """
-    Return the current Unix time in seconds.
+    """Return the current Unix time in seconds.
 
     Looks `time.time` up on every call (instead of binding it as a default argument)
     so that tests freezing time with freezegun also move this clock.
@@ -38,8 +36,7 @@ def wall_clock() -> float:
 
 
 def seconds_until(now: float, deadline: float | None) -> float:
-    """
-    Return how long from `now` until `deadline`, 0.0 when it has passed or is None.
+    """Return how long from `now` until `deadline`, 0.0 when it has passed or is None.
 
     The result is nudged up so that `now + result >= deadline` holds: float
     subtraction can round down by an ulp, and a caller that advances its clock by
@@ -54,8 +51,7 @@ def seconds_until(now: float, deadline: float | None) -> float:
 
 
 def stored_seconds(value: Any) -> float | None:
-    """
-    Return a stored time or duration as a finite float, None when it is none.
+    """Return a stored time or duration as a finite float, None when it is none.
 
     The one parser of numbers read back from storage: bools, strings, NaN and
     infinities are no time, so a damaged store never schedules anything by them.

@@ -1,5 +1,4 @@
-"""
-The liking engine of one Instagram account: cycles, new-target checks, keep-alive.
+"""The liking engine of one Instagram account: cycles, new-target checks, keep-alive.
 
 It owns the account's rate limiter, safety policy, session, pacer and media service,
 asks the one gate (`refusal`) before anything reaches Instagram, and lets the
@@ -65,8 +64,7 @@ def restore_limits(
     clock: Clock,
     tz: tzinfo,
 ) -> tuple[RateLimiter, SafetyPolicy]:
-    """
-    Restore the account's rate limiter and safety policy from its stored state.
+    """Restore the account's rate limiter and safety policy from its stored state.
 
     Args:
         stored: The account state (`limiter` and `policy` parts; bad data is
@@ -105,8 +103,7 @@ def rate_limit_state(engine: Engine) -> str:
 
 
 class Engine:
-    """
-    Runs the liking of one account within its limits and safety policy.
+    """Runs the liking of one account within its limits and safety policy.
 
     Args:
         client: The blocking Instagram client.
@@ -226,8 +223,7 @@ class Engine:
     # -- sessions ------------------------------------------------------------------
 
     async def async_login(self) -> None:
-        """
-        Log in with the stored session (one validation request).
+        """Log in with the stored session (one validation request).
 
         Raises:
             RateLimited: A freeze or backoff is in force: no request is sent.
@@ -251,8 +247,7 @@ class Engine:
         )
 
     async def async_resolve_target(self, username: str) -> TargetUser:
-        """
-        Resolve a username to its pk for a new target (one request).
+        """Resolve a username to its pk for a new target (one request).
 
         Raises:
             Refused: The gate says no (the session waits for the user, a freeze).
@@ -274,8 +269,7 @@ class Engine:
     # -- cycles --------------------------------------------------------------------
 
     async def async_cycle(self) -> bool | None:
-        """
-        Run one regular cycle (the schedule, the button, the action).
+        """Run one regular cycle (the schedule, the button, the action).
 
         Returns:
             True after a cycle that ran, False when the gate skipped it, None when
@@ -316,8 +310,7 @@ class Engine:
                 self._notify(Changed())
 
     async def async_check_targets(self, pks: frozenset[str]) -> None:
-        """
-        Fetch the feeds of new targets once and like what is new, within limits.
+        """Fetch the feeds of new targets once and like what is new, within limits.
 
         Runs under the cycle lock and leaves the regular schedule alone; skipped
         while another run holds the lock or the gate refuses a cycle.

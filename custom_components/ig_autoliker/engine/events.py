@@ -1,5 +1,4 @@
-"""
-What the engine reports to its owner while it works.
+"""What the engine reports to its owner while it works.
 
 The engine decides and acts; its owner (Home Assistant's coordinator) shows: it turns
 these events into bus events, event entities, repair issues and entity updates. A
@@ -43,8 +42,7 @@ BLOCKING_HEALTH = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Liked:
-    """
-    Instagram confirmed a like, or a feed showed that one whose answer was lost landed.
+    """Instagram confirmed a like, or a feed showed that an unanswered one landed.
 
     Attributes:
         target_pk: The target's pk.
@@ -71,8 +69,7 @@ class Blocked:
 
 @dataclass(frozen=True, slots=True)
 class HealthChanged:
-    """
-    The session needs the user (checkpoint, password, suspension), or recovered.
+    """The session needs the user (checkpoint, password, suspension), or recovered.
 
     Attributes:
         health: The new state.

@@ -1,5 +1,4 @@
-"""
-The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
+"""The integration's error hierarchy for everything that talks to Instagram (spec 8.5).
 
 `classify.py` maps instagrapi's exceptions onto these; the coordinator and the config
 flow decide on retries and user-facing messages by class only. None of them carries a
@@ -23,16 +22,14 @@ class InstagramError(IgAutolikerError):
 
 
 class AuthenticationFailed(InstagramError):
-    """
-    Login refused: wrong password or unknown user (`invalid_credentials: true`).
+    """Login refused: wrong password or unknown user (`invalid_credentials: true`).
 
     Never retried with the same password: the user must reauthenticate.
     """
 
 
 class IpBlocked(InstagramError):
-    """
-    Instagram refuses logins from this IP address (`error_type: ip_block`).
+    """Instagram refuses logins from this IP address (`error_type: ip_block`).
 
     The credentials may be right; a new password does not help, another network
     (or waiting) does.
@@ -40,8 +37,7 @@ class IpBlocked(InstagramError):
 
 
 class ClientOutdated(InstagramError):
-    """
-    Instagram refuses the app version instagrapi presents (`needs_upgrade`).
+    """Instagram refuses the app version instagrapi presents (`needs_upgrade`).
 
     Attributes:
         library_version: The installed instagrapi version, the likely cause.
@@ -55,8 +51,7 @@ class ClientOutdated(InstagramError):
 
 
 class AccountSuspended(InstagramError):
-    """
-    Instagram suspended the account (a checkpoint whose URL is `/suspended/`).
+    """Instagram suspended the account (a checkpoint whose URL is `/suspended/`).
 
     Nothing can be solved from here: no request is sent until the user has dealt
     with it in the Instagram app and reauthenticates.
@@ -72,8 +67,7 @@ class TwoFactorRequired(InstagramError):
 
 
 class ChallengeRequired(InstagramError):
-    """
-    Instagram wants the user to pass a checkpoint. Never retried: alert the user.
+    """Instagram wants the user to pass a checkpoint. Never retried: alert the user.
 
     Attributes:
         methods: The delivery methods Instagram offers for the security code
@@ -98,8 +92,7 @@ class ChallengeRequired(InstagramError):
 
 
 class RateLimited(InstagramError):
-    """
-    HTTP 429, a throttle or "Please wait a few minutes". Retry: exponential, 5 tries.
+    """HTTP 429, a throttle or "Please wait a few minutes". Retry: exponential, 5 tries.
 
     Attributes:
         retry_after: Seconds Instagram asked us to wait, or None when it did not say.
@@ -113,8 +106,7 @@ class RateLimited(InstagramError):
 
 
 class PleaseWait(RateLimited):
-    """
-    "Please wait a few minutes before you try again": every request freezes 1 h.
+    """Instagram said "Please wait a few minutes": every request freezes 1 h.
 
     Attributes:
         instagram_message: Instagram's own text (shown to the user).
@@ -133,8 +125,7 @@ class PleaseWait(RateLimited):
 
 
 class FeedbackRequired(InstagramError):
-    """
-    `feedback_required`: Instagram blocks the action; likes freeze (policy.py).
+    """`feedback_required`: Instagram blocks the action; likes freeze (safety.py).
 
     Attributes:
         feedback_message: Instagram's `feedback_message` ("We restrict certain
@@ -165,8 +156,7 @@ class CannotConnect(IgAutolikerError):
 
 
 class Refused(IgAutolikerError):
-    """
-    The safety gate refused: nothing was sent to Instagram.
+    """The safety gate refused: nothing was sent to Instagram.
 
     Attributes:
         reason: `RefusalReason` value (reauth_required, account_suspended, paused,

@@ -1,5 +1,4 @@
-"""
-The like history: every post the account ever liked, kept for good (spec section 8.1).
+"""The like history: every post the account ever liked, kept for good (spec 8.1).
 
 A cycle only ever looks at the first page of each target, so the frequently saved
 working store (`store.py`) keeps just the recent posts; older ones move here, into an
@@ -36,8 +35,7 @@ class HistoryDamagedError(Exception):
 
 
 class LikeHistory:
-    """
-    Liked posts (pk -> Unix seconds of the like) in an SQLite file.
+    """Liked posts (pk -> Unix seconds of the like) in an SQLite file.
 
     Args:
         path: The database file; created with its folder on the first write.
@@ -50,8 +48,7 @@ class LikeHistory:
 
     @contextlib.contextmanager
     def _connect(self, *, create: bool) -> Iterator[sqlite3.Connection | None]:
-        """
-        Open the database for one call, commit on success.
+        """Open the database for one call, commit on success.
 
         Yields None when the file does not exist and `create` is False.
 
@@ -80,8 +77,7 @@ class LikeHistory:
             self.path.replace(self.path.with_name(f"{self.path.name}.corrupt"))
 
     def add(self, posts: Mapping[str, float]) -> None:
-        """
-        Record liked posts; a post already recorded keeps its first like time.
+        """Record liked posts; a post already recorded keeps its first like time.
 
         Raises:
             HistoryDamagedError: The file was damaged; `posts` are not recorded.
@@ -97,8 +93,7 @@ class LikeHistory:
             )
 
     def find(self, pks: Iterable[str]) -> dict[str, float]:
-        """
-        Return the like times of those of `pks` that were ever liked.
+        """Return the like times of those of `pks` that were ever liked.
 
         Raises:
             HistoryDamagedError: The file was damaged (moved aside, now empty).
@@ -120,8 +115,7 @@ class LikeHistory:
         return found
 
     def count(self) -> int:
-        """
-        Return how many posts the history holds (0 without a file).
+        """Return how many posts the history holds (0 without a file).
 
         Raises:
             HistoryDamagedError: The file was damaged (moved aside, now empty).

@@ -1,5 +1,4 @@
-"""
-Log one account in: password, saved session, two-factor code, checkpoint code, relogin.
+"""Log one account in: password, saved session, two-factor, checkpoint, relogin.
 
 `LoginFlow` is the base of `client.InstagramClient`. It holds what every call shares:
 the instagrapi client object (built by `client.py`, the only module that imports
@@ -55,8 +54,7 @@ class _PendingChallenge:
 
 
 class LoginFlow:
-    """
-    The login half of `InstagramClient`: shared call plumbing and the login steps.
+    """The login half of `InstagramClient`: shared call plumbing and the login steps.
 
     Args:
         username: Instagram username (or email/phone as Instagram accepts at login).
@@ -125,8 +123,7 @@ class LoginFlow:
         return str(user_id) if user_id else None
 
     def login(self, verification_code: str | None = None) -> Account:
-        """
-        Log in, reusing the saved session when there is one.
+        """Log in, reusing the saved session when there is one.
 
         With a saved session this validates it with one request
         (`accounts/current_user/?edit=true`) and makes no `accounts/login/` or CAA
@@ -159,8 +156,7 @@ class LoginFlow:
         )
 
     def relogin(self) -> Account:
-        """
-        Log in afresh with the password, keeping the saved device (uuids, phone id).
+        """Log in afresh with the password, keeping the saved device (uuids, phone id).
 
         For `login_required` on a request: the session was refused, so it is not
         validated again; the cookies go and the fresh login of `login()` follows
@@ -220,8 +216,7 @@ class LoginFlow:
         )
 
     def _open_challenge(self) -> IgAutolikerError:
-        """
-        Read the checkpoint step (one GET), remember it, return the error.
+        """Read the checkpoint step (one GET), remember it, return the error.
 
         Instagram's usual checkpoint (`native_flow: true`) offers no code: the user
         confirms in the app and the same device logs in again. Only a
@@ -284,8 +279,7 @@ class LoginFlow:
         return ChallengeRequired(message, methods=tuple(methods))
 
     def challenge_send_code(self, method: ChallengeMethod) -> None:
-        """
-        Ask Instagram to send the challenge security code by `method` (one POST).
+        """Ask Instagram to send the challenge security code by `method` (one POST).
 
         Only valid after `login()` raised ChallengeRequired offering `method`.
 
@@ -309,8 +303,7 @@ class LoginFlow:
         self._call("challenge choice", send)
 
     def challenge_submit_code(self, code: str) -> Account:
-        """
-        Submit the challenge security code and finish the login.
+        """Submit the challenge security code and finish the login.
 
         One POST; when Instagram closes the checkpoint without a session, a fresh
         `login()` follows. Then instagrapi's post-login `feed/reels_tray/` and
@@ -353,8 +346,7 @@ class LoginFlow:
         return self._account(client.account_info())
 
     def export_session(self) -> dict[str, Any]:
-        """
-        Return instagrapi's settings (cookies, device, uuids) as a JSON-safe dict.
+        """Return instagrapi's settings (cookies, device, uuids) as a JSON-safe dict.
 
         Sends no request. The dict holds secrets: store it, never log it.
         """

@@ -1,5 +1,4 @@
-"""
-Stories and posts of one target: the spec's StoryService and PostService.
+"""Stories and posts of one target: the spec's StoryService and PostService.
 
 Fetches a target's feeds, drops what was there before the target was added (the
 baseline), leaves out what is liked already (in the ledger or on Instagram), likes
@@ -47,8 +46,7 @@ UNSURE_RECHECK: Final = 600.0
 
 
 class MediaService:
-    """
-    Fetch, filter, like and record the media of the targets.
+    """Fetch, filter, like and record the media of the targets.
 
     Args:
         client: The blocking Instagram client (calls go through `pacer`).
@@ -122,8 +120,7 @@ class MediaService:
     def _after_baseline(
         self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
     ) -> list[MediaItem]:
-        """
-        Drop what a new target had published before it was added.
+        """Drop what a new target had published before it was added.
 
         At the first check of a target added with a backlog choice, its current
         posts are baselined except the newest `backlog_posts`, and its current
@@ -175,8 +172,7 @@ class MediaService:
 
     @staticmethod
     def stories_handled(planner: CyclePlanner, state: TargetState) -> None:
-        """
-        Remember the newest story once all of the target's were handled.
+        """Remember the newest story once all of the target's were handled.
 
         Only then: a limit or a switch mid-list must not let the tray hide the rest.
         """
@@ -186,8 +182,7 @@ class MediaService:
     # -- likes -------------------------------------------------------------------
 
     async def async_like(self, target: Target, item: MediaItem) -> bool:
-        """
-        Like one item within the like and story-view limits (spec QS-03).
+        """Like one item within the like and story-view limits (spec QS-01).
 
         Returns:
             True when liked, False when the media is gone.
@@ -259,8 +254,7 @@ class MediaService:
     def record_like(
         self, target: Target, item: MediaItem, _result: None, *, counted: bool = False
     ) -> None:
-        """
-        Record a like as soon as Instagram confirmed it.
+        """Record a like as soon as Instagram confirmed it.
 
         Args:
             target: Whose media it is.

@@ -1,5 +1,4 @@
-"""
-Typed models of what Instagram returns, independent of instagrapi's pydantic types.
+"""Typed models of what Instagram returns, independent of instagrapi's pydantic types.
 
 Only `client.py` builds these from instagrapi objects; everything else in the
 integration works with them, so a change in instagrapi's models touches one module.
@@ -16,8 +15,7 @@ if TYPE_CHECKING:
 
 
 class MediaKind(StrEnum):
-    """
-    What a liked item is, as named in events and counters.
+    """What a liked item is, as named in events and counters.
 
     Instagram's `media_type` 1 is a photo, 8 a carousel (album), 2 a video; every feed
     video has been a reel since 2022, so 2 maps to `REEL`.
@@ -38,8 +36,7 @@ class ChallengeMethod(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """
-    The logged-in Instagram account.
+    """The logged-in Instagram account.
 
     Attributes:
         pk: Instagram's numeric user id as a string (the config entry unique_id).
@@ -55,8 +52,7 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class TargetUser:
-    """
-    An Instagram account whose stories and posts are liked.
+    """An Instagram account whose stories and posts are liked.
 
     Attributes:
         pk: Instagram's numeric user id as a string.
@@ -74,8 +70,7 @@ class TargetUser:
 
 @dataclass(frozen=True, slots=True)
 class MediaItem:
-    """
-    One story or post of a target.
+    """One story or post of a target.
 
     Attributes:
         pk: The media pk (numeric string); the key under which likes are stored.
@@ -103,8 +98,7 @@ class MediaItem:
 
 @dataclass(frozen=True, slots=True)
 class TrayEntry:
-    """
-    A reels-tray entry: a followed account that has stories right now.
+    """A reels-tray entry: a followed account that has stories right now.
 
     Attributes:
         user_pk: The account's pk.
@@ -118,8 +112,7 @@ class TrayEntry:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """
-    One account whose media the user wants liked, as configured.
+    """One account whose media the user wants liked, as configured.
 
     Attributes:
         pk: The target's Instagram pk (stable across renames).

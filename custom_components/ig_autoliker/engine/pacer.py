@@ -1,5 +1,4 @@
-"""
-Every request of a cycle goes through here: budget, pause, retry, relogin, throttle.
+"""Every request of a cycle goes through here: budget, pause, retry, relogin, throttle.
 
 The pacer sends one client call at a time within the request budget, after the
 jittered pause between requests (spec 8.2), retries network errors exponentially for
@@ -46,8 +45,7 @@ class CycleStop(Exception):
 
 
 class Pacer:
-    """
-    Sends client calls for a cycle within the request budget.
+    """Sends client calls for a cycle within the request budget.
 
     Args:
         session: Runs the calls, counts them, relogs.
@@ -100,8 +98,7 @@ class Pacer:
     def throttled(
         self, err: RateLimited | FeedbackRequired, cycle_id: str | None = None
     ) -> None:
-        """
-        Do less after Instagram throttled a request, in a cycle or a keep-alive.
+        """Do less after Instagram throttled a request, in a cycle or a keep-alive.
 
         `feedback_required` and "Please wait" freeze (`safety.py`); a plain rate
         limit starts the limiter's backoff (Instagram's Retry-After when given).
@@ -141,8 +138,7 @@ class Pacer:
         on_done: Callable[[T], None] | None = None,
         resend: bool = True,
     ) -> T:
-        """
-        Send one client call within budget, with the retries of spec 8.5.
+        """Send one client call within budget, with the retries of spec 8.5.
 
         Network errors are retried exponentially (3 tries) when `resend` allows it
         (reads; never a like whose outcome is unknown), `login_required` after one

@@ -1,5 +1,4 @@
-"""
-The cycle planner: decides the next step of a liking cycle.
+"""The cycle planner: decides the next step of a liking cycle.
 
 Pure Python like `ratelimit.py`: no Home Assistant import, no I/O, no sleeping. The
 coordinator asks `CyclePlanner.next_step()` what to do, does it (one request or one
@@ -88,8 +87,7 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """
-    One decision of the planner.
+    """One decision of the planner.
 
     Attributes:
         kind: What to do.
@@ -119,8 +117,7 @@ DONE: Final = Step(StepKind.DONE)
 
 @dataclass(frozen=True, slots=True)
 class TargetView:
-    """
-    One enabled target as the planner sees it (from the subentry and the store).
+    """One enabled target as the planner sees it (from the subentry and the store).
 
     Attributes:
         pk: The target's Instagram pk.
@@ -146,8 +143,7 @@ class TargetView:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """
-    What the safety policy (`safety.SafetyPolicy`) imposes on top of the rate limiter.
+    """What the safety policy (`safety.SafetyPolicy`) adds to the rate limiter.
 
     Attributes:
         requests_frozen_until: Unix seconds; before it no request at all.
@@ -174,8 +170,7 @@ def _check_time(value: float | None) -> float:
 
 
 class CyclePlanner:
-    """
-    Plans one cycle (or one check of new targets) step by step.
+    """Plans one cycle (or one check of new targets) step by step.
 
     Args:
         limiter: The account's rate limiter; read, never written.
@@ -226,8 +221,7 @@ class CyclePlanner:
         self._friendship_done.add(pk)
 
     def on_stories(self, pk: str, unliked: Iterable[MediaItem], newest: int) -> None:
-        """
-        Record a story-feed fetch.
+        """Record a story-feed fetch.
 
         Args:
             pk: The target.
@@ -259,8 +253,7 @@ class CyclePlanner:
             del self._pending[key]
 
     def stories_handled(self, pk: str) -> int | None:
-        """
-        Tell whether every story fetched of `pk` in this cycle was handled.
+        """Tell whether every story fetched of `pk` in this cycle was handled.
 
         Returns:
             Unix seconds of its newest story when its feed was fetched and no
@@ -277,8 +270,7 @@ class CyclePlanner:
     # ------------------------------------------------------------ deciding --
 
     def next_step(self, targets: Sequence[TargetView], now: float) -> Step:
-        """
-        Decide the next step.
+        """Decide the next step.
 
         Args:
             targets: The enabled targets as they are now (switches are re-read at

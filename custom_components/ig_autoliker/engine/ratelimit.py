@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Rate limiter: sliding windows, jittered delays and backoff (spec section 8.2, 8.5).
+"""Rate limiter: sliding windows, jittered delays and backoff (spec section 8.2, 8.5).
 
 Pure Python: no Home Assistant import, no I/O and no sleeping. The clock and the
 randomness are injected, so the limiter only *decides*; the coordinator waits on the
@@ -49,8 +48,7 @@ MAX_RESTORED_BACKOFF: Final = DAY
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """
-    The rate limits and delays the limiter enforces (defaults: spec section 8.2).
+    """The rate limits and delays the limiter enforces (defaults: spec section 8.2).
 
     Attributes:
         delay_between_requests: Pause between two HTTP requests, seconds.
@@ -108,8 +106,7 @@ class Action(StrEnum):
 
 
 class LimitState(StrEnum):
-    """
-    What holds the limiter back right now, most severe first.
+    """What holds the limiter back right now, most severe first.
 
     The user-facing fifth state "paused" is decided by the coordinator, not here.
     """
@@ -152,8 +149,7 @@ def _check_count(count: int) -> None:
 
 
 def jittered(base: float, jitter_percent: float, rng: random.Random) -> float:
-    """
-    Return `base` spread uniformly by +-`jitter_percent` (spec section 8.2).
+    """Return `base` spread uniformly by +-`jitter_percent` (spec section 8.2).
 
     Example: base 3.0 s with 30 % jitter gives a value in 2.1..3.9 s.
 
@@ -179,8 +175,7 @@ def jittered(base: float, jitter_percent: float, rng: random.Random) -> float:
 
 
 class RateLimiter:
-    """
-    Sliding-window rate limiter with jittered delays and exponential backoff.
+    """Sliding-window rate limiter with jittered delays and exponential backoff.
 
     Implements spec section 8.2 ("Rate-Limiting") and the exponential retry of
     section 8.5 by composing `SlidingWindows` (keyed by `Action`) and `Backoff`;
@@ -216,8 +211,7 @@ class RateLimiter:
         return self._limits
 
     def update_limits(self, limits: Limits) -> None:
-        """
-        Enforce new limits (options changed); the recorded history is kept.
+        """Enforce new limits (options changed); the recorded history is kept.
 
         Args:
             limits: The new limits; apply from the next call on.
@@ -228,8 +222,7 @@ class RateLimiter:
     # -- windows -----------------------------------------------------------------
 
     def record(self, action: Action, count: int = 1) -> None:
-        """
-        Count `count` actions as happening now.
+        """Count `count` actions as happening now.
 
         Records what did happen, whether or not `allows()` said yes: the windows then
         stay blocked until those extra actions have slid out.
@@ -246,8 +239,7 @@ class RateLimiter:
         self._windows.record(action, count, self._clock())
 
     def forget(self, action: Action, at: float) -> bool:
-        """
-        Take back one `action` that turned out not to have happened.
+        """Take back one `action` that turned out not to have happened.
 
         For a like whose answer was lost: counted when sent (it may have landed),
         taken back when the feed shows it did not.
@@ -265,8 +257,7 @@ class RateLimiter:
         return self._windows.forget(action, at, self._clock())
 
     def count(self, action: Action, window: float = HOUR) -> int:
-        """
-        Return how many `action`s happened in the last `window` seconds.
+        """Return how many `action`s happened in the last `window` seconds.
 
         Args:
             action: Which action to count.
@@ -285,8 +276,7 @@ class RateLimiter:
         return self._windows.count(action, window, self._clock())
 
     def allows(self, action: Action, count: int = 1) -> bool:
-        """
-        Tell whether `count` more `action`s may happen now.
+        """Tell whether `count` more `action`s may happen now.
 
         Args:
             action: The action about to happen.
@@ -303,8 +293,7 @@ class RateLimiter:
         return self.seconds_until_allowed(action, count) == 0.0
 
     def seconds_until_allowed(self, action: Action, count: int = 1) -> float:
-        """
-        Return how long to wait until `allows(action, count)` becomes True.
+        """Return how long to wait until `allows(action, count)` becomes True.
 
         Assumes nothing else is recorded meanwhile. The answer is exact: at
         `now + result` the oldest entries that have to go have left their windows
@@ -333,8 +322,7 @@ class RateLimiter:
     def seconds_until_fits(
         self, action: Action, window: float, limit: int, count: int = 1
     ) -> float:
-        """
-        Return how long until `count` more `action`s fit under `limit` per `window`.
+        """Return how long until `count` more `action`s fit under `limit` per `window`.
 
         For a limit stricter than the configured ones (a safety policy's warm-up
         cap); the configured limits and any backoff are not considered here.
@@ -358,8 +346,7 @@ class RateLimiter:
         return self._windows.seconds_until_fits(action, window, limit, count, now)
 
     def state(self) -> LimitState:
-        """
-        Return what holds the limiter back right now.
+        """Return what holds the limiter back right now.
 
         Returns:
             BACKOFF while a backoff is active, else DAILY_LIMIT when the 24 h like
@@ -381,8 +368,7 @@ class RateLimiter:
     # -- delays ------------------------------------------------------------------
 
     def jittered(self, base: float) -> float:
-        """
-        Return `base` spread uniformly by +-`jitter_percent` of the limits.
+        """Return `base` spread uniformly by +-`jitter_percent` of the limits.
 
         See the module function `jittered`, which this calls with the limiter's
         random source.
@@ -418,8 +404,7 @@ class RateLimiter:
         return self._backoff.failures
 
     def register_failure(self, retry_after: float | None = None) -> float:
-        """
-        Start a backoff after a rate limit or failure (spec sections 8.2 and 8.5).
+        """Start a backoff after a rate limit or failure (spec sections 8.2 and 8.5).
 
         The n-th consecutive failure (n from 0) waits
         `min(backoff_max, backoff_base * backoff_multiplier ** n)`: 60, 120, 240, ...,
@@ -445,8 +430,7 @@ class RateLimiter:
     # -- persistence -------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
-        """
-        Return the state to persist, JSON-safe.
+        """Return the state to persist, JSON-safe.
 
         Returns:
             `{"version": 1, "requests": [...], "likes": [...], "story_views": [...],
@@ -472,8 +456,7 @@ class RateLimiter:
         clock: Clock = wall_clock,
         rng: random.Random | None = None,
     ) -> Self:
-        """
-        Restore a limiter saved by `as_dict()`; never raises on bad data.
+        """Restore a limiter saved by `as_dict()`; never raises on bad data.
 
         Entries older than their window are dropped. Malformed parts start empty:
         a timestamp that is not a finite number is skipped, a list that is not a list

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Account safety: action-block freezes, warm-up, active hours, pacing.
+"""Account safety: action-block freezes, warm-up, active hours, pacing.
 
 Pure Python like `ratelimit.py`: no Home Assistant import, no I/O, no sleeping. The
 clock (Unix seconds, `clock.Clock`) and the time zone are injected; the coordinator
@@ -116,8 +115,7 @@ class RefusalReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """
-    The gate's no.
+    """The gate's no.
 
     Attributes:
         reason: Why.
@@ -150,8 +148,7 @@ _SCOPES: Final = {
 
 @dataclass(frozen=True, slots=True)
 class Freeze:
-    """
-    One action block.
+    """One action block.
 
     Attributes:
         kind: What Instagram said.
@@ -183,8 +180,7 @@ class Freeze:
 
 @dataclass(frozen=True, slots=True)
 class SafetySettings:
-    """
-    The user's safety options (defaults: README "Account safety").
+    """The user's safety options (defaults: README "Account safety").
 
     Attributes:
         feedback_freeze: First freeze after `feedback_required`, seconds.
@@ -209,8 +205,7 @@ class SafetySettings:
 
 
 def is_active_hour(settings: SafetySettings, local: datetime) -> bool:
-    """
-    Tell whether `local` (an aware local time) lies inside the active hours.
+    """Tell whether `local` (an aware local time) lies inside the active hours.
 
     The window is `[active_start, active_end)` and may wrap past midnight
     (22..6 = 22:00 to 06:00).
@@ -224,8 +219,7 @@ def is_active_hour(settings: SafetySettings, local: datetime) -> bool:
 
 
 def next_active_start(settings: SafetySettings, local: datetime) -> datetime:
-    """
-    Return when the active hours start next, `local` itself when they run now.
+    """Return when the active hours start next, `local` itself when they run now.
 
     Wall-clock arithmetic in `local`'s time zone, so 08:00 stays 08:00 across a
     daylight-saving change.
@@ -239,8 +233,7 @@ def next_active_start(settings: SafetySettings, local: datetime) -> datetime:
 
 
 def stated_until(message: str, tz: tzinfo) -> float | None:
-    """
-    Read the date an action block expires on from Instagram's message.
+    """Read the date an action block expires on from Instagram's message.
 
     Instagram writes, e.g., "This block will expire on 2020-03-27." (instagrapi's
     `examples/handle_exception.py`). A block "on" a date is taken to last that whole
@@ -274,8 +267,7 @@ def stated_until(message: str, tz: tzinfo) -> float | None:
 
 
 def baseline_cutoff(taken_at: Iterable[float], backlog: int) -> float:
-    """
-    Decide which of a new target's existing posts are remembered, not liked.
+    """Decide which of a new target's existing posts are remembered, not liked.
 
     Args:
         taken_at: When each post on the target's first page was published, Unix s.
@@ -293,8 +285,7 @@ def baseline_cutoff(taken_at: Iterable[float], backlog: int) -> float:
 
 
 class SafetyPolicy:
-    """
-    Freezes, warm-up and active hours of one Instagram account.
+    """Freezes, warm-up and active hours of one Instagram account.
 
     Args:
         settings: The user's safety options.
@@ -336,8 +327,7 @@ class SafetyPolicy:
     # -- freezes -----------------------------------------------------------------
 
     def feedback_required(self, message: str) -> Freeze:
-        """
-        Freeze likes and story views after `feedback_required`.
+        """Freeze likes and story views after `feedback_required`.
 
         The freeze lasts `feedback_freeze` * 2^n (12, 24, 48 h ... with the
         default), at most 7 days; n grows by one when this block comes less than 7
@@ -369,8 +359,7 @@ class SafetyPolicy:
         return freeze
 
     def please_wait(self, message: str, retry_after: float | None = None) -> Freeze:
-        """
-        Freeze every request for 1 h after "Please wait a few minutes".
+        """Freeze every request for 1 h after "Please wait a few minutes".
 
         Args:
             message: Instagram's message.
@@ -408,8 +397,7 @@ class SafetyPolicy:
         return sorted(self._freezes.values(), key=lambda freeze: -freeze.until)
 
     def frozen_until(self, scope: FreezeScope) -> float | None:
-        """
-        Return when nothing of `scope` is frozen any more, None when it is not now.
+        """Return when nothing of `scope` is frozen any more, None when it is not now.
 
         A freeze of every request also freezes likes.
         """
@@ -434,8 +422,7 @@ class SafetyPolicy:
             self._warmup_start = self._clock()
 
     def warmup_fraction(self) -> float:
-        """
-        Return the share of the like limits in force, 0.25..1.0.
+        """Return the share of the like limits in force, 0.25..1.0.
 
         25 % while waiting for the first like after a freeze, then linearly up to
         100 % over `warmup_days` days; 1.0 without a warm-up.
@@ -461,8 +448,7 @@ class SafetyPolicy:
         return end if end > self._clock() else None
 
     def effective_limits(self, limits: Limits) -> Limits:
-        """
-        Scale the hourly and daily like limits by the warm-up share (at least 1).
+        """Scale the hourly and daily like limits by the warm-up share (at least 1).
 
         Args:
             limits: The configured limits.
@@ -486,8 +472,7 @@ class SafetyPolicy:
         return datetime.fromtimestamp(stamp, self._tz)
 
     def sleeping(self, within: float = 0.0) -> bool:
-        """
-        Tell whether it is, or within `within` seconds will be, outside active hours.
+        """Tell whether it is, or within `within` seconds will be, outside active hours.
 
         Args:
             within: Seconds ahead that must be inside the active hours too (a like
@@ -501,8 +486,7 @@ class SafetyPolicy:
         )
 
     def next_cycle_delay(self, interval: float, rng: random.Random) -> float:
-        """
-        Return the seconds until the next cycle should start.
+        """Return the seconds until the next cycle should start.
 
         The interval spread by +-10 %; when that falls outside the active hours,
         the next start of the active hours plus 0..10 % of the interval (of at most
@@ -534,8 +518,7 @@ class SafetyPolicy:
         backoff_until: float | None,
         within: float = 0.0,
     ) -> Refusal | None:
-        """
-        Decide whether the account may do `act` now: THE gate, asked by every path.
+        """Decide whether the account may do `act` now: THE gate, asked by every path.
 
         In this order: a suspension or a session waiting for the user stops
         everything; a pause stops liking; a freeze (of every request, or of likes
@@ -577,8 +560,7 @@ class SafetyPolicy:
     # -- persistence -------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
-        """
-        Return the state to persist, JSON-safe.
+        """Return the state to persist, JSON-safe.
 
         Returns:
             `{"version": 1, "freezes": [Freeze.as_dict(), ...],
@@ -606,8 +588,7 @@ class SafetyPolicy:
         *,
         warmup_from: float | None = None,
     ) -> Self:
-        """
-        Restore a policy saved by `as_dict()`; never raises on bad data.
+        """Restore a policy saved by `as_dict()`; never raises on bad data.
 
         Without saved data (`data` not a mapping) the policy starts fresh with
         `warmup_from`. Malformed parts are dropped; a freeze ends at most 30 days

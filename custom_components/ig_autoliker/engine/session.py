@@ -1,5 +1,4 @@
-"""
-The session lifecycle of one Instagram account: the spec's SessionManager.
+"""The session lifecycle of one Instagram account: the spec's SessionManager.
 
 Login with the saved session, relogin after `login_required` (spec 8.5), the
 checkpoint alarm, the keep-alive (spec 8.3), request accounting and copying the
@@ -73,8 +72,7 @@ class JobRunner(Protocol):
 
 
 class SessionManager:
-    """
-    Keeps one account's Instagram session alive and says when it cannot.
+    """Keeps one account's Instagram session alive and says when it cannot.
 
     Args:
         client: The blocking Instagram client.
@@ -129,8 +127,7 @@ class SessionManager:
         return self._limiter.allows(Action.REQUEST, FRESH_LOGIN_REQUESTS)
 
     async def _async_login_job(self, func: Callable[[], Any]) -> None:
-        """
-        Run a login call and count every request it sent against the budget.
+        """Run a login call and count every request it sent against the budget.
 
         A login's cost is known only afterwards: one validation request with a
         saved session, about `FRESH_LOGIN_REQUESTS` for a fresh login, failed or not.
@@ -143,8 +140,7 @@ class SessionManager:
                 self.record_request(sent)
 
     async def async_login(self) -> None:
-        """
-        Log in with the stored session (one validation request) and save it.
+        """Log in with the stored session (one validation request) and save it.
 
         Raises:
             RateLimited: Still backing off (no request sent), or Instagram
@@ -181,8 +177,7 @@ class SessionManager:
             self.health = SessionHealth.HEALTHY
 
     def needs_user(self, err: IgAutolikerError) -> None:
-        """
-        Mark the session after an error only the user (or time) can fix.
+        """Mark the session after an error only the user (or time) can fix.
 
         A checkpoint stops every request until the reauth flow solves it (never
         retried, spec 8.5); a refused password or a code asks for reauthentication;
@@ -213,8 +208,7 @@ class SessionManager:
         self._notify(Progress())
 
     async def async_relogin(self, cycle_id: str | None = None) -> None:
-        """
-        Log in afresh after `login_required`: linear 5 min, 3 tries (spec 8.5).
+        """Log in afresh after `login_required`: linear 5 min, 3 tries (spec 8.5).
 
         A fresh password login with the saved device, since Instagram has just
         refused the session. Only Instagram's own verdict on the credentials asks
@@ -265,8 +259,7 @@ class SessionManager:
             self._notify(Changed())
 
     async def async_keep_alive(self, interval: float, idle_since: float) -> bool:
-        """
-        Touch the session when nothing was sent for `interval` seconds (spec 8.3).
+        """Touch the session when nothing was sent for `interval` seconds (spec 8.3).
 
         One request (`accounts/current_user/`) within the request budget. The
         caller asks the gate first. `login_required` leads to a relogin when the

@@ -1,5 +1,4 @@
-"""
-What the engine remembers of an account: the liked ledger and per-target bookkeeping.
+"""What the engine remembers of an account: the liked ledger and per-target bookkeeping.
 
 Plain data, JSON-safe through `as_dict()`/`parse()`. Parsing is forgiving: a part of
 the wrong shape takes its default and is named, so the caller can say what a damaged
@@ -26,8 +25,7 @@ UNSURE_RETENTION: Final = 7 * DAY
 
 @dataclass(slots=True)
 class TargetState:
-    """
-    Bookkeeping of one target account.
+    """Bookkeeping of one target account.
 
     Attributes:
         pk: The target's Instagram pk.
@@ -44,7 +42,7 @@ class TargetState:
             (followed, stories not muted); None until learned.
         followed_checked: Unix seconds when `followed` was learned, or None.
         posts_since: Unix seconds; posts published at or before it were there when
-            the target was added and are never liked (the baseline, issue 10).
+            the target was added and are never liked (the baseline).
             None: not baselined yet (or a target from before baselining).
         stories_since: The same for stories.
 
@@ -71,8 +69,7 @@ class TargetState:
 
     @classmethod
     def parse(cls, pk: str, data: Any) -> tuple[TargetState, bool]:
-        """
-        Build from stored data, keeping every well-typed field only.
+        """Build from stored data, keeping every well-typed field only.
 
         Returns:
             The state, and False when a stored field had to be dropped.
@@ -111,8 +108,7 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
 
 @dataclass(slots=True)
 class StoredData:
-    """
-    Everything in the store file.
+    """Everything in the store file.
 
     Attributes:
         session: instagrapi's exported settings (cookies, device); a secret.
@@ -148,8 +144,7 @@ class StoredData:
 
     @classmethod
     def parse(cls, data: Any) -> tuple[StoredData, list[str]]:
-        """
-        Parse stored data, keeping every well-formed part.
+        """Parse stored data, keeping every well-formed part.
 
         Returns:
             The data, and the names of the parts that were malformed (empty when
@@ -184,8 +179,7 @@ class StoredData:
         return stored, lost
 
     def as_dict(self) -> dict[str, Any]:
-        """
-        Return the JSON-safe form that the store writes.
+        """Return the JSON-safe form that the store writes.
 
         Its containers are copies: an executor thread encodes them while the event
         loop goes on changing the originals.
@@ -203,8 +197,7 @@ class StoredData:
         }
 
     def purge_stories(self, now: float) -> int:
-        """
-        Forget stories liked more than 24 h ago (spec section 8.1: stories only).
+        """Forget stories liked more than 24 h ago (spec section 8.1: stories only).
 
         Unanswered likes older than `UNSURE_RETENTION` are let go as well.
 
@@ -260,8 +253,7 @@ _PLAIN_PARTS: dict[str, Callable[[Any], bool]] = {
 
 
 def parse_timestamps(data: Any) -> tuple[dict[str, float], bool]:
-    """
-    Keep the `{pk: unix seconds}` pairs of a stored mapping that are well-formed.
+    """Keep the `{pk: unix seconds}` pairs of a stored mapping that are well-formed.
 
     Returns:
         The pairs, and False when anything was dropped (a missing part is fine).

@@ -1,6 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""
-Sliding windows: the timestamps of counted actions, for `RateLimiter` (spec 8.2).
+"""Sliding windows: the timestamps of counted actions, for `RateLimiter` (spec 8.2).
 
 An action recorded at `t` counts toward a window of `W` seconds while `t + W > now`,
 so it stops counting at exactly `t + W`. Clockless: every method takes `now` (Unix
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 
 
 class SlidingWindows[K: Hashable]:
-    """
-    Timestamps of each kind of action, kept as long as its longest window.
+    """Timestamps of each kind of action, kept as long as its longest window.
 
     Invariants: each kind's deque is sorted ascending; after `purge(now)` it holds
     only timestamps with `timestamp + retention > now`. Every public method purges
@@ -80,8 +78,7 @@ class SlidingWindows[K: Hashable]:
         return True
 
     def count(self, kind: K, window: float, now: float) -> int:
-        """
-        Return how many timestamps have `timestamp + window > now`.
+        """Return how many timestamps have `timestamp + window > now`.
 
         A window longer than the retention counts the whole kept history; a window
         <= 0 counts 0.
@@ -99,8 +96,7 @@ class SlidingWindows[K: Hashable]:
     def seconds_until_fits(
         self, kind: K, window: float, limit: int, count: int, now: float
     ) -> float:
-        """
-        Return how long until `count` more fit under `limit` per `window`.
+        """Return how long until `count` more fit under `limit` per `window`.
 
         Exact, assuming nothing else is recorded meanwhile: at `now + result` the
         oldest entries that have to go have left the window. 0.0 when they fit now,
@@ -119,8 +115,7 @@ class SlidingWindows[K: Hashable]:
         return seconds_until(now, oldest_needed + window)
 
     def restore(self, kind: K, stamps: Iterable[float], now: float) -> None:
-        """
-        Fill the empty history of `kind` from storage; timestamps past retention drop.
+        """Fill the empty history of `kind` from storage, minus stamps past retention.
 
         A timestamp in the future (a corrupt store, or a clock set back) counts as
         `now`.
