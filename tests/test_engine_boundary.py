@@ -1,5 +1,6 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""The engine package imports neither Home Assistant nor the integration's modules."""
+"""The layout holds: the engine imports no Home Assistant, only the client imports
+instagrapi, and the coordinator, the classes and the modules stay small."""
 
 from __future__ import annotations
 
@@ -31,3 +32,34 @@ def test_engine_module_stays_free_of_home_assistant(path: Path) -> None:
         or name.startswith("..")
     ]
     assert forbidden == []
+
+
+INTEGRATION = ENGINE.parent
+SOURCES = sorted(INTEGRATION.rglob("*.py"))
+
+
+def test_only_the_client_imports_instagrapi() -> None:
+    importers = [
+        path.relative_to(INTEGRATION).as_posix()
+        for path in SOURCES
+        if any(name.split(".")[0] == "instagrapi" for name in _imports(path))
+    ]
+    assert importers == ["engine/client.py"]
+
+
+#: The layout's limits: a thin coordinator, small classes and modules.
+MAX_COORDINATOR_LINES = 300
+MAX_CLASS_LINES = 350
+MAX_MODULE_LINES = 650
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_modules_and_classes_stay_small(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    lines = len(source.splitlines())
+    limit = MAX_COORDINATOR_LINES if path.name == "coordinator.py" else MAX_MODULE_LINES
+    assert lines <= limit
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            assert node.end_lineno is not None
+            assert node.end_lineno - node.lineno + 1 <= MAX_CLASS_LINES, node.name
