@@ -30,7 +30,7 @@ from homeassistant.helpers.event import (
     async_track_time_interval,
 )
 
-from . import issues
+from . import removal
 from .const import CONF_SESSION, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
 from .engine.client import InstagramClient
@@ -202,6 +202,5 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> None:
-    """Delete the store, like history and notices (session, likes) with the account."""
-    await IgAutolikerStore(hass, entry.entry_id).async_remove()
-    issues.async_delete_all(hass, entry.entry_id)
+    """Delete the store, history and repair issues; end the Instagram session."""
+    await removal.async_remove_entry(hass, entry)

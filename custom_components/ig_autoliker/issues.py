@@ -148,6 +148,15 @@ def async_sync_blocks(
         )
 
 
+def session_waits_for_user(hass: HomeAssistant, entry_id: str) -> bool:
+    """Tell whether a checkpoint or a suspension of the entry's account is shown."""
+    registry = ir.async_get(hass)
+    return any(
+        registry.async_get_issue(DOMAIN, issue_id(kind, entry_id)) is not None
+        for kind in (CHALLENGE, SUSPENDED)
+    )
+
+
 @callback
 def async_delete_all(hass: HomeAssistant, entry_id: str) -> None:
     """Remove every issue the entry raised (the entry was removed)."""

@@ -530,6 +530,18 @@ class InstagramClient(LoginFlow):
         self._require_login()
         self._call("accounts/current_user/", self._client.account_info)
 
+    def logout(self) -> None:
+        """End the session on Instagram's side: its cookies stop working there.
+
+        One request: `accounts/logout/` (instagrapi's `Client.logout`).
+
+        Raises:
+            SessionExpired, ChallengeRequired, RateLimited, CannotConnect.
+
+        """
+        self._require_login()
+        self._call("accounts/logout/", self._client.logout)
+
     def _checked_pk(self, value: str) -> str:
         pk = str(value).strip()
         if not _DIGITS.fullmatch(pk):
