@@ -19,6 +19,11 @@ from custom_components.ig_autoliker.const import (
     CONF_WARMUP_DAYS,
 )
 from custom_components.ig_autoliker.engine.clock import DAY, HOUR
+from custom_components.ig_autoliker.engine.hours import (
+    is_active_hour,
+    next_active_change,
+    next_active_start,
+)
 from custom_components.ig_autoliker.engine.ratelimit import Limits
 from custom_components.ig_autoliker.engine.safety import (
     BlockKind,
@@ -26,8 +31,6 @@ from custom_components.ig_autoliker.engine.safety import (
     SafetyPolicy,
     SafetySettings,
     baseline_cutoff,
-    is_active_hour,
-    next_active_start,
     stated_until,
 )
 from custom_components.ig_autoliker.options import safety_settings_from_options
@@ -341,6 +344,19 @@ def test_next_active_start_is_today_or_tomorrow_at_the_start_hour() -> None:
     assert next_active_start(settings, local(2026, 3, 2, 23, 5)) == local(2026, 3, 3, 8)
     now = local(2026, 3, 2, 9)
     assert next_active_start(settings, now) == now
+
+
+def test_the_next_change_of_the_active_hours_is_their_start_or_their_end() -> None:
+    settings = SafetySettings(active_start=8, active_end=23)
+    assert next_active_change(settings, local(2026, 3, 2, 5, 10)) == local(
+        2026, 3, 2, 8
+    )
+    assert next_active_change(settings, local(2026, 3, 2, 9)) == local(2026, 3, 2, 23)
+    assert next_active_change(settings, local(2026, 3, 2, 23)) == local(2026, 3, 3, 8)
+    overnight = SafetySettings(active_start=22, active_end=6)
+    assert next_active_change(overnight, local(2026, 3, 2, 23)) == local(2026, 3, 3, 6)
+    always = SafetySettings(active_start=0, active_end=0)
+    assert next_active_change(always, local(2026, 3, 2, 23)) is None
 
 
 def test_next_active_start_keeps_the_wall_clock_across_dst() -> None:

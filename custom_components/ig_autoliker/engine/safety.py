@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from .clock import DAY, HOUR, Clock, stored_seconds
 from .exceptions import Refused
+from .hours import is_active_hour, next_active_change, next_active_start
 
 if TYPE_CHECKING:
     import random
@@ -202,34 +203,6 @@ class SafetySettings:
     def always_active(self) -> bool:
         """True when liking may happen at any hour."""
         return self.active_start % 24 == self.active_end % 24
-
-
-def is_active_hour(settings: SafetySettings, local: datetime) -> bool:
-    """Tell whether `local` (an aware local time) lies inside the active hours.
-
-    The window is `[active_start, active_end)` and may wrap past midnight
-    (22..6 = 22:00 to 06:00).
-    """
-    if settings.always_active:
-        return True
-    start, end = settings.active_start, settings.active_end % 24
-    if start < end:
-        return start <= local.hour < end
-    return local.hour >= start or local.hour < end
-
-
-def next_active_start(settings: SafetySettings, local: datetime) -> datetime:
-    """Return when the active hours start next, `local` itself when they run now.
-
-    Wall-clock arithmetic in `local`'s time zone, so 08:00 stays 08:00 across a
-    daylight-saving change.
-    """
-    if is_active_hour(settings, local):
-        return local
-    start = local.replace(hour=settings.active_start, minute=0, second=0, microsecond=0)
-    if start <= local:
-        start += timedelta(days=1)
-    return start
 
 
 def stated_until(message: str, tz: tzinfo) -> float | None:
@@ -484,6 +457,11 @@ class SafetyPolicy:
             is_active_hour(self._settings, self._local(now))
             and is_active_hour(self._settings, self._local(now + within))
         )
+
+    def next_active_change(self) -> float | None:
+        """Return Unix seconds when the active hours next begin or end, or None."""
+        change = next_active_change(self._settings, self._local(self._clock()))
+        return None if change is None else change.timestamp()
 
     def next_cycle_delay(self, interval: float, rng: random.Random) -> float:
         """Return the seconds until the next cycle should start.
