@@ -111,7 +111,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         #: Enabled target pks as last seen: a pk new here gets checked at once.
         self._enabled = {target.pk for target in self.targets if target.enabled}
         self._keep_alive_task: asyncio.Task[None] | None = None
-        self.reporter.sync_blocks()  # a freeze from before a restart: show it again
+        self.reporter.sync_states()  # a freeze from before a restart: show it again
 
     # -- time and the engine's parts -------------------------------------------------
 
@@ -199,7 +199,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
 
     async def _async_update_data(self) -> IgAutolikerData:
         """Run one cycle (the gate may skip it; a busy engine is asked again later)."""
-        self.reporter.sync_blocks()
+        self.reporter.sync_states()
         retry = MIN_CYCLE_GAP
         try:
             refusal = self.engine.refusal(Act.CYCLE)
@@ -245,18 +245,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         new, self._enabled = enabled - self._enabled, enabled
         self.async_schedule_save()
         self.async_publish()
-        if new and not self.engine.session.blocked and not self.engine.busy:
+        self.engine.unchecked |= new
+        self.async_check_unchecked()
+
+    @callback
+    def async_check_unchecked(self) -> None:
+        """Check the new targets now if the gate allows, else when it does."""
+        engine = self.engine
+        if engine.unchecked and not engine.busy and not engine.refusal(Act.CYCLE):
             self.config_entry.async_create_background_task(
                 self.hass,
-                self.async_check_targets(frozenset(new)),
+                self._async_in_background(
+                    "Check of new targets", engine.async_check_targets(frozenset())
+                ),
                 f"{DOMAIN} check new targets {self.config_entry.title}",
             )
-
-    async def async_check_targets(self, pks: frozenset[str]) -> None:
-        """Check new targets once, within the limits; the schedule stays as it is."""
-        await self._async_in_background(
-            "Check of new targets", self.engine.async_check_targets(pks)
-        )
 
     @callback
     def async_schedule_keep_alive(self, _now: datetime | None = None) -> None:

@@ -2,8 +2,9 @@
 
 The engine tells its listener what happened (`engine/events.py`); this module turns
 each event into what a user sees and automates on: a bus event (and so the event
-entities and the logbook), a repair issue, a save, the entities' state. A freeze's
-repair issue goes away by itself when the freeze ends, on a Home Assistant timer.
+entities and the logbook), a repair issue, a save, the entities' state. What changes
+by time alone (a freeze ends, the active hours begin or end) shows when it happens,
+on a Home Assistant timer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from . import activity, issues
@@ -50,7 +51,7 @@ class EngineReporter:
     def __init__(self, coordinator: IgAutolikerCoordinator) -> None:
         """Hold the coordinator; nothing is shown yet."""
         self._coordinator = coordinator
-        self._block_timer: Callable[[], None] | None = None
+        self._timer: Callable[[], None] | None = None
 
     @callback
     def on_event(self, event: EngineEvent) -> None:
@@ -76,7 +77,7 @@ class EngineReporter:
                     "until": dt_util.utc_from_timestamp(freeze.until).isoformat(),
                     "message": freeze.message,
                 })  # fmt: skip
-                self.sync_blocks()
+                self.sync_states()
             case HealthChanged(health=health, native=native):
                 self._health_changed(health, native=native)
 
@@ -103,24 +104,33 @@ class EngineReporter:
         coordinator.async_publish_progress(None)
 
     @callback
-    def sync_blocks(self, _now: datetime | None = None) -> None:
-        """Show the freezes in force; when the next one ends, show that too."""
+    def sync_states(self, _now: datetime | None = None) -> None:
+        """Show the freezes in force; wake up when a state changes by time alone.
+
+        That is when the next freeze ends or the active hours begin or end: the
+        entities change then, not at the next cycle, and a target added while
+        liking was not allowed is checked as soon as it is. The timer runs on the
+        engine's clock (a delay from now), as every wait of the engine does.
+        """
         coordinator = self._coordinator
-        entry = coordinator.config_entry
-        freezes = coordinator.engine.policy.active_freezes()
-        issues.async_sync_blocks(coordinator.hass, entry.entry_id, entry.title, freezes)
+        hass, entry = coordinator.hass, coordinator.config_entry
+        policy = coordinator.engine.policy
+        freezes = policy.active_freezes()
+        issues.async_sync_blocks(hass, entry.entry_id, entry.title, freezes)
         self.cancel()
-        if freezes:
-            end = dt_util.utc_from_timestamp(min(f.until for f in freezes))
-            self._block_timer = async_track_point_in_utc_time(
-                coordinator.hass, self.sync_blocks, end
-            )
+        wakes = [freeze.until for freeze in freezes]
+        if (change := policy.next_active_change()) is not None:
+            wakes.append(change)
+        if wakes:
+            delay = max(0.0, min(wakes) - coordinator.clock())
+            self._timer = async_call_later(hass, delay, self.sync_states)
         if _now is not None:
-            coordinator.async_publish_progress(None)
+            coordinator.async_publish()
+            coordinator.async_check_unchecked()
 
     @callback
     def cancel(self) -> None:
-        """Stop the timer of the next freeze's end (unload)."""
-        if self._block_timer is not None:
-            self._block_timer()
-            self._block_timer = None
+        """Stop the timer of the next change by time (unload)."""
+        if self._timer is not None:
+            self._timer()
+            self._timer = None

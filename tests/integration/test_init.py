@@ -218,7 +218,7 @@ async def test_removing_the_entry_deletes_its_store(
     await hass.config_entries.async_unload(setup_integration.entry_id)
     assert _store_key(setup_integration) in hass_storage
     await hass.config_entries.async_remove(setup_integration.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert _store_key(setup_integration) not in hass_storage
 
 

@@ -236,6 +236,6 @@ async def test_removing_the_entry_deletes_every_repair_issue_it_raised(
     assert any(issue_id.startswith(issue) for issue_id in raised), raised
 
     await hass.config_entries.async_remove(setup_integration.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert issues_of(hass, setup_integration) == set()

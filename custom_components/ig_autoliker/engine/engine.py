@@ -179,6 +179,8 @@ class Engine:
             listener=listener,
         )
         self.client = client
+        #: New targets not checked yet because the gate said no (pks).
+        self.unchecked: set[str] = set()
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
             clock()
@@ -294,6 +296,7 @@ class Engine:
                     _LOGGER.debug("Forgot %s stories liked over 24 h ago", purged)
                 if self.refusal(Act.CYCLE) is not None:
                     return False
+                self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.interval, focus=None)
                 await self.session.async_refresh()
                 self.session.good_cycle()
@@ -312,23 +315,26 @@ class Engine:
     async def async_check_targets(self, pks: frozenset[str]) -> None:
         """Fetch the feeds of new targets once and like what is new, within limits.
 
-        Runs under the cycle lock and leaves the regular schedule alone; skipped
-        while another run holds the lock or the gate refuses a cycle.
+        Runs under the cycle lock and leaves the regular schedule alone. While
+        another run holds the lock or the gate refuses a cycle, the targets wait
+        in `unchecked` for the next call (or the next cycle, which visits all).
 
         Raises:
             IgAutolikerError: The session failed or needs the user.
 
         """
-        if self.busy:
+        self.unchecked |= pks
+        if self.busy or not self.unchecked:
             return
         async with self._lock:
             self.task = asyncio.current_task()
             try:
                 if self.refusal(Act.CYCLE) is not None:
-                    return
-                now = self._clock()
+                    return  # checked once the gate allows (`unchecked`)
+                focus, now = frozenset(self.unchecked), self._clock()
+                self.unchecked.clear()
                 interval = max(MIN_CYCLE_GAP, self.next_cycle_at - now)
-                await self._async_run(now, interval, focus=pks)
+                await self._async_run(now, interval, focus=focus)
             finally:
                 self.task = None
                 self._notify(Changed())
