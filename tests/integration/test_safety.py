@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ from custom_components.ig_autoliker.engine.exceptions import Refused
 from custom_components.ig_autoliker.engine.ratelimit import Limits
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
 from homeassistant.components.button import SERVICE_PRESS
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry
 from homeassistant.const import ATTR_ENTITY_ID, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -37,12 +37,13 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
 )
 
 from tests.sandbox import Fault, World
-from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC
+from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC, QUIET
 
-from .conftest import SAFETY_OFF, FakeClock, run_cycle
+from .conftest import SAFETY_OFF, FakeClock, run_cycle, target_subentry
 from .test_controls import entity_id
 from .test_cycle import coordinator_of, liked_by_alice, media_of
 
@@ -353,6 +354,46 @@ async def test_run_cycle_now_at_night_says_when_liking_resumes(
         assert "2026-12-01 08:00" in str(refused)
         assert setup_integration.title in str(refused)
     assert world.requests() == []
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
+)
+@pytest.mark.parametrize("clock_start", [berlin(2026, 12, 1, 3)])
+async def test_the_morning_shows_at_once_and_checks_a_target_added_at_night(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """At 08:00 the state leaves "sleeping" and the new target is checked, no cycle."""
+    entry = setup_integration
+    state = entity_id(hass, "sensor", f"{entry.unique_id}_rate_limit_state")
+    assert hass.states.get(state).state == "sleeping"  # type: ignore[union-attr]
+    world.clear_log()
+    data = target_subentry(world, QUIET)
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=data["data"],
+            subentry_type=SUBENTRY_TYPE_TARGET,
+            title=QUIET,
+            unique_id=data["unique_id"],
+        ),
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert world.requests() == []  # nothing at night
+
+    morning = berlin(2026, 12, 1, 8)
+    waited = morning - clock.now
+    clock.now = morning
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=waited + 1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert hass.states.get(state).state != "sleeping"  # type: ignore[union-attr]
+    quiet = f"feed/user/{data['unique_id']}/"
+    assert world.requests(quiet), [r.endpoint for r in world.requests()]
+    assert coordinator_of(entry).engine.unchecked == set()
 
 
 @pytest.mark.parametrize(
