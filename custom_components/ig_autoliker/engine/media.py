@@ -107,7 +107,12 @@ class MediaService:
             state.last_story_check = self._clock()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
             stories = self._after_baseline(target, state, stories, story=True)
-            planner.on_stories(target.pk, self._unliked(target, stories), newest)
+            unliked = self._unliked(target, stories)
+            if waiting := [s for s in stories if s.pk in self._stored.unsure_likes]:
+                # A story whose like is still unsure is not handled: the tray must
+                # not hide this feed before a later fetch tells how it went.
+                newest = min(int(s.taken_at.timestamp()) for s in waiting) - 1
+            planner.on_stories(target.pk, unliked, newest)
             self.stories_handled(planner, state)
         else:
             posts = await self._pacer.async_call(self._client.user_posts, target.pk)
