@@ -15,7 +15,7 @@ entry is dropped and named, the rest kept.
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,9 +31,10 @@ from .models import MediaKind
 SILENT_DROPS: Final = 3
 #: How many of the latest decided outcomes are weighed, count.
 SILENT_WINDOW: Final = 10
-#: At most this many of our likes may wait for a feed to show them before the next
-#: like reads one first. Together with `SILENT_DROPS` it bounds the likes sent into
-#: a block before it is noticed: (SILENT_DROPS - 1) + MAX_UNCHECKED = 5.
+#: At most this many of our likes may be unseen (sent after the newest one a feed
+#: showed stuck, no feed has shown them since) before the next like reads a feed
+#: first. Each such read settles at least one, so the likes sent into a block
+#: before it is noticed are at most (SILENT_DROPS - 1) + MAX_UNCHECKED = 5.
 MAX_UNCHECKED: Final = 3
 #: Our likes are followed this long after they were sent, seconds: a feed read later
 #: can still show a like that was taken back.
@@ -239,27 +240,45 @@ class LikeOutcomes:
 
     # -- what follows --------------------------------------------------------------
 
-    def _checkable(self, like: OurLike) -> bool:
-        return like.outcome is Outcome.PENDING and (
-            not like.story or self.story_flag_seen
+    def unseen(self) -> list[OurLike]:
+        """
+        Return our likes a check must still see, oldest first.
+
+        Pending likes sent after the newest like a feed showed stuck: one that
+        stuck means no block had begun when it was sent, so the older pending ones
+        are covered by it. Stories count only once their flag is trusted.
+        """
+        newest_stuck = max(
+            (
+                like.sent_at
+                for like in self.likes.values()
+                if like.outcome is Outcome.STUCK
+            ),
+            default=-math.inf,
         )
+        return [
+            like
+            for like in self.likes.values()
+            if like.outcome is Outcome.PENDING
+            and like.sent_at > newest_stuck
+            and (not like.story or self.story_flag_seen)
+        ]
 
     def to_check(self) -> tuple[str, bool] | None:
         """
         Say which feed to read before the next like, if any.
 
         Returns:
-            None while fewer than `MAX_UNCHECKED` of our likes wait for a feed to
-            show them; else `(target pk, story)` of the feed that shows most of
-            them (of equals, the one with the oldest like).
+            None while fewer than `MAX_UNCHECKED` of our likes are unseen
+            (`unseen()`); else `(target pk, story)` of the feed that shows the
+            newest of them: if that stuck, it covers all the others.
 
         """
-        waiting = [like for like in self.likes.values() if self._checkable(like)]
-        if len(waiting) < MAX_UNCHECKED:
+        unseen = self.unseen()
+        if len(unseen) < MAX_UNCHECKED:
             return None
-        groups = Counter((like.target_pk, like.story) for like in waiting)
-        # `waiting` is oldest first and max() keeps the first of equals.
-        return max(groups, key=groups.__getitem__)
+        newest = max(unseen, key=lambda like: like.sent_at)
+        return newest.target_pk, newest.story
 
     def evidence(self) -> tuple[int, int] | None:
         """

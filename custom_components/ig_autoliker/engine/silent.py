@@ -6,8 +6,8 @@ record of recent likes (`outcomes.py`). A like found unliked leaves the ledger a
 the target's totals and is held back; once enough of the latest likes were dropped,
 likes are frozen like after `feedback_required` (`safety.py`) and the listener hears
 `Blocked` with the kind `silent`. So that a block is noticed within a few likes, a
-like waits while too many earlier ones have not been seen in a feed: one feed read
-(the one that shows most of them) comes first.
+like waits while too many earlier ones are unseen (`LikeOutcomes.unseen`): one feed
+read, of the newest of them, comes first.
 """
 
 from __future__ import annotations
@@ -157,10 +157,10 @@ class SilentBlockWatch:
 
     async def async_check(self) -> None:
         """
-        Read the feed that shows most of our unseen likes, while too many are unseen.
+        Read the feed of our newest unseen like, while too many likes are unseen.
 
-        Called before a like: it then goes out only when at most `MAX_UNCHECKED`
-        (`outcomes.py`) of the earlier ones are still unseen, so that a block is
+        Called before a like: it then goes out only when fewer than
+        `MAX_UNCHECKED` (`outcomes.py`) earlier ones are unseen, so that a block is
         noticed after a few likes, not after a cycle's worth. A target that is gone
         or private settles nothing and counts neither way.
 
