@@ -129,7 +129,7 @@ class LikeOutcomes:
     Attributes:
         likes: Media pk -> our like, oldest first.
         held: Media pk -> Unix seconds until which a dropped like is not sent again.
-        counting_since: Unix seconds; only likes sent after it count towards a
+        counting_since: Unix seconds; only likes sent from then on count towards a
             silent block (set when a freeze starts: what came before is judged).
         story_flag_seen: True once a story feed showed one of our story likes as
             liked. No capture of a story item after a story like is public
@@ -286,7 +286,7 @@ class LikeOutcomes:
 
         Weighs the `SILENT_WINDOW` latest decided outcomes (by when they were
         decided, so a like taken back later counts when it is seen) of likes sent
-        after `counting_since`.
+        from `counting_since` on.
 
         Returns:
             `(dropped, weighed)` when at least `SILENT_DROPS` were dropped, else None.
@@ -296,7 +296,7 @@ class LikeOutcomes:
             (
                 like
                 for like in self.likes.values()
-                if like.sent_at > self.counting_since
+                if like.sent_at >= self.counting_since
                 and like.outcome in {Outcome.STUCK, Outcome.DROPPED}
             ),
             key=lambda like: like.decided_at or 0.0,
