@@ -327,6 +327,24 @@ class LikeOutcomes:
             if until <= now:
                 del self.held[pk]
 
+    def summary(self) -> dict[str, Any]:
+        """
+        Return counts for diagnostics.
+
+        Returns:
+            `{"stuck" | "dropped" | "pending" | "unknown": count, "held": count,
+            "story_flag_seen": bool}`.
+
+        """
+        counts = {outcome.value: 0 for outcome in Outcome}
+        for like in self.likes.values():
+            counts[like.outcome.value] += 1
+        return {
+            **counts,
+            "held": len(self.held),
+            "story_flag_seen": self.story_flag_seen,
+        }
+
     # -- persistence ---------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
