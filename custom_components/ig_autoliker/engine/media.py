@@ -113,12 +113,18 @@ class MediaService:
             stories = await self._pacer.async_call(self._client.user_stories, target.pk)
             state.last_story_check = self._clock()
             self.watch.observe(target.pk, stories, story=True)
+            await self.watch.async_settle()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
             stories = self._after_baseline(target, state, stories, story=True)
             unliked = self._unliked(target, stories)
-            if waiting := [s for s in stories if s.pk in self._stored.unsure_likes]:
+            if waiting := [
+                s
+                for s in stories
+                if s.pk in self._stored.unsure_likes or self.watch.is_held(s.pk)
+            ]:
                 # A story whose like is still unsure is not handled: the tray must
-                # not hide this feed before a later fetch tells how it went.
+                # not hide this feed before a later fetch tells how it went. Nor
+                # one whose like was dropped: it is liked again after its hold.
                 newest = min(int(s.taken_at.timestamp()) for s in waiting) - 1
             planner.on_stories(target.pk, unliked, newest)
             self.stories_handled(planner, state)
@@ -126,6 +132,7 @@ class MediaService:
             posts = await self._pacer.async_call(self._client.user_posts, target.pk)
             state.last_post_check = self._clock()
             self.watch.observe(target.pk, posts, story=False)
+            await self.watch.async_settle()
             posts = self._after_baseline(target, state, posts, story=False)
             # A post liked long ago (pinned, or an idle target) is in the history.
             await self._recall_posts([post.pk for post in posts], self._clock())
@@ -161,8 +168,7 @@ class MediaService:
         return [item for item in items if item.taken_at.timestamp() > since]
 
     def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
-        """
-        Items liked neither in the ledger nor on Instagram (those are remembered).
+        """Items liked neither in the ledger nor on Instagram (those are remembered).
 
         A like found dropped (`silent.py`) is not in the ledger, yet it waits: it
         is not sent again until its hold ends.

@@ -1,5 +1,4 @@
-"""
-Did our likes stick? The record behind the detection of silent like blocks.
+"""Did our likes stick? The record behind the detection of silent like blocks.
 
 Instagram sometimes answers a like `{"status": "ok"}` and does not keep it, or takes
 it back a little later; users of peer tools report "the log says liked, but it is
@@ -61,8 +60,7 @@ class Change(StrEnum):
 
 @dataclass(slots=True)
 class OurLike:
-    """
-    One like Instagram answered ok, and what became of it.
+    """One like Instagram answered ok, and what became of it.
 
     Attributes:
         pk: The media pk.
@@ -123,8 +121,7 @@ class OurLike:
 
 @dataclass(slots=True)
 class LikeOutcomes:
-    """
-    Our recent likes with their outcomes, and the media held back after a drop.
+    """Our recent likes with their outcomes, and the media held back after a drop.
 
     Attributes:
         likes: Media pk -> our like, oldest first.
@@ -154,8 +151,7 @@ class LikeOutcomes:
         *,
         stuck: bool = False,
     ) -> None:
-        """
-        Note a like Instagram answered ok (again, after a hold: it starts over).
+        """Note a like Instagram answered ok (again, after a hold: it starts over).
 
         Args:
             pk: The media pk.
@@ -176,8 +172,7 @@ class LikeOutcomes:
     def observe(
         self, pk: str, *, liked: bool, now: float, hold: float
     ) -> Change | None:
-        """
-        Note what a feed shows of media `pk`.
+        """Note what a feed shows of media `pk`.
 
         Args:
             pk: The media pk (not ours: nothing happens).
@@ -213,8 +208,7 @@ class LikeOutcomes:
         return Change.DROPPED
 
     def not_shown(self, target_pk: str, *, story: bool, shown: set[str]) -> None:
-        """
-        Give up on pending likes a feed of their target did not show.
+        """Give up on pending likes a feed of their target did not show.
 
         A post beyond the first page, an expired or deleted story: nothing can be
         told, so it counts neither way.
@@ -241,8 +235,7 @@ class LikeOutcomes:
     # -- what follows --------------------------------------------------------------
 
     def unseen(self) -> list[OurLike]:
-        """
-        Return our likes a check must still see, oldest first.
+        """Return our likes a check must still see, oldest first.
 
         Pending likes sent after the newest like a feed showed stuck: one that
         stuck means no block had begun when it was sent, so the older pending ones
@@ -265,8 +258,7 @@ class LikeOutcomes:
         ]
 
     def to_check(self) -> tuple[str, bool] | None:
-        """
-        Say which feed to read before the next like, if any.
+        """Say which feed to read before the next like, if any.
 
         Returns:
             None while fewer than `MAX_UNCHECKED` of our likes are unseen
@@ -281,8 +273,7 @@ class LikeOutcomes:
         return newest.target_pk, newest.story
 
     def evidence(self) -> tuple[int, int] | None:
-        """
-        Tell whether enough of our latest likes were dropped to call it a block.
+        """Tell whether enough of our latest likes were dropped to call it a block.
 
         Weighs the `SILENT_WINDOW` latest decided outcomes (by when they were
         decided, so a like taken back later counts when it is seen) of likes sent
@@ -328,8 +319,7 @@ class LikeOutcomes:
                 del self.held[pk]
 
     def summary(self) -> dict[str, Any]:
-        """
-        Return counts for diagnostics.
+        """Return counts for diagnostics.
 
         Returns:
             `{"stuck" | "dropped" | "pending" | "unknown": count, "held": count,
@@ -348,8 +338,7 @@ class LikeOutcomes:
     # -- persistence ---------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
-        """
-        Return the JSON-safe form.
+        """Return the JSON-safe form.
 
         Returns:
             `{"likes": [OurLike.as_dict(), ...] (oldest first), "held": {pk: until},
@@ -365,8 +354,7 @@ class LikeOutcomes:
 
     @classmethod
     def parse(cls, data: Any) -> tuple[LikeOutcomes, bool]:
-        """
-        Restore from `as_dict()` output, keeping every well-formed part.
+        """Restore from `as_dict()` output, keeping every well-formed part.
 
         Returns:
             The record, and False when anything was dropped (a missing part, None,

@@ -1,5 +1,4 @@
-"""
-Catch silent like blocks: likes Instagram answered ok that the feeds show unliked.
+"""Catch silent like blocks: likes Instagram answered ok that the feeds show unliked.
 
 The feeds a cycle reads anyway carry `has_liked`; each read is compared with our
 record of recent likes (`outcomes.py`). A like found unliked leaves the ledger and
@@ -7,7 +6,8 @@ the target's totals and is held back; once enough of the latest likes were dropp
 likes are frozen like after `feedback_required` (`safety.py`) and the listener hears
 `Blocked` with the kind `silent`. So that a block is noticed within a few likes, a
 like waits while too many earlier ones are unseen (`LikeOutcomes.unseen`): one feed
-read, of the newest of them, comes first.
+read, of the newest of them, comes first. Once a block is found, the likes still
+unseen are read once, so that the totals are right during the freeze.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class SilentBlockWatch:
-    """
-    Compares what the feeds show with our likes; freezes likes on a silent block.
+    """Compares what the feeds show with our likes; freezes likes on a silent block.
 
     Args:
         client: The blocking Instagram client (feed reads go through `pacer`).
@@ -67,10 +66,11 @@ class SilentBlockWatch:
         self._policy = policy
         self._clock = clock
         self._notify = listener
+        #: A silent freeze just began: the likes not seen yet are read once.
+        self._settle = False
 
     def sent(self, target_pk: str, item: MediaItem, *, stuck: bool = False) -> None:
-        """
-        Note one of our likes Instagram answered ok.
+        """Note one of our likes Instagram answered ok.
 
         Args:
             target_pk: Whose media it is.
@@ -89,8 +89,7 @@ class SilentBlockWatch:
     def observe(
         self, target_pk: str, items: Iterable[MediaItem], *, story: bool
     ) -> None:
-        """
-        Compare one feed of a target with our likes; freeze on a silent block.
+        """Compare one feed of a target with our likes; freeze on a silent block.
 
         Args:
             target_pk: Whose feed it is.
@@ -107,7 +106,7 @@ class SilentBlockWatch:
             shown.add(item.pk)
             change = record.observe(item.pk, liked=item.has_liked, now=now, hold=hold)
             if change is not None:
-                self._count(target_pk, item, change)
+                self._count(target_pk, item.kind, item.pk, change)
                 changed = True
         record.not_shown(target_pk, story=story, shown=shown)
         if changed:
@@ -115,24 +114,24 @@ class SilentBlockWatch:
             self._notify(Progress(target_pk))
         self._detect()
 
-    def _count(self, target_pk: str, item: MediaItem, change: Change) -> None:
+    def _count(self, target_pk: str, kind: MediaKind, pk: str, change: Change) -> None:
         """Take a dropped like out of the ledger and the totals, or put it back."""
         state = self._stored.target(target_pk)
         step = -1 if change is Change.DROPPED else 1
-        if item.kind is MediaKind.STORY:
+        if kind is MediaKind.STORY:
             state.stories_liked = max(state.stories_liked + step, 0)
         else:
             state.posts_liked = max(state.posts_liked + step, 0)
         if change is Change.DROPPED:
-            self._stored.forget(item.kind, item.pk)
+            self._stored.forget(kind, pk)
         else:
-            self._stored.remember(item.kind, item.pk, self._clock())
+            self._stored.remember(kind, pk, self._clock())
         _LOGGER.info(
             "Like %s: target=%s pk=%s kind=%s cycle=%s",
             "did not stick" if change is Change.DROPPED else "shows again",
             target_pk,
-            item.pk,
-            item.kind,
+            pk,
+            kind,
             self._pacer.cycle_id,
         )
 
@@ -153,11 +152,11 @@ class SilentBlockWatch:
             weighed,
         )
         record.restart_count(now)
+        self._settle = True
         self._pacer.report_freeze(self._policy.feedback_required("", BlockKind.SILENT))
 
     async def async_check(self) -> None:
-        """
-        Read the feed of our newest unseen like, while too many likes are unseen.
+        """Read the feed of our newest unseen like, while too many likes are unseen.
 
         Called before a like: it then goes out only when fewer than
         `MAX_UNCHECKED` (`outcomes.py`) earlier ones are unseen, so that a block is
@@ -169,13 +168,32 @@ class SilentBlockWatch:
 
         """
         record = self._stored.like_outcomes
-        while (check := record.to_check()) is not None:
-            target_pk, story = check
-            read = self._client.user_stories if story else self._client.user_posts
-            try:
-                items = await self._pacer.async_call(read, target_pk)
-            except TargetNotFound, TargetPrivate:
-                items = []
-            self.observe(target_pk, items, story=story)
-            if self._policy.frozen_until(FreezeScope.LIKES) is not None:
-                return  # no like follows: the rest can wait for the regular reads
+        while not self._settle and (check := record.to_check()) is not None:
+            await self._async_read(*check)
+        await self.async_settle()
+
+    async def async_settle(self) -> None:
+        """After a silent block was found, see the likes not seen yet (no-op else).
+
+        They may have gone into the block as well: one read of the feed of the
+        newest of them at a time (reads are not frozen, at most `MAX_UNCHECKED`)
+        takes the dropped ones out of the totals now, not after the freeze.
+
+        Raises:
+            CycleStop, IgAutolikerError: As `Pacer.async_call`.
+
+        """
+        record = self._stored.like_outcomes
+        while self._settle and (unseen := record.unseen()):
+            newest = unseen[-1]
+            await self._async_read(newest.target_pk, newest.story)
+        self._settle = False
+
+    async def _async_read(self, target_pk: str, story: bool) -> None:  # noqa: FBT001
+        """Read one feed of a target and compare it with our likes."""
+        read = self._client.user_stories if story else self._client.user_posts
+        try:
+            items = await self._pacer.async_call(read, target_pk)
+        except TargetNotFound, TargetPrivate:
+            items = []
+        self.observe(target_pk, items, story=story)
