@@ -108,6 +108,12 @@ class SilentBlockWatch:
             if change is not None:
                 self._count(target_pk, item.kind, item.pk, change)
                 changed = True
+            if change is Change.DROPPED and item.kind is MediaKind.STORY:
+                # Not handled after all: the reels tray must show the feed again
+                # so that the story is liked after its hold.
+                state = self._stored.target(target_pk)
+                before = int(item.taken_at.timestamp()) - 1
+                state.latest_reel_media = min(state.latest_reel_media or before, before)
         record.not_shown(target_pk, story=story, shown=shown)
         if changed:
             self._notify(Changed())
