@@ -62,6 +62,7 @@ async def async_get_config_entry_diagnostics(
         "liked_stories": len(stored.liked_stories),
         "liked_posts": len(stored.liked_posts),
         "targets": {pk: asdict(state) for pk, state in stored.targets.items()},
+        "like_outcomes": stored.like_outcomes.summary(),
         "limiter": {
             "state": coordinator.engine.limiter.state().value,
             "backoff_until": coordinator.engine.limiter.backoff_until,

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+from .engine.outcomes import SILENT_DROPS, SILENT_WINDOW
 from .engine.safety import BlockKind
 from .errors import local_time
 
@@ -144,6 +145,9 @@ def async_sync_blocks(
                 "username": username,
                 "until": local_time(freeze.until),
                 "message": freeze.message or kind.value,
+                # A silent block's text names the rule that found it.
+                "drops": str(SILENT_DROPS),
+                "window": str(SILENT_WINDOW),
             },
         )
 

@@ -129,16 +129,19 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         # API; the browser loads the image from Instagram's CDN when it shows it.
         picture_fn=lambda target: target.last_thumbnail,
     ),
+    # Totals, not total_increasing: a like a feed later shows dropped is taken back
+    # out (engine/silent.py), and Home Assistant's statistics read a dip of more
+    # than 10 % in a total_increasing sensor as a meter reset.
     IgAutolikerTargetSensorEntityDescription(
         key="stories_liked",
         translation_key="stories_liked",
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL,
         value_fn=lambda target: target.stories_liked,
     ),
     IgAutolikerTargetSensorEntityDescription(
         key="posts_liked",
         translation_key="posts_liked",
-        state_class=SensorStateClass.TOTAL_INCREASING,
+        state_class=SensorStateClass.TOTAL,
         value_fn=lambda target: target.posts_liked,
     ),
 )

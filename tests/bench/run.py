@@ -137,11 +137,19 @@ def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month."""
-    if argv[:1] == ["--safety"]:
-        from tests.bench.safety import bench_safety  # noqa: PLC0415 - heavy import
+    """
+    `--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month.
 
-        bench_safety(*(int(value) for value in argv[1:3]))
+    `--safety` runs the silent-block scenario first (`--silent`: only that), so its
+    last line stays the month's `safety:` line.
+    """
+    if argv[:1] in (["--safety"], ["--silent"]):
+        from tests.bench.safety import bench_safety  # noqa: PLC0415 - heavy import
+        from tests.bench.silent import bench_silent  # noqa: PLC0415 - heavy import
+
+        bench_silent()
+        if argv[0] == "--safety":
+            bench_safety(*(int(value) for value in argv[1:3]))
         return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS

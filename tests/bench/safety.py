@@ -299,6 +299,9 @@ def bench_safety(days: int = DAYS, targets: int = TARGETS) -> None:
         f"{sorted(bursts.values())[len(bursts) // 2] if bursts else 0} "
         f"cycles={len(cycles)}"
     )
+    # No silent block is injected this month: a silent freeze would be a false alarm.
+    silent = sum(data.get("kind") == "silent" for _, data in result.blocked)
+    print(f"silent-false-alarms: freezes={silent}")
     gaps = [after - before for before, after in pairwise(stamps)]
     for line in _sparkline(gaps):
         print(line)

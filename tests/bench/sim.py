@@ -38,6 +38,7 @@ from unittest.mock import patch
 from custom_components.ig_autoliker.const import (
     CONF_TARGET_PK,
     DOMAIN,
+    EVENT_ACTION_BLOCKED,
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
@@ -130,6 +131,8 @@ class SimResult:
         capacity: Targets the default-like figures say the limits can cover.
         wall_seconds: Real time the simulation took.
         world: The emulator's world afterwards.
+        blocked: Every `ig_autoliker_action_blocked` event: (simulated Unix
+            seconds it fired, its data).
 
     """
 
@@ -150,6 +153,7 @@ class SimResult:
     capacity: int
     wall_seconds: float
     world: World
+    blocked: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
 
     def line(self) -> str:
         """The benchmark's last line for this N (format: README "Benchmarks")."""
@@ -261,6 +265,7 @@ class _Simulation:
         self.pending: Iterator[_Publication] = iter(schedule(config, start))
         self.next: _Publication | None = next(self.pending, None)
         self.published: dict[int, _Publication] = {}
+        self.blocked: list[tuple[float, dict[str, Any]]] = []
 
     def time(self) -> float:
         return self.now
@@ -329,6 +334,10 @@ async def _async_run(hass: HomeAssistant, sim: _Simulation) -> None:
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     coordinator: IgAutolikerCoordinator = entry.runtime_data
+    hass.bus.async_listen(
+        EVENT_ACTION_BLOCKED,
+        lambda event: sim.blocked.append((sim.now, dict(event.data))),
+    )
     while sim.now < sim.end:
         await coordinator.async_refresh()
         while sim.now < min(coordinator.engine.next_cycle_at, sim.end):
@@ -399,6 +408,7 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
         capacity=capacity(options, config),
         wall_seconds=wall,
         world=world,
+        blocked=sim.blocked,
     )
 
 

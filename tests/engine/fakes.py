@@ -152,6 +152,8 @@ class FakeClient:
         #: HTTP requests sent, as `LoginFlow.requests_sent` counts them.
         self.requests_sent = 0
         self.session: dict[str, Any] = {"cookies": {"sessionid": "fake"}}
+        #: False during a silent like block: likes are answered ok and not kept.
+        self.keep_likes = True
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
 
     # -- scripting -----------------------------------------------------------------
@@ -266,7 +268,8 @@ class FakeClient:
         feed = account.stories if item.kind is MediaKind.STORY else account.posts
         for index, known in enumerate(feed):
             if known.pk == item.pk:
-                feed[index] = replace(known, has_liked=True)
+                if self.keep_likes:
+                    feed[index] = replace(known, has_liked=True)
                 return
         raise TargetNotFound(item.pk)
 

@@ -50,11 +50,12 @@ async def test_a_new_target_is_checked_within_a_minute(
 
     assert first_request_for(world, newcomer.pk) - added < 60
     assert liked_by_alice(world, "newcomer") == [story.pk, post.pk]
-    # Only the newcomer's feeds: the other targets wait for their cycle.
-    assert {r.endpoint for r in world.requests("feed/*")} == {
-        f"feed/user/{newcomer.pk}/story/",
-        f"feed/user/{newcomer.pk}/",
-    }
+    # Only the newcomer's feeds: the other targets wait for their cycle. A like may
+    # first read one feed to see that the earlier likes stuck (silent blocks).
+    feeds = [r.endpoint for r in world.requests("feed/*")]
+    ours = {f"feed/user/{newcomer.pk}/story/", f"feed/user/{newcomer.pk}/"}
+    assert set(feeds) >= ours
+    assert len([feed for feed in feeds if feed not in ours]) <= 1
 
 
 async def test_a_target_switched_on_is_checked_within_a_minute(

@@ -224,7 +224,9 @@ def _media_item(
 ) -> MediaItem:
     """Build our model from instagrapi's parsed Story/Media and the raw item.
 
-    `has_liked` comes from the raw item: instagrapi's Story model drops it.
+    `has_liked` comes from the raw item: instagrapi's Story model drops it. A story
+    item carries `has_liked` and `has_privately_liked`; no public capture shows
+    which one a story like sets (tests/sandbox/SOURCES.md), so either counts.
     """
     owner = str(parsed.user.pk)
     # An album's preview is its first item's; a photo, reel or story has its own.
@@ -238,7 +240,7 @@ def _media_item(
         owner_pk=owner,
         kind=kind,
         taken_at=_aware(parsed.taken_at),
-        has_liked=bool(raw.get("has_liked")),
+        has_liked=bool(raw.get("has_liked") or raw.get("has_privately_liked")),
         code=code,
         thumbnail_url=None if thumbnail is None else str(thumbnail),
     )

@@ -4,7 +4,9 @@ Fetches a target's feeds, drops what was there before the target was added (the
 baseline), leaves out what is liked already (in the ledger or on Instagram), likes
 one item within the limits and records it the moment Instagram confirms it. A like
 whose answer was lost (timeout, reset) counts against the limits at once and is never
-sent again until a feed shows whether it landed (`has_liked`).
+sent again until a feed shows whether it landed (`has_liked`). Every feed read is
+also compared with our recent likes (`silent.py`): one answered ok that a feed shows
+unliked did not stick.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .pacer import CycleStop
 from .planner import SINGLE_REQUEST, STORY_LIKE_REQUESTS, StepKind
 from .ratelimit import Action
 from .safety import Act, baseline_cutoff
+from .silent import SilentBlockWatch
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -87,6 +90,10 @@ class MediaService:
         self._clock = clock
         self._sleep = sleep
         self._notify = listener
+        #: Compares the feeds with our likes; freezes likes on a silent block.
+        self.watch = SilentBlockWatch(
+            client, pacer, stored, policy, clock=clock, listener=listener
+        )
         #: Target pk -> preview URL of its last liked item (CDN URLs expire).
         self.last_thumbnails: dict[str, str] = {}
 
@@ -105,18 +112,27 @@ class MediaService:
         elif kind is StepKind.STORIES:
             stories = await self._pacer.async_call(self._client.user_stories, target.pk)
             state.last_story_check = self._clock()
+            self.watch.observe(target.pk, stories, story=True)
+            await self.watch.async_settle()
             newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
             stories = self._after_baseline(target, state, stories, story=True)
             unliked = self._unliked(target, stories)
-            if waiting := [s for s in stories if s.pk in self._stored.unsure_likes]:
+            if waiting := [
+                s
+                for s in stories
+                if s.pk in self._stored.unsure_likes or self.watch.is_held(s.pk)
+            ]:
                 # A story whose like is still unsure is not handled: the tray must
-                # not hide this feed before a later fetch tells how it went.
+                # not hide this feed before a later fetch tells how it went. Nor
+                # one whose like was dropped: it is liked again after its hold.
                 newest = min(int(s.taken_at.timestamp()) for s in waiting) - 1
             planner.on_stories(target.pk, unliked, newest)
             self.stories_handled(planner, state)
         else:
             posts = await self._pacer.async_call(self._client.user_posts, target.pk)
             state.last_post_check = self._clock()
+            self.watch.observe(target.pk, posts, story=False)
+            await self.watch.async_settle()
             posts = self._after_baseline(target, state, posts, story=False)
             # A post liked long ago (pinned, or an idle target) is in the history.
             await self._recall_posts([post.pk for post in posts], self._clock())
@@ -152,10 +168,14 @@ class MediaService:
         return [item for item in items if item.taken_at.timestamp() > since]
 
     def _unliked(self, target: Target, items: list[MediaItem]) -> list[MediaItem]:
-        """Items liked neither in the ledger nor on Instagram (those are remembered)."""
+        """Items liked neither in the ledger nor on Instagram (those are remembered).
+
+        A like found dropped (`silent.py`) is not in the ledger, yet it waits: it
+        is not sent again until its hold ends.
+        """
         result = []
         for item in items:
-            if self._stored.is_liked(item.kind, item.pk):
+            if self._stored.is_liked(item.kind, item.pk) or self.watch.is_held(item.pk):
                 continue
             if (sent_at := self._stored.unsure_likes.get(item.pk)) is not None:
                 if not item.has_liked and self._clock() - sent_at < UNSURE_RECHECK:
@@ -214,6 +234,10 @@ class MediaService:
                 target.username,
             )
             raise CycleStop
+        # Too many earlier likes not yet seen in a feed: one read first.
+        await self.watch.async_check()
+        if self._refusal(Act.LIKE, within=lead) is not None:
+            raise CycleStop  # the read found a silent block
         await self._sleep(delay)
         like = self._client.like_story if is_story else self._client.like_post
         try:
@@ -274,6 +298,7 @@ class MediaService:
             self._count_like(item)
         self._policy.like_succeeded()
         self._stored.remember(item.kind, item.pk, now)
+        self.watch.sent(target.pk, item, stuck=counted)
         state = self._stored.target(target.pk)
         state.last_like = now
         if item.kind is MediaKind.STORY:

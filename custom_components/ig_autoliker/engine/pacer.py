@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .clock import Clock, Sleep
     from .events import Listener
     from .ratelimit import RateLimiter
-    from .safety import Refusal, SafetyPolicy
+    from .safety import Freeze, Refusal, SafetyPolicy
     from .session import SessionManager
 
 _LOGGER = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ class Pacer:
             self._notify(Changed())
             self._notify(Progress())
             return
+        self.report_freeze(freeze)
+
+    def report_freeze(self, freeze: Freeze) -> None:
+        """Log a freeze that just started and tell the listener (`Blocked`)."""
         _LOGGER.warning(
             "Instagram blocked the account (%s: %s); %s frozen until %s",
             freeze.kind,

@@ -14,6 +14,8 @@ Sources of the numbers (instagrapi's best-practices page and its
 |                               | repeat within 7 days, <= 7 days;| views            |
 |                               | at least until a stated date    |                  |
 | "Please wait a few minutes"   | 1 h (longer if Retry-After says)| every request    |
+| likes answered ok, feeds show | as `feedback_required` (shares  | likes and story  |
+| them unliked (`outcomes.py`)  | its doubling)                   | views            |
 | HTTP 429                      | the limiter's backoff (spec 8.5), Retry-After wins |
 
 Warm-up: a new account, and an account after a freeze, likes at 25 % of its hourly
@@ -93,6 +95,8 @@ class BlockKind(StrEnum):
 
     FEEDBACK_REQUIRED = "feedback_required"
     PLEASE_WAIT = "please_wait"
+    #: Our likes were answered ok but feeds show them unliked (`outcomes.py`).
+    SILENT = "silent"
 
 
 class Act(StrEnum):
@@ -144,6 +148,7 @@ class Refusal:
 _SCOPES: Final = {
     BlockKind.FEEDBACK_REQUIRED: FreezeScope.LIKES,
     BlockKind.PLEASE_WAIT: FreezeScope.ALL,
+    BlockKind.SILENT: FreezeScope.LIKES,
 }
 
 
@@ -299,7 +304,9 @@ class SafetyPolicy:
 
     # -- freezes -----------------------------------------------------------------
 
-    def feedback_required(self, message: str) -> Freeze:
+    def feedback_required(
+        self, message: str, kind: BlockKind = BlockKind.FEEDBACK_REQUIRED
+    ) -> Freeze:
         """Freeze likes and story views after `feedback_required`.
 
         The freeze lasts `feedback_freeze` * 2^n (12, 24, 48 h ... with the
@@ -311,6 +318,9 @@ class SafetyPolicy:
 
         Args:
             message: Instagram's `feedback_message`, may be empty.
+            kind: `BlockKind.SILENT` after a silent like block (`outcomes.py`):
+                the same restriction without Instagram saying so, so the same
+                freeze, sharing its doubling.
 
         Returns:
             The freeze now in force.
@@ -327,7 +337,7 @@ class SafetyPolicy:
         until = now + wait
         if (stated := stated_until(message, self._tz)) is not None:
             until = max(until, min(stated, now + MAX_FREEZE))
-        freeze = self._freeze(BlockKind.FEEDBACK_REQUIRED, now, until, message)
+        freeze = self._freeze(kind, now, until, message)
         self._feedback_last_end = freeze.until
         return freeze
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from .clock import DAY, stored_seconds
 from .models import MediaKind
+from .outcomes import LikeOutcomes
 
 #: Stories stay in the ledger this long after their like, seconds (spec 8.1: a
 #: story lives 24 h, so nothing older can be met again).
@@ -120,6 +121,8 @@ class StoredData:
             (a timeout): Instagram may have acted. The next feed that shows the media
             tells; until then it is never sent again. Dropped after a week.
         targets: Target pk -> its bookkeeping.
+        like_outcomes: Our recent likes and whether the feeds show them (silent
+            like blocks, `outcomes.py`).
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
         policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
         auto_like: False while the user has paused everything.
@@ -132,6 +135,7 @@ class StoredData:
     liked_posts: dict[str, float] = field(default_factory=dict)
     unsure_likes: dict[str, float] = field(default_factory=dict)
     targets: dict[str, TargetState] = field(default_factory=dict)
+    like_outcomes: LikeOutcomes = field(default_factory=LikeOutcomes)
     limiter: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
     auto_like: bool = True
@@ -176,6 +180,9 @@ class StoredData:
             complete = complete and kept_all
         if not complete:
             lost.append("targets")
+        stored.like_outcomes, complete = LikeOutcomes.parse(data.get("like_outcomes"))
+        if not complete:
+            lost.append("like_outcomes")
         return stored, lost
 
     def as_dict(self) -> dict[str, Any]:
@@ -190,6 +197,7 @@ class StoredData:
             "liked_posts": dict(self.liked_posts),
             "unsure_likes": dict(self.unsure_likes),
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
+            "like_outcomes": self.like_outcomes.as_dict(),
             "limiter": self.limiter,
             "policy": self.policy,
             "auto_like": self.auto_like,
@@ -230,6 +238,10 @@ class StoredData:
     def remember(self, kind: MediaKind, pk: str, now: float) -> None:
         """Note media `pk` of `kind` as liked (by us, or found liked) at `now`."""
         self._ledger(kind)[pk] = now
+
+    def forget(self, kind: MediaKind, pk: str) -> None:
+        """Drop media `pk` of `kind` from the ledger (its like did not stick)."""
+        self._ledger(kind).pop(pk, None)
 
     def target(self, pk: str) -> TargetState:
         """Return the bookkeeping of a target, created on first use."""
