@@ -385,19 +385,29 @@ async def test_two_factor(hass: HomeAssistant, world: World, account: Any) -> No
 
 
 @pytest.mark.usefixtures("mock_setup")
-async def test_two_factor_wrong_code(hass: HomeAssistant, world: World) -> None:
-    """A refused code can be entered again."""
-    result = await log_in(hass, CAROL.username, CAROL.password)
-    verifications = world.count(TWO_FACTOR_VERIFY)
+@pytest.mark.parametrize(
+    ("account", "verify"),
+    [(CAROL, TWO_FACTOR_VERIFY), (DAVE, "accounts/two_factor_login/")],
+    ids=["caa", "legacy"],
+)
+async def test_two_factor_wrong_code(
+    hass: HomeAssistant, world: World, account: Any, verify: str
+) -> None:
+    """A refused code can be entered again; the password is not sent again."""
+    result = await log_in(hass, account.username, account.password)
+    logins = world.login_attempts()
+    verifications = world.count(verify)
 
     result = await submit(hass, result, code="000000")
 
     assert result["step_id"] == "two_factor"
     assert result["errors"] == {"base": "invalid_code"}
-    assert world.count(TWO_FACTOR_VERIFY) == verifications + 1
+    assert world.count(verify) == verifications + 1
 
-    result = await submit(hass, result, code=CAROL.code)
+    result = await submit(hass, result, code=account.code)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert world.count(verify) == verifications + 2
+    assert world.login_attempts() == logins
 
 
 @pytest.mark.usefixtures("mock_setup")

@@ -12,11 +12,11 @@ emulator shows where each comes from:
   with the code alone (instagrapi's own Bloks two-factor step), which the emulator
   serves, as Instagram's app does.
 - the config flow reads `accounts/current_user/` after its login, and the entry's
-  setup validates the session it was just handed with the same request.
+  setup validated the session it was just handed with the same request.
 
-The integration-side tests are strict xfails until the adapter continues the
-two-factor context and setup trusts the session the flow hands over; then they pass
-and the marker goes.
+The adapter now finishes on the first attempt's two-factor screen
+(`engine/two_factor.py`), and setup trusts the session the flow hands over; the
+integration-side tests below hold both.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from instagrapi import Client
 from instagrapi.exceptions import TwoFactorRequired
 
-from tests.sandbox.testworld import ALICE, CAROL
+from tests.sandbox.testworld import ALICE, CAROL, DAVE
 from tests.sandbox.world import CAA_LOGIN_ENDPOINT
 
 if TYPE_CHECKING:
@@ -114,24 +114,29 @@ async def _sign_in(hass: HomeAssistant, account: Credentials) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.py calls instagrapi's login() again with the code",
+@pytest.mark.parametrize(
+    ("account", "legacy_logins"), [(CAROL, 0), (DAVE, 1)], ids=["caa", "legacy"]
 )
 async def test_two_factor_sign_in_sends_the_password_once(
-    hass: HomeAssistant, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    account: Credentials,
+    legacy_logins: int,
 ) -> None:
-    """Config flow and setup of a two-factor account: one CAA login request."""
+    """
+    Config flow and setup of a two-factor account: each login request once.
+
+    On the legacy route instagrapi's CAA request is answered with the fallback and
+    `accounts/login/` follows, once each.
+    """
     for key, value in sandbox.env().items():
         monkeypatch.setenv(key, value)
-    await _sign_in(hass, CAROL)
+    await _sign_in(hass, account)
     assert sandbox.world.count(CAA_LOGIN_ENDPOINT) == 1
+    assert sandbox.world.count("accounts/login/") == legacy_logins
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="setup validates the session the flow has just handed over",
-)
 @pytest.mark.parametrize("account", [ALICE, CAROL], ids=["alice", "carol"])
 async def test_sign_in_reads_the_account_once(
     hass: HomeAssistant,

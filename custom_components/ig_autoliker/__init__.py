@@ -65,7 +65,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
-    """Load the store, validate the session (one request) and start the cycles."""
+    """
+    Load the store, validate the session and start the cycles.
+
+    Validating a saved session costs one request (`accounts/current_user/`); a
+    session the config flow has just handed over is not validated again.
+    """
     store = IgAutolikerStore(hass, entry.entry_id)
     try:
         stored = await store.async_load_data()
@@ -74,9 +79,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="store_too_new"
         ) from err
-    if (session := entry.data.get(CONF_SESSION)) is not None:
-        # The config flow hands its fresh session over through the entry data; from
-        # here on it lives only in the store.
+    # The config flow hands its fresh session over through the entry data; from
+    # here on it lives only in the store. The flow has just read the account with
+    # it, so this setup does not validate it again.
+    handed_over = (session := entry.data.get(CONF_SESSION)) is not None
+    if handed_over:
         stored.session = session
         await store.async_save_data(stored)
         hass.config_entries.async_update_entry(
@@ -97,13 +104,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         # Hand-edited or half-migrated: a fresh login (or reauth) replaces it.
         lost.append("session")
         stored.session = None
+        handed_over = False
         api = await hass.async_add_executor_job(
             InstagramClient, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
         )
     store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
-        await coordinator.engine.async_login()
+        await coordinator.engine.async_login(just_signed_in=handed_over)
     except IgAutolikerError as err:
         # A backoff must outlive the setup retry; the reauth flow logs in again
         # with the device that met the checkpoint.

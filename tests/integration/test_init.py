@@ -60,6 +60,32 @@ async def test_session_from_the_config_flow_moves_into_the_store(
     assert hass_storage[_store_key(config_entry)]["data"]["session"] is not None
     assert world.count("accounts/login/") == 0
     assert world.count("bloks/*") == 0
+    # The flow has just read the account with this session: setup sends nothing.
+    assert world.requests() == []
+
+
+async def test_handed_over_session_dropped_before_the_first_cycle(
+    hass: HomeAssistant, config_entry: MockConfigEntry, world: World, clock: FakeClock
+) -> None:
+    """Setup trusts the flow's session; a session Instagram dropped since is renewed."""
+    api = await hass.async_add_executor_job(
+        InstagramClient, ALICE.username, ALICE.password
+    )
+    await hass.async_add_executor_job(api.login)
+    session = await hass.async_add_executor_job(api.export_session)
+    world.revoke_sessions(ALICE.username)
+    world.clear_log()
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_SESSION: session}
+    )
+
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert world.login_attempts() == 1
+    assert liked_by_alice(world) != []
 
 
 async def test_store_from_a_newer_version_is_not_overwritten(

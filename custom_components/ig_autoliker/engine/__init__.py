@@ -8,6 +8,7 @@ events and repair issues.
 
     client.py     InstagramClient: the only module that imports instagrapi (blocking)
     login.py      LoginFlow: password, saved session, two-factor, checkpoint, relogin
+    two_factor.py finishes a two-factor login on the first attempt's answer
     classify.py   instagrapi's failures -> our exceptions
     models.py, exceptions.py, events.py (what the engine reports to its listener)
     ratelimit.py  RateLimiter: sliding windows, jitter, backoff (spec 8.2, 8.5),

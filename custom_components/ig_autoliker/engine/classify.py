@@ -82,6 +82,7 @@ type InstagrapiError = Literal[
     "ReloginAttemptExceeded",
     "SentryBlock",
     "TwoFactorRequired",
+    "UnknownError",
     "UserNotFound",
 ]
 

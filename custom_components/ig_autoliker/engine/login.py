@@ -36,6 +36,7 @@ from .exceptions import (
     SessionExpired,
 )
 from .models import Account, ChallengeMethod
+from .two_factor import PendingTwoFactor, finish_two_factor, pending_two_factor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,6 +75,7 @@ class LoginFlow:
         self._password = password
         self._lock = threading.Lock()
         self._challenge: _PendingChallenge | None = None
+        self._two_factor: PendingTwoFactor | None = None
         #: HTTP requests sent so far, count (a login's cost is known only after it).
         self.requests_sent = 0
 
@@ -137,6 +139,12 @@ class LoginFlow:
         (+ `accounts/two_factor_login/`) follow. After it come instagrapi's post-login
         `feed/reels_tray/` + `feed/timeline/` and one `accounts/current_user/`.
 
+        Two-factor: the call without a code that raised TwoFactorRequired keeps
+        Instagram's two-factor screen; the call with the code finishes on it
+        (two_factor.py: 4 Bloks requests or one `accounts/two_factor_login/`), so
+        the password is sent once. A refused code keeps the screen for another try;
+        after any other failure the next call with a code logs in from the start.
+
         Args:
             verification_code: The two-factor code, when a previous call raised
                 TwoFactorRequired.
@@ -171,6 +179,7 @@ class LoginFlow:
         def fresh() -> Account:
             client = self._client
             self._challenge = None
+            self._two_factor = None
             try:
                 client.relogin_attempt = 0
                 client.login(self._username, self._password, relogin=True)
@@ -185,6 +194,9 @@ class LoginFlow:
     def _login(self, code: str) -> Account:
         client = self._client
         self._challenge = None
+        pending, self._two_factor = self._two_factor, None
+        if code and pending is not None:
+            return self._finish_two_factor(pending, code)
         try:
             if client.user_id:
                 try:
@@ -205,7 +217,23 @@ class LoginFlow:
         except Exception as exc:
             if is_instagrapi_error(exc, "ChallengeRequired"):
                 raise self._open_challenge() from exc
+            if not code and is_instagrapi_error(exc, "TwoFactorRequired"):
+                self._two_factor = pending_two_factor(client, exc)
             raise
+
+    def _finish_two_factor(self, pending: PendingTwoFactor, code: str) -> Account:
+        """Send the code on the kept two-factor screen; keep it for a refused code."""
+        client = self._client
+        try:
+            finish_two_factor(client, pending, code)
+            return self._account(client.account_info())
+        except Exception as exc:
+            if is_instagrapi_error(exc, "ChallengeRequired"):
+                raise self._open_challenge() from exc
+            error = self._translate("two-factor code", exc, code_given=True)
+            if isinstance(error, InvalidCode):
+                self._two_factor = pending
+            raise error from exc
 
     @staticmethod
     def _account(info: Any) -> Account:

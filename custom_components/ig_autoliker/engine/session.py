@@ -139,8 +139,15 @@ class SessionManager:
             if sent := self.client.requests_sent - before:
                 self.record_request(sent)
 
-    async def async_login(self) -> None:
+    async def async_login(self, *, just_signed_in: bool = False) -> None:
         """Log in with the stored session (one validation request) and save it.
+
+        Args:
+            just_signed_in: The session comes straight from a login that has just
+                read the account with it (the config flow's): it is not validated
+                again, and no request is sent. Should Instagram have dropped it
+                since, the first request answers `login_required` and the relogin
+                of spec 8.5 follows, as for any session.
 
         Raises:
             RateLimited: Still backing off (no request sent), or Instagram
@@ -151,6 +158,10 @@ class SessionManager:
             IgAutolikerError: Network trouble.
 
         """
+        if just_signed_in:
+            self._healthy()
+            await self.async_refresh()
+            return
         if (until := self._limiter.backoff_until) is not None:
             # Setup retries come every few seconds; the account comes first.
             msg = "Backing off after Instagram throttled the account"
