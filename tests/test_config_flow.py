@@ -1001,6 +1001,13 @@ async def test_target_form(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
         (" @Public_Star ", PUBLIC, {}),
         (PRIVATE_FOLLOWED, PRIVATE_FOLLOWED, {CONF_LIKE_STORIES: False}),
         (PUBLIC, PUBLIC, {CONF_LIKE_POSTS: False}),
+        # Profile links as the app shares them and the browser shows them.
+        (f"https://www.instagram.com/{PUBLIC}/", PUBLIC, {}),
+        (f"instagram.com/{PUBLIC}", PUBLIC, {}),
+        (f"https://www.instagram.com/{PUBLIC}?igsh=MWx1dDJ6cmVlYW5lMA==", PUBLIC, {}),
+        (f" HTTPS://instagram.com/{PUBLIC}/?utm_source=qr ", PUBLIC, {}),
+        (f"https://www.instagram.com/stories/{PUBLIC}/3401234567890/", PUBLIC, {}),
+        (f"https://www.instagram.com/{PUBLIC}/reels/", PUBLIC, {}),
     ],
 )
 async def test_target_added(
@@ -1052,17 +1059,41 @@ async def test_target_no_kind(
 
 
 @pytest.mark.parametrize(
-    "username", ["", "   ", "no way", "../admin", ".dot", "dot.", "a..b", "x" * 31]
+    "username",
+    [
+        "",
+        "   ",
+        "no way",
+        "../admin",
+        ".dot",
+        "dot.",
+        "a..b",
+        "x" * 31,
+        f"{PUBLIC}?igsh=abc",
+        "https://www.instagram.com/",
+        "https://www.instagram.com/p/C1a2b3c4d5e/",
+        "instagram.com/reel/C1a2b3c4d5e/?igsh=abc",
+        f"https://example.com/{PUBLIC}/",
+        f"https://instagram.com.example.com/{PUBLIC}/",
+    ],
 )
 async def test_target_invalid_username(
     hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry, username: str
 ) -> None:
-    """What cannot be a username never reaches Instagram's lookup URL."""
+    """
+    What cannot be a username never reaches Instagram's lookup URL.
+
+    The field keeps what was typed, and the error is translated in both languages.
+    """
     result = await add_target(hass, loaded_entry, username)
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_USERNAME: "invalid_username"}
+    assert suggested(result, CONF_USERNAME) == username
     assert world.requests() == []
+    for language in ("en", "de"):
+        error = translations(language)["config_subentries"]["target"]["error"]
+        assert error["invalid_username"]
 
 
 @pytest.mark.parametrize(

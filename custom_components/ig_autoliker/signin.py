@@ -9,6 +9,7 @@ shows. Nothing here logs the password or the session.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.const import CONF_METHOD
@@ -36,9 +37,49 @@ USERNAME_SELECTOR: Final = TextSelector(
 )
 
 
+#: A link to an Instagram page, as the app's "Share profile" / "Copy profile URL"
+#: and the browser's address bar give it: scheme and "www."/"m." optional.
+_INSTAGRAM_LINK: Final = re.compile(
+    r"(?:https?://)?(?:www\.|m\.)?instagram\.com(?P<path>[/?#].*)?", re.IGNORECASE
+)
+#: First path parts of instagram.com pages that are no profile (a post, a reel, the
+#: explore page, settings), after which no username follows.
+_NOT_A_PROFILE: Final = frozenset(
+    {
+        "p",
+        "reel",
+        "reels",
+        "tv",
+        "explore",
+        "accounts",
+        "direct",
+        "about",
+        "legal",
+        "highlights",
+    }
+)
+
+
 def normalize_username(raw: str) -> str:
-    """Return a username as Instagram compares it: trimmed, without "@", lowercase."""
-    return raw.strip().removeprefix("@").strip().lower()
+    """
+    Return a username as Instagram compares it: trimmed, without "@", lowercase.
+
+    A profile link is reduced to its username: `https://www.instagram.com/name/`,
+    `instagram.com/name`, the app's share link with `?igsh=...` or `?utm_source=...`,
+    and a story link `instagram.com/stories/name/<id>/`. A link to a post, reel or
+    other page gives "" (no username), which the caller rejects. Anything else
+    (an e-mail address or phone number at login) is only trimmed and lowercased.
+    """
+    text = raw.strip()
+    if (link := _INSTAGRAM_LINK.fullmatch(text)) is not None:
+        path = re.split(r"[?#]", link.group("path") or "", maxsplit=1)[0]
+        parts = [part for part in path.split("/") if part]
+        if parts and parts[0].lower() == "stories":
+            parts = parts[1:]
+        if not parts or parts[0].lower() in _NOT_A_PROFILE:
+            return ""
+        text = parts[0]
+    return text.removeprefix("@").strip().lower()
 
 
 def normalize_code(raw: str) -> str | None:

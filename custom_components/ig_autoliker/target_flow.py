@@ -114,6 +114,8 @@ class TargetSubentryFlow(ConfigSubentryFlow):
             if (kinds := _like_kinds(user_input)) is None:
                 errors["base"] = "no_kind"
             elif not TARGET_USERNAME.fullmatch(username):
+                # The form keeps what was typed (a link stays a link to correct).
+                username = user_input[CONF_USERNAME]
                 errors[CONF_USERNAME] = "invalid_username"
             elif username in {target.data[CONF_USERNAME] for target in targets}:
                 return self.async_abort(reason="already_configured")
