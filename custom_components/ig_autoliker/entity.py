@@ -50,7 +50,7 @@ class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
             coordinator.device_models["account"],
         )
 
-    _written: tuple[bool, Any] | None = None
+    _written: tuple[bool, Any, Any] | None = None
 
     @property
     def available(self) -> bool:
@@ -62,15 +62,19 @@ class IgAutolikerEntity(CoordinatorEntity[IgAutolikerCoordinator]):
         await super().async_added_to_hass()
         self.async_on_remove(self.coordinator.listeners.add_account(self._on_progress))
 
+    def _shown_now(self) -> tuple[bool, Any, Any]:
+        """Availability, state and attributes (a block's end may move while on)."""
+        return (self.available, self.state, self.extra_state_attributes)
+
     @callback
     def _on_progress(self) -> None:
-        if (self.available, self.state) != self._written:
+        if self._shown_now() != self._written:
             self._handle_coordinator_update()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state and remember it (see `_on_progress`)."""
-        self._written = (self.available, self.state)
+        self._written = self._shown_now()
         super()._handle_coordinator_update()
 
 

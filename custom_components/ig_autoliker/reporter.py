@@ -3,8 +3,8 @@
 The engine tells its listener what happened (`engine/events.py`); this module turns
 each event into what a user sees and automates on: a bus event (and so the event
 entities and the logbook), a repair issue, a save, the entities' state. What changes
-by time alone (a freeze ends, the active hours begin or end) shows when it happens,
-on a Home Assistant timer.
+by time alone (a freeze or a backoff ends, the active hours begin or end) shows when
+it happens, on a Home Assistant timer.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class EngineReporter:
         """Hold the coordinator; nothing is shown yet."""
         self._coordinator = coordinator
         self._timer: Callable[[], None] | None = None
+        #: The backoff end a timer is set for (Unix seconds), and its canceller.
+        self._backoff_timer: tuple[float, Callable[[], None]] | None = None
 
     @callback
     def on_event(self, event: EngineEvent) -> None:
@@ -63,6 +65,7 @@ class EngineReporter:
                 coordinator.async_schedule_save()
             case Progress(target_pk=pk):
                 coordinator.async_publish_progress(pk)
+                self.follow_backoff()
             case Liked():
                 activity.async_fire(hass, entry, EVENT_LIKED, {
                     "target": event.username,
@@ -127,10 +130,40 @@ class EngineReporter:
         if _now is not None:
             coordinator.async_publish()
             coordinator.async_check_unchecked()
+        self.follow_backoff()  # `cancel` stopped its timer too
+
+    @callback
+    def follow_backoff(self) -> None:
+        """Show the end of the limiter's backoff when it comes.
+
+        A backoff starts with a throttled request (`Progress` follows); a timer on
+        the engine's clock publishes at its end, so "Backoff" and "Rate-limit state"
+        change then and not at the next cycle.
+        """
+        coordinator = self._coordinator
+        until = coordinator.engine.limiter.backoff_until
+        if self._backoff_timer is not None:
+            if self._backoff_timer[0] == until:
+                return
+            self._backoff_timer[1]()
+            self._backoff_timer = None
+        if until is None:
+            return
+
+        @callback
+        def _ended(_now: datetime) -> None:
+            self._backoff_timer = None
+            coordinator.async_publish()
+
+        delay = max(0.0, until - coordinator.clock())
+        self._backoff_timer = (until, async_call_later(coordinator.hass, delay, _ended))
 
     @callback
     def cancel(self) -> None:
-        """Stop the timer of the next change by time (unload)."""
+        """Stop the timers of the next change by time and of the backoff (unload)."""
         if self._timer is not None:
             self._timer()
             self._timer = None
+        if self._backoff_timer is not None:
+            self._backoff_timer[1]()
+            self._backoff_timer = None

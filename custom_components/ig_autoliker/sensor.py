@@ -93,19 +93,6 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         value_fn=lambda data: data.next_cycle,
     ),
     IgAutolikerSensorEntityDescription(
-        key="backoff_until",
-        translation_key="backoff_until",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda data: data.backoff_until,
-    ),
-    IgAutolikerSensorEntityDescription(
-        key="blocked_until",
-        translation_key="blocked_until",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda data: data.blocked_until,
-    ),
-    IgAutolikerSensorEntityDescription(
         key="effective_likes_per_hour",
         translation_key="effective_likes_per_hour",
         entity_category=EntityCategory.DIAGNOSTIC,

@@ -324,29 +324,31 @@ def assert_seen(
     assert entry.state is seen.state
     if seen.health is not None:
         assert state_of(hass, "sensor.alice_session_health") == seen.health.value
-        backoff = state_of(hass, "sensor.alice_backoff_until")
+        backoff = hass.states.get("binary_sensor.alice_backoff")
+        block = hass.states.get("binary_sensor.alice_instagram_block")
+        assert backoff is not None
+        assert block is not None
         rate = state_of(hass, "sensor.alice_rate_limit_state")
+        assert backoff.state == ("on" if seen.backoff else "off")
+        assert block.state == ("on" if seen.blocked else "off")
         if seen.backoff:
             assert rate == "backoff"
-            assert backoff not in {None, "unknown", "unavailable"}
-            until = dt_util.parse_datetime(str(backoff))
+            until = dt_util.parse_datetime(str(backoff.attributes["until"]))
             assert until is not None
             if kind.retry_after is not None:  # Instagram's figure is honoured
                 wait = until.timestamp() - coordinator_of(entry).clock()
                 assert wait >= kind.retry_after - 1
         elif seen.blocked:
             assert rate == "blocked"
-            assert state_of(hass, "sensor.alice_blocked_until") not in {
-                None,
-                "unknown",
-                "unavailable",
-            }
+            assert dt_util.parse_datetime(str(block.attributes["until"])) is not None
             assert any(
                 issue_id.startswith(f"action_blocked_{entry.entry_id}")
                 for (_domain, issue_id) in ir.async_get(hass).issues
             )
         else:
             assert rate not in {"backoff", "blocked"}
+            assert "until" not in backoff.attributes
+            assert "until" not in block.attributes
         challenged = seen.health is SessionHealth.CHALLENGE_REQUIRED
         assert state_of(hass, "binary_sensor.alice_challenge_required") == (
             "on" if challenged else "off"

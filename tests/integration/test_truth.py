@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN
 from custom_components.ig_autoliker.engine.events import SessionHealth
 from custom_components.ig_autoliker.executor import ExecutorJobs
 from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE
@@ -19,6 +25,9 @@ from .test_cycle import coordinator_of
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+BLOCK = "binary_sensor.alice_instagram_block"
+BACKOFF = "binary_sensor.alice_backoff"
 
 
 async def test_reauth_is_shown_at_once(
@@ -104,3 +113,125 @@ async def test_a_failing_record_reaches_the_caller(hass: HomeAssistant) -> None:
     with pytest.raises(ValueError, match="bookkeeping failed"):
         await jobs.run(int, "1", on_done=boom)
     assert not jobs.pending
+
+
+# -- blocks and backoffs: a clear state, never "Unknown" ------------------------------
+
+
+async def shown(hass: HomeAssistant, entity_id: str, language: str) -> str:
+    """The state text Home Assistant's frontend shows for a binary sensor."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    entry = er.async_get(hass).async_get(entity_id)
+    assert entry is not None
+    strings = await async_get_translations(hass, language, "entity", {DOMAIN})
+    key = (
+        f"component.{DOMAIN}.entity.binary_sensor.{entry.translation_key}"
+        f".state.{state.state}"
+    )
+    return strings[key]
+
+
+async def at(hass: HomeAssistant, clock: FakeClock, moment: float) -> None:
+    """Let time pass until `moment` (Unix seconds): the engine's clock and timers."""
+    waited = moment - clock.now
+    clock.now = moment
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=waited + 1))
+    await hass.async_block_till_done()
+
+
+async def test_nothing_wrong_reads_not_blocked_in_both_languages(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """After a good cycle, block and backoff say so, with no end time."""
+    await run_cycle(hass, setup_integration)
+
+    for entity_id in (BLOCK, BACKOFF):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state == "off"
+        assert "until" not in state.attributes
+    assert await shown(hass, BLOCK, "en") == "Not blocked"
+    assert await shown(hass, BLOCK, "de") == "Nicht gesperrt"
+    assert await shown(hass, BACKOFF, "en") == "No backoff"
+    assert await shown(hass, BACKOFF, "de") == "Keine Wartezeit"
+
+
+async def test_replaced_timestamp_sensors_leave_the_registry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, clock: FakeClock
+) -> None:
+    """An entry set up before keeps no "Blocked until" / "Backoff until" entity."""
+    config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    for key in ("blocked_until", "backoff_until"):
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{config_entry.unique_id}_{key}",
+            config_entry=config_entry,
+        )
+    with patch("custom_components.ig_autoliker.async_call_later"):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    ours = er.async_entries_for_config_entry(registry, config_entry.entry_id)
+    ids = {entry.unique_id for entry in ours}
+    assert f"{config_entry.unique_id}_blocked_until" not in ids
+    assert f"{config_entry.unique_id}_backoff_until" not in ids
+    assert f"{config_entry.unique_id}_blocked" in ids
+    assert hass.states.get("sensor.alice_blocked_until") is None
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_backoff_shows_its_end_and_ends_on_time(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """HTTP 429: "Backing off" until Instagram's time, then "No backoff" at once."""
+    world.faults.add("feed/reels_tray/", Fault.HTTP_429, retry_after=600)
+    await run_cycle(hass, setup_integration)
+
+    coordinator = coordinator_of(setup_integration)
+    until = coordinator.engine.limiter.backoff_until
+    assert until is not None
+    state = hass.states.get(BACKOFF)
+    assert state is not None
+    assert state.state == "on"
+    assert state.attributes["until"] == dt_util.utc_from_timestamp(until).isoformat()
+    assert await shown(hass, BACKOFF, "de") == "Wartet"
+
+    world.clear_log()
+    await at(hass, clock, until)
+
+    state = hass.states.get(BACKOFF)
+    assert state is not None
+    assert state.state == "off"
+    assert "until" not in state.attributes
+    assert world.requests() == []  # shown without asking Instagram
+
+
+async def test_action_block_shows_its_end_and_ends_on_time(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """feedback_required: "Blocked" until the freeze ends, then "Not blocked"."""
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
+    await run_cycle(hass, setup_integration)
+
+    until = coordinator_of(setup_integration).engine.policy.blocked_until
+    assert until is not None
+    state = hass.states.get(BLOCK)
+    assert state is not None
+    assert state.state == "on"
+    assert state.attributes["until"] == dt_util.utc_from_timestamp(until).isoformat()
+    assert await shown(hass, BLOCK, "en") == "Blocked"
+
+    await at(hass, clock, until)
+
+    state = hass.states.get(BLOCK)
+    assert state is not None
+    assert state.state == "off"
