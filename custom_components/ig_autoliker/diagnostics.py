@@ -1,4 +1,10 @@
-"""Diagnostics: what a bug report needs, with every secret redacted."""
+"""
+Diagnostics: what a bug report needs, with every secret redacted.
+
+Times are shown as ISO 8601 in UTC ("2026-01-06T20:00:00+00:00"), not as the Unix
+seconds the store keeps: a reader compares them with the log and the dashboard.
+Durations (the freeze length of the settings) stay in seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_SESSION
 
@@ -37,44 +44,85 @@ TO_REDACT = {
     "email",
 }
 
+#: Keys whose numbers are Unix seconds (store, targets, limiter, safety policy).
+TIME_KEYS = frozenset(
+    {
+        "last_cycle",
+        "last_story_check",
+        "last_post_check",
+        "last_like",
+        "latest_reel_media",
+        "followed_checked",
+        "posts_since",
+        "stories_since",
+        "backoff_until",
+        "feedback_last_end",
+        "warmup_start",
+        "since",
+        "until",
+    }
+)
+
+
+def iso_times(value: Any, key: str | None = None) -> Any:
+    """
+    Return `value` with every Unix-seconds number under a `TIME_KEYS` key as ISO 8601.
+
+    Dicts and lists are walked; None and non-time values stay as they are.
+    """
+    if isinstance(value, dict):
+        return {name: iso_times(item, name) for name, item in value.items()}
+    if isinstance(value, list):
+        return [iso_times(item) for item in value]
+    if (
+        key in TIME_KEYS
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    ):
+        return dt_util.utc_from_timestamp(value).isoformat()
+    return value
+
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: IgAutolikerConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, its targets, the limiter and the last snapshot, redacted."""
+    """Return the entry, targets, limiter and policy; redacted, times in ISO 8601."""
     coordinator = entry.runtime_data
     stored = coordinator.stored
     policy = coordinator.engine.policy
     effective = policy.effective_limits(coordinator.engine.limiter.limits)
-    return {
-        "entry": {
-            "data": async_redact_data(dict(entry.data), TO_REDACT),
-            "options": dict(entry.options),
-            "subentries": [
-                {"title": subentry.title, "data": dict(subentry.data)}
-                for subentry in entry.subentries.values()
-            ],
-        },
-        "session_health": coordinator.engine.session.health.value,
-        "session_stored": stored.session is not None,
-        "auto_like": stored.auto_like,
-        "last_cycle": stored.last_cycle,
-        "liked_stories": len(stored.liked_stories),
-        "liked_posts": len(stored.liked_posts),
-        "targets": {pk: asdict(state) for pk, state in stored.targets.items()},
-        "like_outcomes": stored.like_outcomes.summary(),
-        "limiter": {
-            "state": coordinator.engine.limiter.state().value,
-            "backoff_until": coordinator.engine.limiter.backoff_until,
-            "consecutive_failures": coordinator.engine.limiter.consecutive_failures,
-        },
-        "safety": {
-            "settings": asdict(policy.settings),
-            "policy": policy.as_dict(),
-            "warmup_fraction": policy.warmup_fraction(),
-            "sleeping": policy.sleeping(),
-            "effective_likes_per_hour": effective.max_likes_per_hour,
-            "effective_likes_per_day": effective.max_likes_per_day,
-        },
-        "last_update_success": coordinator.last_update_success,
-    }
+    shown: dict[str, Any] = iso_times(
+        {
+            "entry": {
+                "data": async_redact_data(dict(entry.data), TO_REDACT),
+                "options": dict(entry.options),
+                "subentries": [
+                    {"title": subentry.title, "data": dict(subentry.data)}
+                    for subentry in entry.subentries.values()
+                ],
+            },
+            "session_health": coordinator.engine.session.health.value,
+            "session_stored": stored.session is not None,
+            "auto_like": stored.auto_like,
+            "last_cycle": stored.last_cycle,
+            "liked_stories": len(stored.liked_stories),
+            "liked_posts": len(stored.liked_posts),
+            "targets": {pk: asdict(state) for pk, state in stored.targets.items()},
+            "like_outcomes": stored.like_outcomes.summary(),
+            "limiter": {
+                "state": coordinator.engine.limiter.state().value,
+                "backoff_until": coordinator.engine.limiter.backoff_until,
+                "consecutive_failures": coordinator.engine.limiter.consecutive_failures,
+            },
+            "safety": {
+                "settings": asdict(policy.settings),
+                "policy": policy.as_dict(),
+                "warmup_fraction": policy.warmup_fraction(),
+                "sleeping": policy.sleeping(),
+                "effective_likes_per_hour": effective.max_likes_per_hour,
+                "effective_likes_per_day": effective.max_likes_per_day,
+            },
+            "last_update_success": coordinator.last_update_success,
+        }
+    )
+    return shown

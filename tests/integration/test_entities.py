@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import patch
@@ -14,9 +15,13 @@ from custom_components.ig_autoliker.diagnostics import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
+
+from tests.sandbox import Fault, World
+from tests.sandbox.testworld import ALICE
 
 from .conftest import FakeClock, run_cycle
 
@@ -115,6 +120,57 @@ async def test_diagnostics(
             "warmup_start",
         )
     )
+
+
+def _numbers(value: Any) -> list[float]:
+    """Every number in a diagnostics dump (booleans are not numbers here)."""
+    if isinstance(value, dict):
+        return [n for item in value.values() for n in _numbers(item)]
+    if isinstance(value, list):
+        return [n for item in value for n in _numbers(item)]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]
+    return []
+
+
+async def test_diagnostics_times_are_iso_8601(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    """Each time in the dump reads as a UTC date and time; no secret is in it."""
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED)
+    await run_cycle(hass, setup_integration)
+    coordinator = setup_integration.runtime_data
+    stored = coordinator.stored
+
+    dump = await async_get_config_entry_diagnostics(hass, setup_integration)
+
+    def iso(seconds: float | None) -> str | None:
+        return (
+            None if seconds is None else dt_util.utc_from_timestamp(seconds).isoformat()
+        )
+
+    assert stored.last_cycle is not None
+    assert dump["last_cycle"] == iso(stored.last_cycle)
+    assert dump["last_cycle"].endswith("+00:00")
+    for pk, target in stored.targets.items():
+        shown = dump["targets"][pk]
+        for key in ("last_story_check", "last_post_check", "last_like"):
+            assert shown[key] == iso(getattr(target, key)), key
+    assert any(shown["last_like"] for shown in dump["targets"].values())
+    (freeze,) = dump["safety"]["policy"]["freezes"]
+    (active,) = coordinator.engine.policy.active_freezes()
+    assert freeze["since"] == iso(active.since)
+    assert freeze["until"] == iso(active.until)
+    # No Unix seconds left anywhere (any time since 2001 is above 1e9).
+    assert [n for n in _numbers(dump) if n >= 1e9] == []
+
+    text = json.dumps(dump)
+    assert dump["entry"]["data"]["password"] == "**REDACTED**"
+    assert ALICE.password not in text
+    assert stored.session is not None
+    session_id = stored.session["authorization_data"]["sessionid"]
+    assert len(session_id) > 10
+    assert session_id not in text
 
 
 async def test_devices_registered_as_services_become_devices(
