@@ -841,7 +841,12 @@ def _out_of_range_cases() -> list[Any]:
 async def test_options_out_of_range(
     hass: HomeAssistant, world: World, key: str, value: float
 ) -> None:
-    """The flow itself refuses values outside the range, on the field."""
+    """
+    The flow itself refuses values outside the range, on the field's section.
+
+    The message there names the field, in both languages: the form shows a
+    section's error above the section, not at the field inside it.
+    """
     entry = account_entry(world)
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -851,7 +856,10 @@ async def test_options_out_of_range(
     )
 
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {OPTION_SECTIONS[key]: "out_of_range"}
+    assert result["errors"] == {OPTION_SECTIONS[key]: f"invalid_{key}"}
+    for language in ("en", "de"):
+        message = translations(language)["options"]["error"][f"invalid_{key}"]
+        assert option_texts(language)[key] in message
     assert entry.options == {}
 
 
@@ -859,14 +867,22 @@ async def test_options_out_of_range(
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
-        ({CONF_CYCLE_INTERVAL: 60.5}, {"pacing": "not_integer"}),
+        ({CONF_CYCLE_INTERVAL: 60.5}, {"pacing": "invalid_cycle_interval"}),
         (
             {CONF_BACKOFF_BASE: 3000, CONF_BACKOFF_MAX: 2999},
             {"backoff": "backoff_order"},
         ),
         (
             {CONF_JITTER: 91, CONF_BACKOFF_MAX: 5.5},
-            {"pacing": "out_of_range", "backoff": "out_of_range"},
+            {
+                "pacing": "invalid_delay_jitter_percent",
+                "backoff": "invalid_backoff_max_seconds",
+            },
+        ),
+        # Two wrong fields in one section: the one higher up in the form first.
+        (
+            {CONF_JITTER: 91, CONF_CYCLE_INTERVAL: 5},
+            {"pacing": "invalid_cycle_interval"},
         ),
     ],
 )
@@ -1291,6 +1307,28 @@ def test_option_descriptions_state_ranges(language: str, default_word: str) -> N
         text = descriptions[key]
         assert f"{number(spec.minimum)}\u2013{number(spec.maximum)}" in text, key
         assert f"{default_word} {number(spec.default)}" in text, key
+
+
+@pytest.mark.parametrize(
+    ("language", "whole", "decimal"),
+    [("en", "whole number", "."), ("de", "ganze Zahl", ",")],
+)
+def test_option_errors_name_the_field_and_its_range(
+    language: str, whole: str, decimal: str
+) -> None:
+    """Each option's error says which field, what kind of number and its range."""
+    errors = translations(language)["options"]["error"]
+    labels = option_texts(language)
+
+    def number(value: float) -> str:
+        return f"{value:g}".replace(".", decimal)
+
+    for key, spec in OPTIONS.items():
+        text = errors[f"invalid_{key}"]
+        assert labels[key] in text, key
+        assert number(spec.minimum) in text, key
+        assert number(spec.maximum) in text, key
+        assert (whole in text) is spec.integer, key
 
 
 @pytest.mark.parametrize(

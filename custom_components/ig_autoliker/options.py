@@ -155,7 +155,8 @@ def options_schema() -> vol.Schema:
 
     Options keep the order of OPTIONS within their section (OPTION_SECTIONS). The
     boxes carry no min/max: the flow checks ranges itself, so an out-of-range value
-    gets a translated error on its section instead of a generic schema error.
+    gets a translated error naming the field on its section (`section_errors`)
+    instead of a generic schema error.
     """
     sections: dict[OptionSection, dict[vol.Marker, NumberSelector]] = {
         name: {} for name in OptionSection
@@ -198,6 +199,19 @@ def sectioned_options(options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return nested
 
 
+def option_error(key: str) -> str:
+    """
+    Return the form error of option `key` outside its range or not a whole number.
+
+    One translated message per option names the field and what it takes ("Likes
+    per hour must be a whole number from 1 to 200."): Home Assistant's form shows a
+    section's error above the section, not at the field inside it, so the message
+    says which field it is (mqtt's options flow gives each field its own error key
+    the same way).
+    """
+    return f"invalid_{key}"
+
+
 def validate_options(
     user_input: Mapping[str, Any],
 ) -> tuple[dict[str, float], dict[str, str]]:
@@ -208,19 +222,36 @@ def validate_options(
 
     Returns:
         The options to store (ints where the spec wants whole numbers) and the
-        per-field error keys; the options are only complete without errors.
+        per-field error keys (`option_error(key)`, or "backoff_order" on the backoff
+        start); the options are only complete without errors.
 
     """
     options: dict[str, float] = {}
     errors: dict[str, str] = {}
     for key, spec in OPTIONS.items():
         value = float(user_input[key])
-        if not (math.isfinite(value) and spec.minimum <= value <= spec.maximum):
-            errors[key] = "out_of_range"
-        elif spec.integer and not value.is_integer():
-            errors[key] = "not_integer"
+        if (
+            not math.isfinite(value)
+            or not spec.minimum <= value <= spec.maximum
+            or (spec.integer and not value.is_integer())
+        ):
+            errors[key] = option_error(key)
         else:
             options[key] = int(value) if spec.integer else value
     if not errors and options[CONF_BACKOFF_BASE] > options[CONF_BACKOFF_MAX]:
         errors[CONF_BACKOFF_BASE] = "backoff_order"
     return options, errors
+
+
+def section_errors(field_errors: Mapping[str, str]) -> dict[str, str]:
+    """
+    Return the form errors: each section shows the error of its first wrong field.
+
+    Home Assistant keys the errors of fields in a section by the section (its form
+    shows them above the section); the field comes first in the form's order.
+    """
+    errors: dict[str, str] = {}
+    for key in OPTIONS:
+        if key in field_errors:
+            errors.setdefault(OPTION_SECTIONS[key].value, field_errors[key])
+    return errors

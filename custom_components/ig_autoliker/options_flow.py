@@ -7,11 +7,11 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 
-from .const import OPTION_SECTIONS
 from .options import (
     flat_options,
     options_of,
     options_schema,
+    section_errors,
     sectioned_options,
     validate_options,
 )
@@ -30,10 +30,8 @@ class IgAutolikerOptionsFlow(OptionsFlowWithReload):
             options, field_errors = validate_options(flat)
             if not field_errors:
                 return self.async_create_entry(data=options)
-            # Sections show errors for the section, as Home Assistant's mqtt does.
-            errors = {
-                OPTION_SECTIONS[key].value: error for key, error in field_errors.items()
-            }
+            # On the wrong field's section, naming the field (options.section_errors).
+            errors = section_errors(field_errors)
         suggested = (
             flat_options(user_input)
             if user_input is not None
