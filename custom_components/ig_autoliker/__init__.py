@@ -65,8 +65,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) -> bool:
-    """
-    Load the store, validate the session and start the cycles.
+    """Load the store, validate the session and start the cycles.
 
     Validating a saved session costs one request (`accounts/current_user/`); a
     session the config flow has just handed over is not validated again.
@@ -111,7 +110,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
     store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:
-        await coordinator.engine.async_login(just_signed_in=handed_over)
+        if handed_over:
+            # Sends nothing, so no freeze or backoff has anything to refuse here.
+            await coordinator.engine.session.async_login(just_signed_in=True)
+        else:
+            await coordinator.engine.async_login()
     except IgAutolikerError as err:
         # A backoff must outlive the setup retry; the reauth flow logs in again
         # with the device that met the checkpoint.

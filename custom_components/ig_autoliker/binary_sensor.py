@@ -1,5 +1,4 @@
-"""
-Binary sensors: a checkpoint, an action block, a backoff; a cycle is running.
+"""Binary sensors: a checkpoint, an action block, a backoff; a cycle is running.
 
 "Instagram block" and "Backoff" replace the timestamp sensors "Blocked until" and
 "Backoff until", which read "Unknown" whenever nothing was wrong: a timestamp sensor
@@ -48,8 +47,7 @@ ATTR_UNTIL = "until"
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """
-    An account binary sensor and how to read it from the coordinator data.
+    """An account binary sensor and how to read it from the coordinator data.
 
     Attributes:
         is_on_fn: The state.

@@ -1,5 +1,4 @@
-"""
-Diagnostics: what a bug report needs, with every secret redacted.
+"""Diagnostics: what a bug report needs, with every secret redacted.
 
 Times are shown as ISO 8601 in UTC ("2026-01-06T20:00:00+00:00"), not as the Unix
 seconds the store keeps: a reader compares them with the log and the dashboard.
@@ -65,8 +64,7 @@ TIME_KEYS = frozenset(
 
 
 def iso_times(value: Any, key: str | None = None) -> Any:
-    """
-    Return `value` with every Unix-seconds number under a `TIME_KEYS` key as ISO 8601.
+    """Return `value` with each Unix-seconds number under a `TIME_KEYS` key in ISO 8601.
 
     Dicts and lists are walked; None and non-time values stay as they are.
     """

@@ -200,8 +200,7 @@ def sectioned_options(options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def option_error(key: str) -> str:
-    """
-    Return the form error of option `key` outside its range or not a whole number.
+    """Return the form error of option `key` outside its range or not a whole number.
 
     One translated message per option names the field and what it takes ("Likes
     per hour must be a whole number from 1 to 200."): Home Assistant's form shows a
@@ -244,8 +243,7 @@ def validate_options(
 
 
 def section_errors(field_errors: Mapping[str, str]) -> dict[str, str]:
-    """
-    Return the form errors: each section shows the error of its first wrong field.
+    """Return the form errors: each section shows the error of its first wrong field.
 
     Home Assistant keys the errors of fields in a section by the section (its form
     shows them above the section); the field comes first in the form's order.

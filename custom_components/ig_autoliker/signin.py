@@ -61,8 +61,7 @@ _NOT_A_PROFILE: Final = frozenset(
 
 
 def normalize_username(raw: str) -> str:
-    """
-    Return a username as Instagram compares it: trimmed, without "@", lowercase.
+    """Return a username as Instagram compares it: trimmed, without "@", lowercase.
 
     A profile link is reduced to its username: `https://www.instagram.com/name/`,
     `instagram.com/name`, the app's share link with `?igsh=...` or `?utm_source=...`,

@@ -224,23 +224,14 @@ class Engine:
 
     # -- sessions ------------------------------------------------------------------
 
-    async def async_login(self, *, just_signed_in: bool = False) -> None:
+    async def async_login(self) -> None:
         """Log in with the stored session (one validation request).
-
-        Args:
-            just_signed_in: The session was handed over by a login that has just
-                validated it: no request is sent (`SessionManager.async_login`).
 
         Raises:
             RateLimited: A freeze or backoff is in force: no request is sent.
             IgAutolikerError: As `SessionManager.async_login`.
 
         """
-        if just_signed_in:
-            # Nothing is sent, so a freeze or backoff has nothing to refuse; the
-            # cycles ask the gate as always.
-            await self.session.async_login(just_signed_in=True)
-            return
         refusal = self.refusal(Act.REQUEST)
         if refusal is not None and refusal.reason is RefusalReason.FROZEN:
             # Setup retries come every few seconds; each could extend the block.

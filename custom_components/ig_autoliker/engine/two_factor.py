@@ -1,5 +1,4 @@
-"""
-Finish a two-factor login on the first attempt's answer: the password goes once.
+"""Finish a two-factor login on the first attempt's answer: the password goes once.
 
 instagrapi 3.x's `login(verification_code=...)` starts the whole login over: the CAA
 preflight and the password request again (or `accounts/login/` again on the legacy
@@ -41,8 +40,7 @@ _VERIFICATION_METHOD: Final = "3"
 
 @dataclass(frozen=True, slots=True)
 class PendingTwoFactor:
-    """
-    The two-factor screen of a login attempt, kept for the code.
+    """The two-factor screen of a login attempt, kept for the code.
 
     Attributes:
         answer: Instagram's answer that asked for the code (a secret: holds the
@@ -64,8 +62,7 @@ class PendingTwoFactor:
 
 
 def pending_two_factor(client: Any, error: Exception) -> PendingTwoFactor | None:
-    """
-    Keep what a TwoFactorRequired from `client.login()` needs to be finished later.
+    """Keep what a TwoFactorRequired from `client.login()` needs to be finished later.
 
     The CAA route raises it with the login outcome as attributes (instagrapi's
     `_exception_context`); the legacy route leaves the `accounts/login/` answer in
@@ -92,8 +89,7 @@ def pending_two_factor(client: Any, error: Exception) -> PendingTwoFactor | None
 
 
 def finish_two_factor(client: Any, pending: PendingTwoFactor, code: str) -> None:
-    """
-    Send the code on the pending step and finish the login. Blocking.
+    """Send the code on the pending step and finish the login. Blocking.
 
     Requests: 4 (Bloks) or 1 (legacy) for the code, then `feed/reels_tray/` and
     `feed/timeline/`.
