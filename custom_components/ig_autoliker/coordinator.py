@@ -222,17 +222,21 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
                 message when the gate says no. The schedule passes False.
 
         Raises:
-            ServiceValidationError: The gate refused; the message says why and
-                until when.
+            ServiceValidationError: The gate refused (`async_check_start`).
 
         """
+        self.async_check_start(user=user)
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
+        )
+
+    @callback
+    def async_check_start(self, *, user: bool = True) -> None:
+        """Raise ServiceValidationError (why, until when) if a cycle cannot start."""
         refusal = self.engine.refusal(Act.CYCLE)
         if refusal is not None and (user or self.engine.session.blocked):
             title = self.config_entry.title
             raise to_ha_error(refusal.error(), Context.ACTION, title)
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
-        )
 
     @callback
     def async_targets_changed(self) -> None:
