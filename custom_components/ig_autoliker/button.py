@@ -38,7 +38,7 @@ def _discard(coro: Coroutine[Any, Any, Any]) -> None:
     coroutine as an argument; left unawaited, Python warns "coroutine ... was never
     awaited" for each when they are collected.
     """
-    frame = coro.cr_frame
+    frame = getattr(coro, "cr_frame", None)  # a native coroutine's frame
     handed = [] if frame is None else list(frame.f_locals.values())
     coro.close()
     for value in handed:

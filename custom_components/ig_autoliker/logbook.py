@@ -11,7 +11,8 @@ that takes free texts with placeholders in Home Assistant's translation schema),
 keys `logbook_*`. Home Assistant loads an integration's translations for its
 language when it sets the integration up and again when the language changes, so
 the describer reads them from that cache (`async_get_cached_translations`): no I/O
-per row, and the rows follow the language set now.
+per row, and the rows follow the language set now (a language not loaded yet is
+loaded on the first row that needs it).
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ def message(hass: HomeAssistant, key: str, placeholders: Mapping[str, str]) -> s
 
     """
     path = f"component.{DOMAIN}.{CATEGORY}.{key}.message"
+    if not translation.async_translations_loaded(hass, {DOMAIN}):
+        # Home Assistant loads them on a language change; where it has not yet,
+        # load them now for the next rows (this one falls back to English).
+        hass.async_create_task(
+            translation.async_load_integrations(hass, {DOMAIN}), eager_start=True
+        )
     for language in (hass.config.language, "en"):
         strings = translation.async_get_cached_translations(
             hass, language, CATEGORY, DOMAIN
@@ -113,7 +120,7 @@ def message(hass: HomeAssistant, key: str, placeholders: Mapping[str, str]) -> s
 def _target_entity_id(
     hass: HomeAssistant, entry: ConfigEntry, data: Mapping[str, Any]
 ) -> str | None:
-    """The liked target's "Last like" sensor, or None (no target or it is gone)."""
+    """Return the liked target's "Last like" sensor (None: no target, or gone)."""
     if (target_pk := data.get("target_pk")) is None:
         return None
     return er.async_get(hass).async_get_entity_id(

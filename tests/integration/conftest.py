@@ -169,7 +169,10 @@ async def setup_integration(
     registry = er.async_get(hass)
     for platform, key in enabled_entities:
         registry.async_get_or_create(
-            platform, DOMAIN, f"{config_entry.unique_id}_{key}", config_entry=config_entry
+            platform,
+            DOMAIN,
+            f"{config_entry.unique_id}_{key}",
+            config_entry=config_entry,
         )
     with patch("custom_components.ig_autoliker.async_call_later") as first_cycle:
         assert await hass.config_entries.async_setup(config_entry.entry_id)

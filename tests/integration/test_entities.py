@@ -72,7 +72,10 @@ async def test_entities(
         f"{account}_last_cycle",
         f"{account}_cycle_running",
     }
-    assert {e.disabled_by for e in entries} == {None, er.RegistryEntryDisabler.INTEGRATION}
+    assert {e.disabled_by for e in entries} == {
+        None,
+        er.RegistryEntryDisabler.INTEGRATION,
+    }
     assert {entry.entity_id: entity_view(hass, entry) for entry in entries} == snapshot
 
 
