@@ -217,3 +217,26 @@ async def test_the_activity_speaks_home_assistants_language(
     assert {like.data["kind"] for like in likes} >= {"story", "photo"}
     rows = await activity(hass, hass_ws_client, setup_integration)
     assert without_time(rows) == expected_likes(hass, setup_integration, likes, "de")
+
+
+async def test_the_activity_follows_a_change_of_language(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_integration: MockConfigEntry,
+) -> None:
+    """Set to German after the set-up: once the texts are loaded, rows are German."""
+    assert await async_setup_component(hass, "logbook", {})
+    events = capture(hass)
+    await run_cycle(hass, setup_integration)
+    likes = [event for event in events if event.event_type == EVENT_LIKED]
+    english = expected_likes(hass, setup_integration, likes, "en")
+    assert without_time(await activity(hass, hass_ws_client, setup_integration)) == (
+        english
+    )
+
+    hass.config.language = "de"  # without Home Assistant's own reload of texts
+    await activity(hass, hass_ws_client, setup_integration)  # starts the load
+    await hass.async_block_till_done()
+
+    rows = await activity(hass, hass_ws_client, setup_integration)
+    assert without_time(rows) == expected_likes(hass, setup_integration, likes, "de")
