@@ -11,8 +11,9 @@ that takes free texts with placeholders in Home Assistant's translation schema),
 keys `logbook_*`. Home Assistant loads an integration's translations for its
 language when it sets the integration up and again when the language changes, so
 the describer reads them from that cache (`async_get_cached_translations`): no I/O
-per row, and the rows follow the language set now (a language not loaded yet is
-loaded on the first row that needs it).
+per row, and the rows follow the language set now. The describer also runs in the
+recorder's thread (history queries), so it only reads; a change of language loads
+the texts on the event loop (`_async_follow_language`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
-from homeassistant.const import ATTR_ENTITY_ID, Platform
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_CORE_CONFIG_UPDATE, Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import translation
@@ -94,16 +95,10 @@ def message(hass: HomeAssistant, key: str, placeholders: Mapping[str, str]) -> s
 
     Returns:
         The text with its placeholders filled in; the key itself when no
-        translation is cached (never raises).
+        translation is cached (never raises). Safe in any thread: it only reads.
 
     """
     path = f"component.{DOMAIN}.{CATEGORY}.{key}.message"
-    if not translation.async_translations_loaded(hass, {DOMAIN}):
-        # Home Assistant loads them on a language change; where it has not yet,
-        # load them now for the next rows (this one falls back to English).
-        hass.async_create_task(
-            translation.async_load_integrations(hass, {DOMAIN}), eager_start=True
-        )
     for language in (hass.config.language, "en"):
         strings = translation.async_get_cached_translations(
             hass, language, CATEGORY, DOMAIN
@@ -156,3 +151,23 @@ def async_describe_events(
 
     for event_type in MESSAGES:
         async_describe_event(DOMAIN, event_type, _describe)
+    _async_follow_language(hass)
+
+
+@callback
+def _async_follow_language(hass: HomeAssistant) -> None:
+    """Load the texts of a newly set language, so the next rows use it.
+
+    Home Assistant's bootstrap does the same for every loaded integration
+    (`translation.async_setup`); doing it here keeps the rows right wherever that
+    listener is not set up, and costs nothing where it is (the cache answers).
+    """
+
+    @callback
+    def _language_set(data: Mapping[str, Any]) -> bool:
+        return "language" in data
+
+    async def _load(_event: Event) -> None:
+        await translation.async_load_integrations(hass, {DOMAIN})
+
+    hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _load, event_filter=_language_set)

@@ -234,8 +234,9 @@ async def test_the_activity_follows_a_change_of_language(
         english
     )
 
-    hass.config.language = "de"  # without Home Assistant's own reload of texts
-    await activity(hass, hass_ws_client, setup_integration)  # starts the load
+    # As the settings page does; the test instance has no bootstrap listener that
+    # reloads translations, so the integration's own one is what is under test.
+    await hass.config.async_update(language="de")
     await hass.async_block_till_done()
 
     rows = await activity(hass, hass_ws_client, setup_integration)
