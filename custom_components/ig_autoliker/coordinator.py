@@ -218,11 +218,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Start a cycle in the background now (button, action, first cycle).
 
         Args:
-            user: True for the button and the action: refuse with a translated
-                message when the gate says no. The schedule passes False.
-
-        Raises:
-            ServiceValidationError: The gate refused (`async_check_start`).
+            user: True for the button and the action: raise ServiceValidationError
+                when the gate says no (`async_check_start`). The schedule: False.
 
         """
         self.async_check_start(user=user)
