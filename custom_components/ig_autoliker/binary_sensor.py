@@ -85,6 +85,8 @@ BINARY_SENSORS: tuple[IgAutolikerBinarySensorEntityDescription, ...] = (
     IgAutolikerBinarySensorEntityDescription(
         key="cycle_running",
         translation_key="cycle_running",
+        # Two logbook rows per cycle otherwise (on, off): bookkeeping, not activity.
+        entity_registry_enabled_default=False,
         device_class=BinarySensorDeviceClass.RUNNING,
         is_on_fn=lambda data: data.cycle_running,
     ),

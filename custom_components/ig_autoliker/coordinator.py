@@ -218,21 +218,22 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         """Start a cycle in the background now (button, action, first cycle).
 
         Args:
-            user: True for the button and the action: refuse with a translated
-                message when the gate says no. The schedule passes False.
-
-        Raises:
-            ServiceValidationError: The gate refused; the message says why and
-                until when.
+            user: True for the button and the action: raise ServiceValidationError
+                when the gate says no (`async_check_start`). The schedule: False.
 
         """
+        self.async_check_start(user=user)
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
+        )
+
+    @callback
+    def async_check_start(self, *, user: bool = True) -> None:
+        """Raise ServiceValidationError (why, until when) if a cycle cannot start."""
         refusal = self.engine.refusal(Act.CYCLE)
         if refusal is not None and (user or self.engine.session.blocked):
             title = self.config_entry.title
             raise to_ha_error(refusal.error(), Context.ACTION, title)
-        self.config_entry.async_create_background_task(
-            self.hass, self.async_refresh(), f"{DOMAIN} cycle {self.config_entry.title}"
-        )
 
     @callback
     def async_targets_changed(self) -> None:

@@ -56,6 +56,11 @@ class IgAutolikerEventEntityDescription(EventEntityDescription):
 LAST_LIKE = IgAutolikerEventEntityDescription(
     key=EVENT_ENTITY_LAST_LIKE,
     translation_key="last_like",
+    # Each like is already one logbook row ("liked chef_demo's story", logbook.py);
+    # the entity's state change would repeat it, and the logbook has no way to
+    # leave out an entity it is asked for. Automations can enable it or use the
+    # `ig_autoliker_liked` bus event.
+    entity_registry_enabled_default=False,
     event_types=[kind.value for kind in MediaKind],
     bus_events={EVENT_LIKED: lambda data: str(data["kind"])},
 )

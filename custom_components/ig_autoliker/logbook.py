@@ -1,9 +1,19 @@
 """Describe the integration's bus events for the logbook (the account's Activity).
 
-As `homeassistant/components/shelly/logbook.py` does: the logbook calls
+As `homeassistant/components/doorbird/logbook.py` does: the logbook calls
 `async_describe_events` once and then each describer per recorded event. An entry
-reads "<account> liked nat_geo_demo's story". Logbook texts are English in every
-core integration (the logbook has no translation hook for them).
+reads "<account> liked nat_geo_demo's story" and links to the target's "Last like"
+sensor, so a click opens the target.
+
+The logbook has no translation hook (no core `logbook.py` translates its texts), so
+the texts are the integration's translations, category "exceptions" (the category
+that takes free texts with placeholders in Home Assistant's translation schema),
+keys `logbook_*`. Home Assistant loads an integration's translations for its
+language when it sets the integration up and again when the language changes, so
+the describer reads them from that cache (`async_get_cached_translations`): no I/O
+per row, and the rows follow the language set now. The describer also runs in the
+recorder's thread (history queries), so it only reads; a change of language loads
+the texts on the event loop (`_async_follow_language`).
 """
 
 from __future__ import annotations
@@ -11,11 +21,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
     LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
+from homeassistant.const import ATTR_ENTITY_ID, EVENT_CORE_CONFIG_UPDATE, Platform
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import translation
 
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -25,27 +39,29 @@ from .const import (
     EVENT_LIKED,
     EVENT_REAUTH_REQUIRED,
 )
+from .engine.models import MediaKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from homeassistant.config_entries import ConfigEntry
 
-def _liked(data: Mapping[str, Any]) -> str:
-    return f"liked {data.get('target', '?')}'s {data.get('kind', 'post')}"
-
-
-def _challenge(_data: Mapping[str, Any]) -> str:
-    return "was asked by Instagram for a security check; liking is paused"
+#: The translation category of the logbook texts (see the module docstring).
+CATEGORY = "exceptions"
 
 
-def _reauth(_data: Mapping[str, Any]) -> str:
-    return "must sign in to Instagram again; liking is paused"
+def _liked(data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    kind = str(data.get("kind"))
+    # One text per kind: German needs the article of each ("die Story", "das Foto").
+    key = f"logbook_liked_{kind}" if kind in set(MediaKind) else "logbook_liked"
+    return key, {"target": str(data.get("target", "?"))}
 
 
-def _blocked(data: Mapping[str, Any]) -> str:
-    until = f" until {data['until']}" if data.get("until") else ""
-    kind = f" ({data['kind']})" if data.get("kind") else ""
-    return f"was blocked by Instagram from liking{kind}{until}"
+def _blocked(data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    return "logbook_action_blocked", {
+        "kind": str(data.get("kind", "?")),
+        "until": str(data.get("until", "?")),
+    }
 
 
 #: Event type -> the icon of its logbook entry: the event entity's icon for it
@@ -57,13 +73,54 @@ ICONS: dict[str, str] = {
     EVENT_ACTION_BLOCKED: "mdi:hand-back-left-off",
 }
 
-#: Event type -> the message of its logbook entry.
-MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+#: Event type -> function of the event data that returns the translation key of the
+#: entry's message and its placeholders.
+MESSAGES: dict[str, Callable[[Mapping[str, Any]], tuple[str, dict[str, str]]]] = {
     EVENT_LIKED: _liked,
-    EVENT_CHALLENGE_REQUIRED: _challenge,
-    EVENT_REAUTH_REQUIRED: _reauth,
+    EVENT_CHALLENGE_REQUIRED: lambda _data: ("logbook_challenge_required", {}),
+    EVENT_REAUTH_REQUIRED: lambda _data: ("logbook_reauth_required", {}),
     EVENT_ACTION_BLOCKED: _blocked,
 }
+
+
+@callback
+def message(hass: HomeAssistant, key: str, placeholders: Mapping[str, str]) -> str:
+    """Return a logbook text in Home Assistant's language (English where missing).
+
+    Args:
+        hass: Home Assistant; its translation cache holds the integration's texts
+            once the integration is set up.
+        key: The key under `exceptions` in translations/<language>.json.
+        placeholders: The text's placeholders, e.g. {"target": "chef_demo"}.
+
+    Returns:
+        The text with its placeholders filled in; the key itself when no
+        translation is cached (never raises). Safe in any thread: it only reads.
+
+    """
+    path = f"component.{DOMAIN}.{CATEGORY}.{key}.message"
+    for language in (hass.config.language, "en"):
+        strings = translation.async_get_cached_translations(
+            hass, language, CATEGORY, DOMAIN
+        )
+        if (template := strings.get(path)) is not None:
+            try:
+                return template.format(**placeholders)
+            except KeyError, IndexError, ValueError:
+                continue  # a broken translation: fall back to English
+    return key
+
+
+@callback
+def _target_entity_id(
+    hass: HomeAssistant, entry: ConfigEntry, data: Mapping[str, Any]
+) -> str | None:
+    """Return the liked target's "Last like" sensor (None: no target, or gone)."""
+    if (target_pk := data.get("target_pk")) is None:
+        return None
+    return er.async_get(hass).async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{entry.unique_id}_{target_pk}_last_like"
+    )
 
 
 @callback
@@ -78,13 +135,39 @@ def async_describe_events(
         entry = hass.config_entries.async_get_entry(
             str(event.data.get(ATTR_CONFIG_ENTRY_ID))
         )
-        name = entry.title if entry is not None else "Instagram Auto-Liker"
         event_type = str(event.event_type)
-        return {
-            LOGBOOK_ENTRY_NAME: name,
-            LOGBOOK_ENTRY_MESSAGE: MESSAGES[event_type](event.data),
+        key, placeholders = MESSAGES[event_type](event.data)
+        described = {
+            LOGBOOK_ENTRY_NAME: entry.title if entry is not None else "Instagram",
+            LOGBOOK_ENTRY_MESSAGE: message(hass, key, placeholders),
             LOGBOOK_ENTRY_ICON: ICONS[event_type],
         }
+        linked = _target_entity_id(hass, entry, event.data) if entry else None
+        if linked is None:
+            linked = event.data.get(ATTR_ENTITY_ID)
+        if linked is not None:
+            described[LOGBOOK_ENTRY_ENTITY_ID] = str(linked)
+        return described
 
     for event_type in MESSAGES:
         async_describe_event(DOMAIN, event_type, _describe)
+    _async_follow_language(hass)
+
+
+@callback
+def _async_follow_language(hass: HomeAssistant) -> None:
+    """Load the texts of a newly set language, so the next rows use it.
+
+    Home Assistant's bootstrap does the same for every loaded integration
+    (`translation.async_setup`); doing it here keeps the rows right wherever that
+    listener is not set up, and costs nothing where it is (the cache answers).
+    """
+
+    @callback
+    def _language_set(data: Mapping[str, Any]) -> bool:
+        return "language" in data
+
+    async def _load(_event: Event) -> None:
+        await translation.async_load_integrations(hass, {DOMAIN})
+
+    hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _load, event_filter=_language_set)

@@ -82,6 +82,9 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
     IgAutolikerSensorEntityDescription(
         key="last_cycle",
         translation_key="last_cycle",
+        # Cycle bookkeeping: it changes every cycle and would add a logbook row
+        # each time (the logbook skips only sensors with a unit or state class).
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.last_cycle,
@@ -89,6 +92,9 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
     IgAutolikerSensorEntityDescription(
         key="next_cycle",
         translation_key="next_cycle",
+        # Cycle bookkeeping: it changes every cycle and would add a logbook row
+        # each time (the logbook skips only sensors with a unit or state class).
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda data: data.next_cycle,
     ),

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import (  # type: ignore[attr-defined,unused-ignore]
+    # Re-exported from .const since 2026.10 (mypy sees that); core imports it here.
+    SwitchDeviceClass,
+    SwitchEntity,
+    SwitchEntityDescription,
+)
 from homeassistant.const import EntityCategory
 
 from .const import CONF_ENABLED, CONF_LIKE_POSTS, CONF_LIKE_STORIES
@@ -26,7 +31,14 @@ if TYPE_CHECKING:
 
 PARALLEL_UPDATES = 0
 
-AUTO_LIKE = SwitchEntityDescription(key="auto_like", translation_key="auto_like")
+AUTO_LIKE = SwitchEntityDescription(
+    key="auto_like",
+    translation_key="auto_like",
+    # The one switch of the integration with a device class, so that a blueprint's
+    # entity selector can offer it alone: selectors filter by integration, domain,
+    # device class, supported features or unit, not by translation key.
+    device_class=SwitchDeviceClass.SWITCH,
+)
 
 
 @dataclass(frozen=True, kw_only=True)

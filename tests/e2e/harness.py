@@ -99,6 +99,8 @@ recorder:
   commit_interval: 1
 history:
 logbook:
+# The entry's diagnostics: when the last cycle ended (run.py).
+diagnostics:
 # Where the frontend's automation editor saves (Home Assistant's default config has
 # this line; without it a saved automation is written but never loaded).
 automation: !include automations.yaml

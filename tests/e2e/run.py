@@ -161,9 +161,18 @@ class Run:
             per_owner.setdefault(str(like["owner_pk"]), set()).add(like["media_pk"])
         return per_owner
 
-    async def last_cycle(self) -> str:
-        """The "Last cycle" sensor's state."""
-        return str((await self.client.state(self.s.entity("last_cycle")))["state"])
+    async def last_cycle(self) -> float | None:
+        """When the last cycle ended (Unix seconds; None before the first).
+
+        Read from the entry's diagnostics, as a user downloads them: the "Last
+        cycle" sensor is disabled by default (cycle bookkeeping stays out of the
+        Activity).
+        """
+        dump = await self.client.request(
+            "GET", f"/api/diagnostics/config_entry/{self.s.entry_id}"
+        )
+        value = dump["data"]["last_cycle"]
+        return None if value is None else float(value)
 
     async def run_cycle(
         self, what: str, done: Callable[[], Awaitable[bool]] | None = None
@@ -171,7 +180,7 @@ class Run:
         """
         Start a cycle with the action and wait until it ended.
 
-        The cycle has ended when the "Last cycle" sensor moved past the call and
+        The cycle has ended when the last cycle's end moved past the call and
         `done()` (a stronger condition, e.g. the likes expected) holds.
         """
         before = await self.last_cycle()
@@ -182,10 +191,8 @@ class Run:
         say(f"cycle started: {what}")
 
         async def ended() -> bool:
-            state = await self.last_cycle()
-            if state in {before, "unknown", "unavailable"}:
-                return False
-            if datetime.fromisoformat(state).timestamp() < called - 1:
+            ended_at = await self.last_cycle()
+            if ended_at is None or ended_at == before or ended_at < called - 1:
                 return False
             return done is None or bool(await done())
 

@@ -27,6 +27,7 @@ from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.sandbox import Sandbox, World
@@ -148,11 +149,31 @@ def config_entry(
 
 
 @pytest.fixture
+def enabled_entities() -> list[tuple[str, str]]:
+    """(platform, key) of account entities disabled by default that a test enables.
+
+    As a user does in the entity's settings; override with `parametrize`.
+    """
+    return []
+
+
+@pytest.fixture
 async def setup_integration(
-    hass: HomeAssistant, config_entry: MockConfigEntry, clock: FakeClock
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    clock: FakeClock,
+    enabled_entities: list[tuple[str, str]],
 ) -> AsyncIterator[MockConfigEntry]:
     """Set the entry up; the first cycle has not run yet when the test starts."""
     config_entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    for platform, key in enabled_entities:
+        registry.async_get_or_create(
+            platform,
+            DOMAIN,
+            f"{config_entry.unique_id}_{key}",
+            config_entry=config_entry,
+        )
     with patch("custom_components.ig_autoliker.async_call_later") as first_cycle:
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()

@@ -73,6 +73,7 @@ def account_device(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     return device.id
 
 
+@pytest.mark.parametrize("enabled_entities", [[("event", "last_like_event")]])
 async def test_each_like_is_an_event_a_logbook_entry_and_moves_the_counter(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
@@ -103,6 +104,10 @@ async def test_each_like_is_an_event_a_logbook_entry_and_moves_the_counter(
         "name": ALICE.username,
         "message": f"liked {first.data['target']}'s {first.data['kind']}",
         "icon": "mdi:heart-plus",  # the "Last like" event entity's icon
+        # A click opens the liked target's "Last like".
+        "entity_id": entity_id(
+            hass, "sensor", f"{account}_{first.data['target_pk']}_last_like"
+        ),
     }
     story = next(event for event in likes if event.data["kind"] == "story")
     assert describe(hass, story)["message"] == f"liked {PUBLIC}'s story"
@@ -178,6 +183,7 @@ async def test_an_action_block_event_is_an_alert_and_says_until_when(
     )
 
 
+@pytest.mark.parametrize("enabled_entities", [[("binary_sensor", "cycle_running")]])
 async def test_cycle_running_is_on_while_the_cycle_works(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from custom_components.ig_autoliker.const import EVENT_ACTION_BLOCKED
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import selector
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -148,5 +151,84 @@ async def test_schedule_blueprint_switches_auto_like(
 
     hass.states.async_set("schedule.liking", STATE_OFF)
     await hass.async_block_till_done()
+    assert hass.states.get(auto_like).state == STATE_OFF
+    assert setup_integration.runtime_data.stored.auto_like is False
+
+
+def entities_offered(hass: HomeAssistant, config: dict[str, Any]) -> set[str]:
+    """The entities an entity selector offers, as the frontend filters them.
+
+    Home Assistant validates the selector's config (`selector.selector`) but not
+    the filter against a choice; the frontend's entity picker applies it: the
+    registry's platform is `integration`, the state's `device_class` attribute
+    the device class.
+    """
+    validated = selector.selector(config).config
+    offered: set[str] = set()
+    for entry in er.async_get(hass).entities.values():
+        state = hass.states.get(entry.entity_id)
+        for one in validated["filter"]:
+            if one.get("integration") not in (None, entry.platform):
+                continue
+            if one.get("domain") and entry.domain not in one["domain"]:
+                continue
+            device_class = state.attributes.get("device_class") if state else None
+            if one.get("device_class") and device_class not in one["device_class"]:
+                continue
+            offered.add(entry.entity_id)
+    return offered
+
+
+async def test_schedule_blueprint_offers_only_the_auto_like_switch(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    """The "Auto-like switch" picker lists no target's switch."""
+    blueprint = load_yaml_dict(str(BLUEPRINTS / "pause_outside_schedule.yaml"))
+    picker = blueprint["blueprint"]["input"]["auto_like"]["selector"]
+    switches = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), setup_integration.entry_id
+        )
+        if entry.domain == "switch"
+    }
+    assert len(switches) == 1 + 3 * 2  # Auto-like; Enabled, stories, posts each
+
+    offered = entities_offered(hass, picker)
+
+    assert offered == {
+        entity_id(hass, "switch", f"{setup_integration.unique_id}_auto_like")
+    }
+
+
+async def test_schedule_blueprint_applies_the_schedule_when_created(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, tmp_path: Path
+) -> None:
+    """Saved in the editor while the schedule is off: Auto-like goes off at once."""
+    assert await async_setup_component(
+        hass, "schedule", {"schedule": {"liking": {"name": "Liking"}}}
+    )
+    hass.states.async_set("schedule.liking", STATE_OFF)
+    auto_like = entity_id(hass, "switch", f"{setup_integration.unique_id}_auto_like")
+    assert hass.states.get(auto_like).state == STATE_ON
+    hass.config.config_dir = str(tmp_path)
+    shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "ig_autoliker")
+    assert await async_setup_component(hass, "automation", {"automation": []})
+    # The editor writes the automation and reloads automations, as here.
+    automation = {
+        "id": "liking_hours",
+        "alias": "Liking hours",
+        "use_blueprint": {
+            "path": "ig_autoliker/pause_outside_schedule.yaml",
+            "input": {"schedule": "schedule.liking", "auto_like": auto_like},
+        },
+    }
+    (tmp_path / "configuration.yaml").write_text(
+        yaml.safe_dump({"automation": [automation]}), encoding="utf-8"
+    )
+
+    await hass.services.async_call("automation", "reload", blocking=True)
+    await hass.async_block_till_done()
+
     assert hass.states.get(auto_like).state == STATE_OFF
     assert setup_integration.runtime_data.stored.auto_like is False

@@ -109,6 +109,7 @@ async def test_like_posts_switch_is_a_config_switch_on_the_subentry(
     assert {world.media(m).kind for m in liked_by_alice(world, PUBLIC)} == {"story"}
 
 
+@pytest.mark.parametrize("enabled_entities", [[("sensor", "last_cycle")]])
 async def test_sensors_show_likes_and_progress(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:

@@ -35,6 +35,10 @@ def clock_start() -> float:
 def entity_view(hass: HomeAssistant, entry: er.RegistryEntry) -> dict[str, Any]:
     """What a user sees of an entity: registry settings, state and attributes."""
     state = hass.states.get(entry.entity_id)
+    if entry.disabled_by is not None:
+        # Disabled by default: no state; the user enables it in its settings.
+        assert state is None
+        return {"unique_id": entry.unique_id, "disabled_by": entry.disabled_by}
     assert state is not None
     return {
         "unique_id": entry.unique_id,
@@ -64,7 +68,19 @@ async def test_entities(
     entries = er.async_entries_for_config_entry(
         entity_registry, setup_integration.entry_id
     )
-    assert all(entry.disabled_by is None for entry in entries)
+    # Cycle bookkeeping and the "Last like" event entity would repeat themselves
+    # in the Activity every cycle and every like (test_logbook.py).
+    account = setup_integration.unique_id
+    assert {e.unique_id for e in entries if e.disabled_by is not None} == {
+        f"{account}_last_like_event",
+        f"{account}_next_cycle",
+        f"{account}_last_cycle",
+        f"{account}_cycle_running",
+    }
+    assert {e.disabled_by for e in entries} == {
+        None,
+        er.RegistryEntryDisabler.INTEGRATION,
+    }
     assert {entry.entity_id: entity_view(hass, entry) for entry in entries} == snapshot
 
 

@@ -88,6 +88,7 @@ async def test_a_target_switched_on_is_checked_within_a_minute(
     assert len(liked_by_alice(world, PUBLIC)) == 7  # 2 stories, 5 posts
 
 
+@pytest.mark.parametrize("enabled_entities", [[("sensor", "next_cycle")]])
 async def test_next_cycle_is_planned_from_the_start_of_the_last(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
@@ -113,6 +114,7 @@ async def test_next_cycle_is_planned_from_the_start_of_the_last(
     assert shown.timestamp() == pytest.approx(coordinator.engine.next_cycle_at, abs=1)
 
 
+@pytest.mark.parametrize("enabled_entities", [[("sensor", "next_cycle")]])
 async def test_next_cycle_is_unknown_while_auto_like_is_off(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
