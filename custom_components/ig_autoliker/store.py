@@ -185,7 +185,8 @@ class IgAutolikerStore(Store[dict[str, Any]]):
             self.async_report_lost(self._title, ["history"])
             return 0
         for pk in found:
-            stored.liked_posts[pk] = now
+            # Not a like of now: the limits restored after a restart leave it out.
+            stored.liked_posts[pk] = stored.found_liked[pk] = now
         return len(found)
 
     @property
