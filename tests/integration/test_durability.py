@@ -347,3 +347,28 @@ async def test_a_hard_kill_before_the_delayed_save_keeps_the_hour_full(
     state = coordinator.stored.targets[str(quiet.pk)]
     assert state.stories_liked + state.posts_liked == 10
     assert hass.states.get("sensor.alice_likes_today").state == "10"
+
+
+@pytest.mark.parametrize("targets", [[QUIET]])
+async def test_a_post_liked_by_hand_is_not_counted_after_a_restart(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """The ledger holds it (never liked again); the limits count our likes only."""
+    world.add_post(QUIET, age=200.0, liked_by=("alice",))
+    world.add_post(QUIET, age=100.0)
+    await _setup(hass, config_entry)
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 1
+
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    coordinator = coordinator_of(config_entry)
+    assert len(coordinator.stored.liked_posts) == 2
+    assert hass.states.get("sensor.alice_likes_this_hour").state == "1"
+    assert hass.states.get("sensor.alice_likes_today").state == "1"
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 1  # nor liked by us
