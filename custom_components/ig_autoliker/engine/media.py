@@ -274,8 +274,7 @@ class MediaService:
         return True
 
     async def _async_intend(self, item: MediaItem) -> None:
-        """
-        Put the like on disk as sent (`unsure_likes`), just before it goes out.
+        """Put the like on disk as sent (`unsure_likes`), just before it goes out.
 
         A hard kill from here until the answer is saved leaves it there: the
         restored limits count it (`StoredData.own_likes`) and the next feed tells

@@ -261,8 +261,7 @@ class StoredData:
         self.found_liked[pk] = now
 
     def own_likes(self, now: float) -> tuple[list[float], list[float]]:
-        """
-        Return our likes of the last 24 h that this state knows, for the limits.
+        """Return our likes of the last 24 h that this state knows, for the limits.
 
         Our likes are the ledger's stamps not marked `found_liked`, and the
         `unsure_likes` (sent; Instagram may have acted), which count as story

@@ -129,8 +129,7 @@ class SlidingWindows[K: Hashable]:
         self.events[kind] = deque(self._kept(kind, stamps, now))
 
     def merge(self, kind: K, stamps: Iterable[float], now: float) -> int:
-        """
-        Add the stamps of `kind` that the history lacks (`missing_stamps`).
+        """Add the stamps of `kind` that the history lacks (`missing_stamps`).
 
         Stamps past retention drop and future ones count as `now`, as in
         `restore`; a stamp matching one already held is that same action.
@@ -155,8 +154,7 @@ class SlidingWindows[K: Hashable]:
 def missing_stamps(
     held: Sequence[float], known: Iterable[float], tolerance: float = SAME_ACTION
 ) -> list[float]:
-    """
-    Return the stamps of `known` that `held` lacks, each held stamp matched once.
+    """Return the stamps of `known` that `held` lacks, each held stamp matched once.
 
     A known stamp within `tolerance` of a held one that no other known stamp has
     matched yet is that same action; the rest are missing. Pure: a merge of two
