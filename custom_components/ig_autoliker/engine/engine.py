@@ -119,6 +119,21 @@ def rate_limit_state(engine: Engine) -> str:
     return engine.limiter.state().value
 
 
+def target_view(stored: StoredData, target: Target) -> TargetView:
+    """Return what the planner sees of `target`: its switches and bookkeeping."""
+    state = stored.target(target.pk)
+    return TargetView(
+        pk=target.pk,
+        like_stories=target.like_stories,
+        like_posts=target.like_posts,
+        followed=state.followed,
+        followed_checked=state.followed_checked,
+        last_story_check=state.last_story_check,
+        last_post_check=state.last_post_check,
+        latest_reel_media=state.latest_reel_media,
+    )
+
+
 class Engine:
     """Runs the liking of one account within its limits and safety policy.
 
@@ -132,8 +147,7 @@ class Engine:
         sleep: Waits, seconds.
         jobs: Runs the client's blocking calls.
         recall_posts: Brings posts liked long ago back from the like history.
-        persist: Writes the account state now (`state_to_save`); each like waits
-            for it before it is sent.
+        persist: Writes `state_to_save()` now; a like is sent only once it has.
         listener: Receives every engine event.
         interval: Cycle interval, seconds.
         rng: Source of the jitter of cycle starts.
@@ -379,7 +393,7 @@ class Engine:
             while True:
                 targets = {t.pk: t for t in self._targets() if t.enabled}
                 planner.policy = self.planner_constraints()  # a like may start warm-up
-                views = [self._view(target) for target in targets.values()]
+                views = [target_view(self.stored, t) for t in targets.values()]
                 step = planner.next_step(views, self._clock())
                 if step.kind is StepKind.DONE:
                     return
@@ -408,19 +422,6 @@ class Engine:
             max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
         )
         return self.planner_policy
-
-    def _view(self, target: Target) -> TargetView:
-        state = self.stored.target(target.pk)
-        return TargetView(
-            pk=target.pk,
-            like_stories=target.like_stories,
-            like_posts=target.like_posts,
-            followed=state.followed,
-            followed_checked=state.followed_checked,
-            last_story_check=state.last_story_check,
-            last_post_check=state.last_post_check,
-            latest_reel_media=state.latest_reel_media,
-        )
 
     async def _async_step(
         self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
