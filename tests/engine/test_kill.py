@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 
 from custom_components.ig_autoliker.engine.clock import HOUR
@@ -74,3 +75,28 @@ async def test_a_restart_after_the_kill_keeps_every_sliding_hour_within_the_limi
     anna = again.engine.stored.targets["11"]
     assert anna.stories_liked + anna.posts_liked == 6
     assert again.engine.stored.unsure_likes == {}
+
+
+async def test_a_like_that_shows_again_after_a_drop_counts_once_after_a_restart() -> (
+    None
+):
+    """Found dropped, then shown liked again: back in the ledger, still one like."""
+    time = FakeTime()
+    client = FakeClient(time)
+    client.add("11", "anna", posts=[START - HOUR])
+    rig = make_rig(time, client, [Target("11", "anna", like_stories=False)])
+    client.keep_likes = False  # the like is answered ok and not kept
+    assert await rig.engine.async_cycle() is True
+    assert await rig.next_cycle() is True
+    assert "11002" not in rig.engine.stored.liked_posts, "found dropped"
+
+    [kept] = client.accounts["11"].posts
+    client.accounts["11"].posts = [replace(kept, has_liked=True)]
+    assert await rig.next_cycle() is True
+    assert "11002" in rig.engine.stored.liked_posts, "shows again"
+
+    limiter, _policy = restore_limits(
+        rig.engine.state_to_save(), Limits(), ANY_HOUR, clock=rig.time, tz=UTC
+    )
+    assert client.likes() == ["11002"]
+    assert limiter.count(Action.LIKE, window=24 * HOUR) == 1
