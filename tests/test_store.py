@@ -163,6 +163,8 @@ async def test_a_post_met_again_comes_back_from_the_history(
 
     assert found == 1
     assert stored.liked_posts == {"recent": 5.0, "old": 9.0}
+    # Met again now, not liked now: restored limits count the like of 5.0 only.
+    assert stored.own_likes(9.0) == ([5.0], [])
     assert await store.async_recall_posts(stored, ["recent"], 10.0) == 0
 
 

@@ -99,6 +99,7 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             sleep=lambda seconds: self._sleep(seconds),  # noqa: PLW0108
             jobs=ExecutorJobs(hass),
             recall_posts=partial(store.async_recall_posts, stored),
+            persist=lambda: store.async_save_data(self.engine.state_to_save()),
             listener=self.reporter.on_event,
             interval=interval,
         )

@@ -5,8 +5,9 @@ instagrapi session, the liked stories, the recently liked posts, per-target
 bookkeeping and the rate-limit windows (spec section 8.1). Posts not met for
 `RECENT_POSTS` move to the like history (`history.py`), so a save costs the same after
 a year of likes as after a day. A change is written at most `SAVE_DELAY` seconds after
-it happened, however many changes follow: a hard kill loses no confirmed like older
-than that.
+it happened, however many changes follow; a like is written before it is sent (the
+engine's `persist`, `async_save_data`), so a hard kill loses none: the restored limits
+count it, and the next feed tells whether it landed.
 
 Loading is forgiving: Home Assistant's `Store` moves a file with broken JSON aside; a
 file with valid JSON of the wrong shape loses only the malformed parts. What was lost
@@ -185,7 +186,8 @@ class IgAutolikerStore(Store[dict[str, Any]]):
             self.async_report_lost(self._title, ["history"])
             return 0
         for pk in found:
-            stored.liked_posts[pk] = now
+            # Not a like of now: the limits restored after a restart leave it out.
+            stored.liked_posts[pk] = stored.found_liked[pk] = now
         return len(found)
 
     @property

@@ -13,6 +13,7 @@ effect when `landed` (an answer lost on the way back).
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
@@ -293,15 +294,31 @@ class FakeClient:
         return dict(self.session)  # sends no request
 
 
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One write of the account state: what it held, after how many client calls."""
+
+    calls: int
+    data: dict[str, Any]
+
+
 @dataclass
 class Rig:
-    """An engine wired to the fakes, and what it reported."""
+    """An engine wired to the fakes, and what it reported and wrote."""
 
     engine: Engine
     client: FakeClient
     time: FakeTime
     targets: list[Target]
     events: list[EngineEvent]
+    #: Every write the engine waited for (`persist`), oldest first.
+    disk: list[Write] = field(default_factory=list)
+
+    def on_disk_at(self, call: Call) -> StoredData:
+        """What a hard kill right after Instagram received `call` leaves on disk."""
+        index = self.client.log.index(call)
+        data = next(w.data for w in reversed(self.disk) if w.calls <= index)
+        return StoredData.from_dict(data)
 
     def of[E](self, kind: type[E]) -> list[E]:
         """The events of one kind, in order."""
@@ -345,6 +362,12 @@ def make_rig(
         limiter = RateLimiter(limits, time, random.Random(seed))  # noqa: S311
         policy = SafetyPolicy(settings, time, tz)
     events: list[EngineEvent] = []
+    disk: list[Write] = []
+
+    async def persist() -> None:
+        saved = json.loads(json.dumps(engine.state_to_save().as_dict()))
+        disk.append(Write(len(client.log), saved))
+
     engine = Engine(
         cast("InstagramClient", client),
         stored,
@@ -355,8 +378,9 @@ def make_rig(
         sleep=time.sleep,
         jobs=InlineJobs(),
         recall_posts=_recall_nothing,
+        persist=persist,
         listener=events.append,
         interval=interval,
         rng=random.Random(seed),  # noqa: S311 - jitter, not cryptography
     )
-    return Rig(engine, client, time, targets, events)
+    return Rig(engine, client, time, targets, events, disk)

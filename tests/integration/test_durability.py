@@ -303,3 +303,72 @@ async def test_a_post_liked_a_year_ago_is_not_liked_again_after_migration(
     assert pinned.pk not in liked_by_alice(world)
     assert liked_by_alice(world) != []  # the cycle did like the new ones
     assert str(pinned.pk) in coordinator.stored.liked_posts  # met again: recent
+
+
+@pytest.mark.parametrize("targets", [[QUIET]])
+async def test_a_hard_kill_before_the_delayed_save_keeps_the_hour_full(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    hass_storage: dict[str, Any],
+) -> None:
+    """No save timer ran; still no sliding hour gets more likes than its limit."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        options=options_of({**SAFETY_OFF, CONF_MAX_LIKES_HOUR: 4}),
+    )
+    for age in range(4):
+        world.add_story(QUIET, age=300.0 + age)
+    for age in range(6):
+        world.add_post(QUIET, age=100.0 + age)
+    await _setup(hass, config_entry)
+    disk = Disk(hass, hass_storage, config_entry)
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 4  # the hourly limit ends the cycle
+
+    # The power goes at once: the save SAVE_DELAY after the first change never ran.
+    coordinator = await _kill_and_restart(hass, config_entry, disk.freeze(), disk)
+
+    assert hass.states.get("sensor.alice_likes_today").state == "4"
+    assert hass.states.get("sensor.alice_likes_this_hour").state == "4"
+    assert coordinator.data.likes_today == coordinator.data.likes_this_hour == 4
+    for _ in range(4):  # cycles in the same hour and after it
+        clock.advance(900.0)
+        await run_cycle(hass, config_entry)
+
+    liked = liked_by_alice(world)
+    assert sorted(liked) == sorted(set(liked))  # nothing liked twice
+    assert len(liked) == 10
+    assert max_in_window([like.at for like in world.likes], 3600) == 4
+    quiet = world.user(QUIET)
+    assert quiet is not None
+    state = coordinator.stored.targets[str(quiet.pk)]
+    assert state.stories_liked + state.posts_liked == 10
+    assert hass.states.get("sensor.alice_likes_today").state == "10"
+
+
+@pytest.mark.parametrize("targets", [[QUIET]])
+async def test_a_post_liked_by_hand_is_not_counted_after_a_restart(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """The ledger holds it (never liked again); the limits count our likes only."""
+    world.add_post(QUIET, age=200.0, liked_by=("alice",))
+    world.add_post(QUIET, age=100.0)
+    await _setup(hass, config_entry)
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 1
+
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    coordinator = coordinator_of(config_entry)
+    assert len(coordinator.stored.liked_posts) == 2
+    assert hass.states.get("sensor.alice_likes_this_hour").state == "1"
+    assert hass.states.get("sensor.alice_likes_today").state == "1"
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 1  # nor liked by us

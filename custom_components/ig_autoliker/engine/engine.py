@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .client import InstagramClient
     from .clock import Clock, Sleep
     from .events import Listener
-    from .media import RecallPosts
+    from .media import Persist, RecallPosts
     from .models import Target, TargetUser
     from .planner import Step
     from .ratelimit import Limits
@@ -66,9 +66,24 @@ def restore_limits(
 ) -> tuple[RateLimiter, SafetyPolicy]:
     """Restore the account's rate limiter and safety policy from its stored state.
 
+    The like windows (hourly and daily) and the hourly story-view window hold
+    every like of ours the store knows: the saved windows, merged with the like
+    ledger and the likes sent whose answer is not known (`StoredData.own_likes`,
+    each like counted once). Each like is on disk before it is sent
+    (`MediaService`), so a hard kill before the next save loses none of them;
+    the ledger also covers saved windows that were damaged. Media the ledger
+    took in without a like of ours (found liked, recalled from the history) are
+    not counted.
+
+    The request window and the backoff come from the saved limiter only: no
+    other record of the requests exists, and writing one per request would cost
+    a disk write each. A hard kill can thus forget the requests of the few
+    seconds before it (a change is written within the store's `SAVE_DELAY`,
+    10 s); the restart's login counts anew.
+
     Args:
-        stored: The account state (`limiter` and `policy` parts; bad data is
-            dropped, never raised on).
+        stored: The account state (`limiter`, `policy` and the ledger parts;
+            bad data is dropped, never raised on).
         limits: The limits of the options now.
         settings: The safety settings of the options now.
         clock: Unix seconds.
@@ -79,7 +94,9 @@ def restore_limits(
         setup) starts its warm-up now (spec: new accounts like less at first).
 
     """
-    limiter = RateLimiter.from_dict(stored.limiter, limits, clock=clock)
+    likes, story_views = stored.own_likes(clock())
+    known = {Action.LIKE: likes, Action.STORY_VIEW: story_views}
+    limiter = RateLimiter.from_dict(stored.limiter, limits, clock=clock, known=known)
     new_account = not stored.policy and stored.last_cycle is None
     policy = SafetyPolicy.from_dict(
         stored.policy or None,
@@ -102,6 +119,21 @@ def rate_limit_state(engine: Engine) -> str:
     return engine.limiter.state().value
 
 
+def target_view(stored: StoredData, target: Target) -> TargetView:
+    """Return what the planner sees of `target`: its switches and bookkeeping."""
+    state = stored.target(target.pk)
+    return TargetView(
+        pk=target.pk,
+        like_stories=target.like_stories,
+        like_posts=target.like_posts,
+        followed=state.followed,
+        followed_checked=state.followed_checked,
+        last_story_check=state.last_story_check,
+        last_post_check=state.last_post_check,
+        latest_reel_media=state.latest_reel_media,
+    )
+
+
 class Engine:
     """Runs the liking of one account within its limits and safety policy.
 
@@ -115,6 +147,7 @@ class Engine:
         sleep: Waits, seconds.
         jobs: Runs the client's blocking calls.
         recall_posts: Brings posts liked long ago back from the like history.
+        persist: Writes `state_to_save()` now; a like is sent only once it has.
         listener: Receives every engine event.
         interval: Cycle interval, seconds.
         rng: Source of the jitter of cycle starts.
@@ -133,6 +166,7 @@ class Engine:
         sleep: Sleep,
         jobs: JobRunner,
         recall_posts: RecallPosts,
+        persist: Persist,
         listener: Listener,
         interval: float,
         rng: random.Random | None = None,
@@ -174,6 +208,7 @@ class Engine:
             policy,
             refusal=self.refusal,
             recall_posts=recall_posts,
+            persist=persist,
             clock=clock,
             sleep=sleep,
             listener=listener,
@@ -358,7 +393,7 @@ class Engine:
             while True:
                 targets = {t.pk: t for t in self._targets() if t.enabled}
                 planner.policy = self.planner_constraints()  # a like may start warm-up
-                views = [self._view(target) for target in targets.values()]
+                views = [target_view(self.stored, t) for t in targets.values()]
                 step = planner.next_step(views, self._clock())
                 if step.kind is StepKind.DONE:
                     return
@@ -387,19 +422,6 @@ class Engine:
             max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
         )
         return self.planner_policy
-
-    def _view(self, target: Target) -> TargetView:
-        state = self.stored.target(target.pk)
-        return TargetView(
-            pk=target.pk,
-            like_stories=target.like_stories,
-            like_posts=target.like_posts,
-            followed=state.followed,
-            followed_checked=state.followed_checked,
-            last_story_check=state.last_story_check,
-            last_post_check=state.last_post_check,
-            latest_reel_media=state.latest_reel_media,
-        )
 
     async def _async_step(
         self, planner: CyclePlanner, step: Step, targets: dict[str, Target]

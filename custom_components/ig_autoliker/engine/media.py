@@ -4,9 +4,10 @@ Fetches a target's feeds, drops what was there before the target was added (the
 baseline), leaves out what is liked already (in the ledger or on Instagram), likes
 one item within the limits and records it the moment Instagram confirms it. A like
 whose answer was lost (timeout, reset) counts against the limits at once and is never
-sent again until a feed shows whether it landed (`has_liked`). Every feed read is
-also compared with our recent likes (`silent.py`): one answered ok that a feed shows
-unliked did not stick.
+sent again until a feed shows whether it landed (`has_liked`). Each like is on disk
+before it is sent, as such a like (`unsure_likes`): a hard kill before the answer is
+saved cannot make the limits forget it. Every feed read is also compared with our
+recent likes (`silent.py`): one answered ok that a feed shows unliked did not stick.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Looks up post pks in the like history; returns how many were found there.
 type RecallPosts = Callable[[Iterable[str], float], Awaitable[int]]
+#: Writes the account state to disk now; returns when it is written.
+type Persist = Callable[[], Awaitable[None]]
 
 #: Seconds after a like whose answer was lost before a feed that does not show it
 #: liked counts as "it did not land": a slow server may act after our read timeout
@@ -59,6 +62,7 @@ class MediaService:
         policy: Notes each like (the warm-up after a freeze starts with it).
         refusal: The engine's gate.
         recall_posts: Brings posts liked long ago back from the like history.
+        persist: Writes the account state now (before each like goes out).
         clock: Unix seconds.
         sleep: Waits, seconds.
         listener: Receives `Liked`, `Progress` and `Changed`.
@@ -75,6 +79,7 @@ class MediaService:
         *,
         refusal: Callable[..., Refusal | None],
         recall_posts: RecallPosts,
+        persist: Persist,
         clock: Clock,
         sleep: Sleep,
         listener: Listener,
@@ -87,6 +92,7 @@ class MediaService:
         self._policy = policy
         self._refusal = refusal
         self._recall_posts = recall_posts
+        self._persist = persist
         self._clock = clock
         self._sleep = sleep
         self._notify = listener
@@ -184,12 +190,12 @@ class MediaService:
                 self._notify(Changed())
                 if item.has_liked:
                     # Our like whose answer was lost did land: record it once now.
-                    self.record_like(target, item, None, counted=True)
+                    self.record_like(target, item, None, counted_at=sent_at)
                     continue
                 self._limiter.forget(Action.LIKE, sent_at)  # it did not land
             if item.has_liked:
                 # Liked by hand or another app: remember it, never like it again.
-                self._stored.remember(item.kind, item.pk, self._clock())
+                self._stored.remember_found(item.kind, item.pk, self._clock())
                 self._notify(Changed())
                 continue
             result.append(item)
@@ -247,8 +253,10 @@ class MediaService:
                 requests=STORY_LIKE_REQUESTS if is_story else SINGLE_REQUEST,
                 on_done=partial(self.record_like, target, item),
                 resend=False,
+                before_send=partial(self._async_intend, item),
             )
         except TargetNotFound:
+            self._not_sent(item)
             self._log_failure(target, item, "media_gone")
             return False
         except CannotConnect:
@@ -260,9 +268,29 @@ class MediaService:
             self._log_failure(target, item, CannotConnect.__name__)
             raise
         except (CycleStop, IgAutolikerError) as err:
+            self._not_sent(item)
             self._log_failure(target, item, type(err.__cause__ or err).__name__)
             raise
         return True
+
+    async def _async_intend(self, item: MediaItem) -> None:
+        """Put the like on disk as sent (`unsure_likes`), just before it goes out.
+
+        A hard kill from here until the answer is saved leaves it there: the
+        restored limits count it (`StoredData.own_likes`) and the next feed tells
+        whether it landed. Cancelled before the write is done: it was never sent.
+        """
+        self._stored.unsure_likes[item.pk] = self._clock()
+        try:
+            await self._persist()
+        except BaseException:
+            self._stored.unsure_likes.pop(item.pk, None)
+            raise
+
+    def _not_sent(self, item: MediaItem) -> None:
+        """Take back the mark of `_async_intend`: the like did not land."""
+        if self._stored.unsure_likes.pop(item.pk, None) is not None:
+            self._notify(Changed())
 
     def _log_failure(self, target: Target, item: MediaItem, error: str) -> None:
         _LOGGER.warning(
@@ -281,7 +309,12 @@ class MediaService:
             self._limiter.record(Action.STORY_VIEW)
 
     def record_like(
-        self, target: Target, item: MediaItem, _result: None, *, counted: bool = False
+        self,
+        target: Target,
+        item: MediaItem,
+        _result: None,
+        *,
+        counted_at: float | None = None,
     ) -> None:
         """Record a like as soon as Instagram confirmed it.
 
@@ -289,16 +322,19 @@ class MediaService:
             target: Whose media it is.
             item: What was liked.
             _result: The client call's result (nothing).
-            counted: The limits already count it (its answer was lost, the feed
-                now shows it landed).
+            counted_at: Unix seconds the limits already count it at (its answer
+                was lost, the feed now shows it landed); the ledger takes this
+                time, so that limits restored from both count it once.
 
         """
         now = self._clock()
-        if not counted:
+        if counted_at is None:
             self._count_like(item)
         self._policy.like_succeeded()
-        self._stored.remember(item.kind, item.pk, now)
-        self.watch.sent(target.pk, item, stuck=counted)
+        self._stored.remember(
+            item.kind, item.pk, now if counted_at is None else counted_at
+        )
+        self.watch.sent(target.pk, item, stuck=counted_at is not None)
         state = self._stored.target(target.pk)
         state.last_like = now
         if item.kind is MediaKind.STORY:

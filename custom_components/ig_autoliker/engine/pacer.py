@@ -26,7 +26,7 @@ from .safety import Act
 from .session import FATAL_ERRORS, THROTTLE_ERRORS, USER_ACTION_ERRORS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from .clock import Clock, Sleep
     from .events import Listener
@@ -141,6 +141,7 @@ class Pacer:
         requests: int = SINGLE_REQUEST,
         on_done: Callable[[T], None] | None = None,
         resend: bool = True,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """Send one client call within budget, with the retries of spec 8.5.
 
@@ -148,6 +149,8 @@ class Pacer:
         (reads; never a like whose outcome is unknown), `login_required` after one
         fresh login. A rate limit starts the backoff, `feedback_required` and
         "Please wait" a freeze; each stops the cycle. A checkpoint stops everything.
+        `before_send` is awaited after the pause, right before each send (a like
+        puts itself on disk there).
 
         Raises:
             CycleStop: Not allowed now, budget reached, or Instagram throttles.
@@ -162,6 +165,8 @@ class Pacer:
         relogged = False
         for attempt in range(NETWORK_TRIES):
             await self._async_pace(requests)
+            if before_send is not None:
+                await before_send()
             self._session.record_request(requests)
             try:
                 result = await self._session.jobs.run(func, *args, on_done=on_done)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Final, Self
@@ -455,6 +455,7 @@ class RateLimiter:
         limits: Limits,
         clock: Clock = wall_clock,
         rng: random.Random | None = None,
+        known: Mapping[Action, Iterable[float]] | None = None,
     ) -> Self:
         """Restore a limiter saved by `as_dict()`; never raises on bad data.
 
@@ -465,30 +466,37 @@ class RateLimiter:
         a clock set back) count as now; a restored backoff lasts at most
         max(backoff_max, 86400 s).
 
+        `known` adds what another record holds (the like ledger): each stamp the
+        saved window lacks is counted, one already there (within
+        `windows.SAME_ACTION`) is not counted twice (`SlidingWindows.merge`).
+
         Args:
             data: What `as_dict()` returned, after a JSON round trip, or anything.
             limits: The limits to enforce.
             clock: As for the constructor.
             rng: As for the constructor.
+            known: Per action, Unix seconds of actions known to have happened;
+                those past the action's retention are dropped like saved ones.
 
         Returns:
             The restored limiter.
 
         """
         limiter = cls(limits, clock, rng)
-        if not isinstance(data, Mapping):
-            return limiter
+        saved: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
         now = clock()
         for action, key in _STORAGE_KEYS.items():
-            raw = data.get(key)
+            raw = saved.get(key)
             if isinstance(raw, list):
                 stamps = (stored_seconds(item) for item in raw)
                 valid = [stamp for stamp in stamps if stamp is not None]
                 limiter._windows.restore(action, valid, now)
-        failures = data.get("consecutive_failures")
+            if known is not None and action in known:
+                limiter._windows.merge(action, known[action], now)
+        failures = saved.get("consecutive_failures")
         if not isinstance(failures, int) or isinstance(failures, bool):
             failures = 0
         longest = max(limits.backoff_max, MAX_RESTORED_BACKOFF)
-        until = stored_seconds(data.get("backoff_until"))
+        until = stored_seconds(saved.get("backoff_until"))
         limiter._backoff.restore(until, failures, now, longest)
         return limiter

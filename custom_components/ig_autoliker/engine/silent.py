@@ -131,7 +131,12 @@ class SilentBlockWatch:
         if change is Change.DROPPED:
             self._stored.forget(kind, pk)
         else:
-            self._stored.remember(kind, pk, self._clock())
+            # Back at the time of our like: the limits counted it then, and limits
+            # restored from the ledger must not count it again now.
+            like = self._stored.like_outcomes.likes.get(pk)
+            self._stored.remember(
+                kind, pk, self._clock() if like is None else like.sent_at
+            )
         _LOGGER.info(
             "Like %s: target=%s pk=%s kind=%s cycle=%s",
             "did not stick" if change is Change.DROPPED else "shows again",

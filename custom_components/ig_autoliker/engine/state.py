@@ -118,8 +118,13 @@ class StoredData:
             liked, or of a cycle meeting it again in the history). Older ones live
             in the like history, kept for good (spec section 8.1).
         unsure_likes: Media pk -> Unix seconds a like was sent whose answer was lost
-            (a timeout): Instagram may have acted. The next feed that shows the media
+            (a timeout, or a hard kill: each like is written here before it is
+            sent): Instagram may have acted. The next feed that shows the media
             tells; until then it is never sent again. Dropped after a week.
+        found_liked: Media pk -> the ledger's Unix seconds of a media that came
+            into the ledger without a like of ours: found liked on Instagram (by
+            hand, another app) or brought back from the like history. Kept 24 h,
+            so that restoring the limits counts our likes only (`own_likes`).
         targets: Target pk -> its bookkeeping.
         like_outcomes: Our recent likes and whether the feeds show them (silent
             like blocks, `outcomes.py`).
@@ -134,6 +139,7 @@ class StoredData:
     liked_stories: dict[str, float] = field(default_factory=dict)
     liked_posts: dict[str, float] = field(default_factory=dict)
     unsure_likes: dict[str, float] = field(default_factory=dict)
+    found_liked: dict[str, float] = field(default_factory=dict)
     targets: dict[str, TargetState] = field(default_factory=dict)
     like_outcomes: LikeOutcomes = field(default_factory=LikeOutcomes)
     limiter: dict[str, Any] = field(default_factory=dict)
@@ -168,11 +174,15 @@ class StoredData:
                 lost.append(name)
         if stored.last_cycle is not None:
             stored.last_cycle = float(stored.last_cycle)
-        for name in ("liked_stories", "liked_posts", "unsure_likes"):
+        for name in ("liked_stories", "liked_posts", "unsure_likes", "found_liked"):
             timestamps, complete = parse_timestamps(data.get(name))
             setattr(stored, name, timestamps)
             if not complete:
                 lost.append(name)
+        if "found_liked" not in data:
+            # Written before found_liked was: its limiter was written with its
+            # ledger, so it holds every like of ours the ledger does.
+            stored.found_liked = {**stored.liked_posts, **stored.liked_stories}
         targets = data.get("targets", {})
         complete = isinstance(targets, Mapping)
         for pk, value in targets.items() if complete else ():
@@ -196,6 +206,7 @@ class StoredData:
             "liked_stories": dict(self.liked_stories),
             "liked_posts": dict(self.liked_posts),
             "unsure_likes": dict(self.unsure_likes),
+            "found_liked": dict(self.found_liked),
             "targets": {pk: asdict(state) for pk, state in self.targets.items()},
             "like_outcomes": self.like_outcomes.as_dict(),
             "limiter": self.limiter,
@@ -207,7 +218,8 @@ class StoredData:
     def purge_stories(self, now: float) -> int:
         """Forget stories liked more than 24 h ago (spec section 8.1: stories only).
 
-        Unanswered likes older than `UNSURE_RETENTION` are let go as well.
+        Unanswered likes older than `UNSURE_RETENTION` are let go as well, and
+        the marks of `found_liked` after 24 h (no window is longer).
 
         Args:
             now: Unix seconds.
@@ -226,6 +238,9 @@ class StoredData:
         for pk, sent_at in list(self.unsure_likes.items()):
             if now - sent_at >= UNSURE_RETENTION:
                 del self.unsure_likes[pk]
+        for pk, found_at in list(self.found_liked.items()):
+            if now - found_at >= DAY:
+                del self.found_liked[pk]
         return len(expired)
 
     def _ledger(self, kind: MediaKind) -> dict[str, float]:
@@ -236,8 +251,47 @@ class StoredData:
         return pk in self._ledger(kind)
 
     def remember(self, kind: MediaKind, pk: str, now: float) -> None:
-        """Note media `pk` of `kind` as liked (by us, or found liked) at `now`."""
+        """Note media `pk` of `kind` as liked by us at `now`."""
         self._ledger(kind)[pk] = now
+        self.unsure_likes.pop(pk, None)
+
+    def remember_found(self, kind: MediaKind, pk: str, now: float) -> None:
+        """Note media `pk` of `kind` as liked, not by us (`found_liked`), at `now`."""
+        self._ledger(kind)[pk] = now
+        self.found_liked[pk] = now
+
+    def own_likes(self, now: float) -> tuple[list[float], list[float]]:
+        """Return our likes of the last 24 h that this state knows, for the limits.
+
+        Our likes are the ledger's stamps not marked `found_liked`, and the
+        `unsure_likes` (sent; Instagram may have acted), which count as story
+        views as well: their kind is not kept, and counting one view too many
+        errs on the side of Instagram's limits.
+
+        Args:
+            now: Unix seconds.
+
+        Returns:
+            Unix seconds of (every like, every story view) after `now - 86400`;
+            a media in the ledger and in `unsure_likes` counts once.
+
+        """
+        posts, stories = (
+            [
+                liked_at
+                for pk, liked_at in ledger.items()
+                if now - liked_at < DAY and self.found_liked.get(pk) != liked_at
+            ]
+            for ledger in (self.liked_posts, self.liked_stories)
+        )
+        stories += [
+            sent_at
+            for pk, sent_at in self.unsure_likes.items()
+            if now - sent_at < DAY
+            and pk not in self.liked_posts
+            and pk not in self.liked_stories
+        ]
+        return posts + stories, stories
 
     def forget(self, kind: MediaKind, pk: str) -> None:
         """Drop media `pk` of `kind` from the ledger (its like did not stick)."""

@@ -11,12 +11,18 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, insort
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .clock import seconds_until
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable, Mapping
+    from collections.abc import Hashable, Iterable, Mapping, Sequence
+
+#: Two stamps closer than this, seconds, are one action written down twice (the
+#: limiter keeps milliseconds and its owner reads the clock again microseconds
+#: later); two likes are never this close: the shortest pause between two likes is
+#: 0.1 s (the 1 s minimum at 90 % jitter, `const.py`).
+SAME_ACTION: Final = 0.05
 
 
 class SlidingWindows[K: Hashable]:
@@ -120,6 +126,61 @@ class SlidingWindows[K: Hashable]:
         A timestamp in the future (a corrupt store, or a clock set back) counts as
         `now`.
         """
+        self.events[kind] = deque(self._kept(kind, stamps, now))
+
+    def merge(self, kind: K, stamps: Iterable[float], now: float) -> int:
+        """Add the stamps of `kind` that the history lacks (`missing_stamps`).
+
+        Stamps past retention drop and future ones count as `now`, as in
+        `restore`; a stamp matching one already held is that same action.
+
+        Returns:
+            How many were added.
+
+        """
+        self.purge(now)
+        events = self.events[kind]
+        missing = missing_stamps(events, self._kept(kind, stamps, now))
+        if missing:
+            self.events[kind] = deque(sorted([*events, *missing]))
+        return len(missing)
+
+    def _kept(self, kind: K, stamps: Iterable[float], now: float) -> list[float]:
+        """Sorted stamps inside `kind`'s retention, future ones moved to `now`."""
         retention = self._retention[kind]
-        kept = sorted(min(stamp, now) for stamp in stamps if stamp + retention > now)
-        self.events[kind] = deque(kept)
+        return sorted(min(stamp, now) for stamp in stamps if stamp + retention > now)
+
+
+def missing_stamps(
+    held: Sequence[float], known: Iterable[float], tolerance: float = SAME_ACTION
+) -> list[float]:
+    """Return the stamps of `known` that `held` lacks, each held stamp matched once.
+
+    A known stamp within `tolerance` of a held one that no other known stamp has
+    matched yet is that same action; the rest are missing. Pure: a merge of two
+    records of the same actions (a limiter's saved window and the like ledger)
+    counts each action once, and never drops one that only one record holds.
+
+    Args:
+        held: Unix seconds already counted, any order.
+        known: Unix seconds known from elsewhere, any order.
+        tolerance: Largest gap between two stamps of one action, seconds, >= 0.
+
+    Returns:
+        The missing stamps of `known`, ascending; `len(held) + len(result)` is
+        at least `len(known)` and at most `len(held) + len(known)`.
+
+    """
+    wanted = sorted(known)
+    have = sorted(held)
+    missing: list[float] = []
+    index = 0
+    for stamp in wanted:
+        # Held stamps too early to match this (or any later) known stamp.
+        while index < len(have) and have[index] < stamp - tolerance:
+            index += 1
+        if index < len(have) and have[index] <= stamp + tolerance:
+            index += 1  # matched: the same action
+        else:
+            missing.append(stamp)
+    return missing
