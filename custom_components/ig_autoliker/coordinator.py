@@ -218,10 +218,8 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def async_start_cycle(self, *, user: bool = True) -> None:
         """Start a cycle in the background now (button, action, first cycle).
 
-        Args:
-            user: True for the button and the action: raise ServiceValidationError
-                when the gate says no (`async_check_start`). The schedule: False.
-
+        `user` is True for the button and the action (a refusal by the gate raises
+        ServiceValidationError, `async_check_start`) and False for the schedule.
         """
         self.async_check_start(user=user)
         self.config_entry.async_create_background_task(
