@@ -11,7 +11,6 @@ from homeassistant.config_entries import (
     ConfigEntryChange,
 )
 from homeassistant.const import (
-    CONF_PASSWORD,
     CONF_USERNAME,
     EVENT_HOMEASSISTANT_STOP,
     Platform,
@@ -33,10 +32,10 @@ from homeassistant.helpers.event import (
 from . import removal
 from .const import CONF_SESSION, DOMAIN
 from .coordinator import IgAutolikerConfigEntry, IgAutolikerCoordinator
-from .engine.client import InstagramClient
 from .engine.exceptions import IgAutolikerError, SessionExpired
 from .entity import account_device_info, async_device_models
 from .errors import Context, to_ha_error
+from .executor import async_entry_client
 from .services import async_setup_services
 from .store import IgAutolikerStore
 
@@ -93,20 +92,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
         )
     lost = list(store.lost)
     try:
-        api = await hass.async_add_executor_job(
-            InstagramClient,
-            entry.data[CONF_USERNAME],
-            entry.data[CONF_PASSWORD],
-            stored.session,
-        )
+        api = await async_entry_client(hass, entry, stored.session)
     except SessionExpired:
         # Hand-edited or half-migrated: a fresh login (or reauth) replaces it.
         lost.append("session")
         stored.session = None
         handed_over = False
-        api = await hass.async_add_executor_job(
-            InstagramClient, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD]
-        )
+        api = await async_entry_client(hass, entry, None)
     store.async_report_lost(entry.title, lost)
     coordinator = IgAutolikerCoordinator(hass, entry, api, store, stored)
     try:

@@ -13,10 +13,37 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+
+from .engine.client import InstagramClient
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
+
+
+async def async_entry_client(
+    hass: HomeAssistant, entry: ConfigEntry, session: dict[str, Any] | None
+) -> InstagramClient:
+    """Build the entry's InstagramClient in the executor (instagrapi reads files).
+
+    Args:
+        hass: Home Assistant.
+        entry: the account's config entry (username and password in its data).
+        session: the stored instagrapi settings, or None for a fresh device.
+
+    Returns:
+        The client; it has sent no request.
+
+    Raises:
+        SessionExpired: `session` cannot be loaded (malformed).
+
+    """
+    return await hass.async_add_executor_job(
+        InstagramClient, entry.data[CONF_USERNAME], entry.data[CONF_PASSWORD], session
+    )
 
 
 class ExecutorJobs:

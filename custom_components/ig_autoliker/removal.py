@@ -13,17 +13,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.exceptions import UnsupportedStorageVersionError
 from homeassistant.util import dt as dt_util
 
 from . import issues
 from .const import DOMAIN
-from .engine.client import InstagramClient
 from .engine.engine import restore_limits
 from .engine.exceptions import IgAutolikerError
 from .engine.ratelimit import Action
 from .engine.safety import Act
+from .executor import async_entry_client
 from .options import limits_from_options, options_of, safety_settings_from_options
 from .store import IgAutolikerStore
 
@@ -83,12 +82,7 @@ async def _async_log_out(
 ) -> None:
     """Send the one logout request; a failure is logged, never raised."""
     try:
-        client = await hass.async_add_executor_job(
-            InstagramClient,
-            entry.data[CONF_USERNAME],
-            entry.data[CONF_PASSWORD],
-            stored.session,
-        )
+        client = await async_entry_client(hass, entry, stored.session)
         await hass.async_add_executor_job(client.logout)
     except IgAutolikerError as err:
         _LOGGER.info(

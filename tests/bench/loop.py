@@ -114,6 +114,9 @@ class StandInApi:
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         self.cycle = 0
         self.requests_sent = 0
+        #: Media liked through this stand-in: feeds show them liked, as Instagram
+        #: does (a like a feed shows unliked reads as a silent block).
+        self.liked: set[str] = set()
 
     def login(self, _code: str | None = None) -> Account:
         return Account(pk=ACCOUNT_PK, username="bench", full_name="")
@@ -138,7 +141,7 @@ class StandInApi:
             owner_pk=owner,
             kind=kind,
             taken_at=datetime.fromtimestamp(START - 60 - index, UTC),
-            has_liked=index > 0,
+            has_liked=index > 0 or pk in self.liked,
         )
 
     def user_stories(self, user_pk: str) -> list[MediaItem]:
@@ -147,11 +150,11 @@ class StandInApi:
     def user_posts(self, user_pk: str, _amount: int = 12) -> list[MediaItem]:
         return [self._item(user_pk, MediaKind.PHOTO, i) for i in range(12)]
 
-    def like_story(self, _story: MediaItem) -> None:
-        return
+    def like_story(self, story: MediaItem) -> None:
+        self.liked.add(story.pk)
 
-    def like_post(self, _post: MediaItem) -> None:
-        return
+    def like_post(self, post: MediaItem) -> None:
+        self.liked.add(post.pk)
 
 
 def _entry(targets: int) -> MockConfigEntry:
@@ -230,7 +233,7 @@ async def _run(
             patch.object(IgAutolikerCoordinator, "_sleep", clock.sleeper())
         )
         stack.enter_context(
-            patch("custom_components.ig_autoliker.InstagramClient", StandInApi)
+            patch("custom_components.ig_autoliker.executor.InstagramClient", StandInApi)
         )
         stack.enter_context(patch("custom_components.ig_autoliker.async_call_later"))
         async with async_test_home_assistant(config_dir=config_dir) as hass:

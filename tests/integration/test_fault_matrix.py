@@ -169,7 +169,7 @@ def short_client_timeout() -> Iterator[None]:
     """The integration's adapter gives up after CLIENT_TIMEOUT (real) seconds."""
     options = api_module.ConnectionOptions(timeout=CLIENT_TIMEOUT)
     with patch(
-        "custom_components.ig_autoliker.InstagramClient",
+        "custom_components.ig_autoliker.executor.InstagramClient",
         partial(api_module.InstagramClient, options=options),
     ):
         yield
