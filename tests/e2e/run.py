@@ -166,13 +166,13 @@ class Run:
 
         Read from the entry's diagnostics, as a user downloads them: the "Last
         cycle" sensor is disabled by default (cycle bookkeeping stays out of the
-        Activity).
+        Activity). Diagnostics give times as ISO 8601 in UTC.
         """
         dump = await self.client.request(
             "GET", f"/api/diagnostics/config_entry/{self.s.entry_id}"
         )
         value = dump["data"]["last_cycle"]
-        return None if value is None else float(value)
+        return None if value is None else datetime.fromisoformat(value).timestamp()
 
     async def run_cycle(
         self, what: str, done: Callable[[], Awaitable[bool]] | None = None
