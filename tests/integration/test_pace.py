@@ -8,6 +8,7 @@ health" says why. A day of quiet brings full pace back.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from custom_components.ig_autoliker.diagnostics import (
     async_get_config_entry_diagnostics,
@@ -40,7 +41,7 @@ def request_gaps(world: World, since: float) -> list[float]:
     at once: only the pause before each call is paced, so equal times count once.
     """
     times = sorted({r.at for r in world.requests("*") if r.at >= since})
-    return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    return [later - earlier for earlier, later in pairwise(times)]
 
 
 async def test_without_warnings_health_is_good_and_pace_full(
