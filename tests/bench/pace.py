@@ -33,7 +33,7 @@ from custom_components.ig_autoliker.engine.pace import (
     WarningKind,
 )
 
-from tests.bench.sim import HOUR, SimConfig, simulate, target_name
+from tests.bench.sim import DAY, HOUR, SimConfig, simulate, target_name
 from tests.sandbox import Fault
 from tests.sandbox.faults import SoftThrottle
 
@@ -110,8 +110,19 @@ def _run(*, adaptive: bool, throttle: bool) -> _Run:
         likes=len(result.world.likes),
         paces=paces,
         last_warning_level=paces[-1] if paces else None,
-        final_pace=instances[0].factor() if instances else None,
+        final_pace=_a_day_later(instances[-1]) if instances else None,
     )
+
+
+def _a_day_later(pace: Pace) -> float:
+    """The factor one day after the pace's last warning (its clock is the sim's).
+
+    After `simulate` returns, the coordinator's clock is the wall clock again, so the
+    stored state is read back with a clock a day after the last warning.
+    """
+    state = pace.as_dict()
+    since = state["since"] if state["since"] is not None else 0.0
+    return Pace.from_dict(state, lambda: since + DAY).factor()
 
 
 def bench_pace() -> None:
@@ -131,7 +142,8 @@ def bench_pace() -> None:
         f" unthrottled_likes={free.likes} adaptive_likes={run.likes}"
         f" full_pace_hours_after_last_warning="
         f"{'-' if recovery is None else f'{recovery:.1f}'}"
-        f" pace_at_end={run.final_pace if run.final_pace is not None else 1.0:.2f}"
+        f" pace_a_day_after_last_warning="
+        f"{run.final_pace if run.final_pace is not None else 1.0:.2f}"
         f" days={DAYS} quiet_hours={DAYS * 24 + 24 - THROTTLE_HOURS:.0f}"
     )
     print(
