@@ -59,6 +59,7 @@ TIME_KEYS = frozenset(
         "warmup_start",
         "since",
         "until",
+        "at",  # a warning's time (engine/pace.py)
     }
 )
 
@@ -119,6 +120,16 @@ async def async_get_config_entry_diagnostics(
                 "sleeping": policy.sleeping(),
                 "effective_likes_per_hour": effective.max_likes_per_hour,
                 "effective_likes_per_day": effective.max_likes_per_day,
+            },
+            "pace": {
+                "factor": policy.pace.factor(),
+                "health": policy.pace.health(
+                    blocked=policy.blocked_until is not None
+                ).value,
+                "recent_warnings": [
+                    {"kind": warning.kind.value, "at": warning.at}
+                    for warning in policy.pace.recent()
+                ],
             },
             "last_update_success": coordinator.last_update_success,
         }

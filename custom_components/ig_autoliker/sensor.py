@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,10 +12,11 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import PERCENTAGE, EntityCategory
 
 from .engine.engine import RATE_LIMIT_STATES
 from .engine.events import SessionHealth
+from .engine.pace import Health
 from .entity import (
     IgAutolikerEntity,
     IgAutolikerTargetEntity,
@@ -42,6 +43,12 @@ class IgAutolikerSensorEntityDescription(SensorEntityDescription):
     """An account sensor and how to read it from the coordinator data."""
 
     value_fn: Callable[[IgAutolikerData], StateType]
+    attrs_fn: Callable[[IgAutolikerData], dict[str, Any]] | None = None
+
+
+def health_reasons(data: IgAutolikerData) -> dict[str, Any]:
+    """Why the account health is what it is: warnings of 24 h by kind, and the pace."""
+    return {**data.warnings, "pace": data.pace_percent}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +117,22 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda data: data.effective_likes_per_day,
     ),
+    IgAutolikerSensorEntityDescription(
+        key="account_health",
+        translation_key="account_health",
+        device_class=SensorDeviceClass.ENUM,
+        options=[health.value for health in Health],
+        value_fn=lambda data: data.account_health,
+        attrs_fn=health_reasons,
+    ),
+    IgAutolikerSensorEntityDescription(
+        key="pace",
+        translation_key="pace",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.pace_percent,
+    ),
 )
 
 TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
@@ -171,6 +194,12 @@ class IgAutolikerSensor(IgAutolikerEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The value from the coordinator's latest data."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The reasons behind the value, for the sensors that have them."""
+        attrs_fn = self.entity_description.attrs_fn
+        return None if attrs_fn is None else attrs_fn(self.coordinator.data)
 
 
 class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.util import dt as dt_util
 
@@ -53,6 +53,12 @@ class IgAutolikerData:
     blocked_until: datetime | None = None
     effective_likes_per_hour: int | None = None
     effective_likes_per_day: int | None = None
+    #: `engine.pace.Health` value: good, caution, at_risk or blocked.
+    account_health: str = "good"
+    #: The adaptive pace (`engine/pace.py`), percent of the options' pace, 25..100.
+    pace_percent: int = 100
+    #: Warnings of the last 24 h by kind (`engine.pace.WarningKind` values).
+    warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def challenge_required(self) -> bool:
@@ -92,7 +98,18 @@ def account_snapshot(
         blocked_until=utc(engine.policy.blocked_until),
         effective_likes_per_hour=effective.max_likes_per_hour,
         effective_likes_per_day=effective.max_likes_per_day,
+        **account_health(engine),
     )
+
+
+def account_health(engine: Engine) -> dict[str, Any]:
+    """Return the health fields of `IgAutolikerData`: state, pace and warnings."""
+    pace, blocked = engine.policy.pace, engine.policy.blocked_until is not None
+    return {
+        "account_health": pace.health(blocked=blocked).value,
+        "pace_percent": round(pace.factor() * 100),
+        "warnings": pace.counts(),
+    }
 
 
 def build_snapshot(

@@ -140,15 +140,23 @@ def main(argv: list[str]) -> None:
     """
     `--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month.
 
-    `--safety` runs the silent-block scenario first (`--silent`: only that), so its
-    last line stays the month's `safety:` line.
+    `--safety` runs the silent-block scenario (`--silent`: only that) and the
+    soft-throttle one (`--pace`: only that) first, so its last line stays the
+    month's `safety:` line.
     """
+    if argv[:1] == ["--pace"]:
+        from tests.bench.pace import bench_pace  # noqa: PLC0415 - heavy import
+
+        bench_pace()
+        return
     if argv[:1] in (["--safety"], ["--silent"]):
+        from tests.bench.pace import bench_pace  # noqa: PLC0415 - heavy import
         from tests.bench.safety import bench_safety  # noqa: PLC0415 - heavy import
         from tests.bench.silent import bench_silent  # noqa: PLC0415 - heavy import
 
         bench_silent()
         if argv[0] == "--safety":
+            bench_pace()
             bench_safety(*(int(value) for value in argv[1:3]))
         return
     if argv[:1] == ["--simulate"]:

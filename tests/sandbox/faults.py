@@ -41,6 +41,10 @@ import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .world import World as _World
 
 
 class Fault(StrEnum):
@@ -189,6 +193,12 @@ class Faults:
             self._rules.append(rule)
         return rule
 
+    def remove(self, rule: FaultRule) -> None:
+        """Remove one rule (no error when it is gone already)."""
+        with self._lock:
+            if rule in self._rules:
+                self._rules.remove(rule)
+
     def clear(self) -> None:
         """Remove every rule."""
         with self._lock:
@@ -216,3 +226,69 @@ class Faults:
                     rule.fired += 1
                     chosen = rule
         return chosen
+
+
+@dataclass
+class SoftThrottle:
+    """Warnings that rise with the like rate, then a hard block if the account goes on.
+
+    The pattern peer users report before an action block (tests/sandbox/SOURCES.md,
+    "Soft throttle"): going too fast first earns rate-limit answers, and an account
+    that keeps the rate up gets `feedback_required`. Driven from the world clock
+    (`tick(world, now)` after each move, e.g. a benchmark's `on_tick`): while more
+    than `warn_above` like requests arrived in the last `window` seconds, the next
+    like is armed to be answered HTTP 429 (with `retry_after`), at most one warning
+    per `spacing` seconds, so the faster the account, the more warnings. Once
+    `block_after` warnings fell within `memory` seconds and the rate is still above,
+    the next like gets `feedback_required` instead (a hard block); the throttle
+    ends there. An armed warning whose rate dropped before a like came is disarmed.
+    The thresholds are scenario parameters, not captured values.
+    """
+
+    since: float
+    until: float
+    warn_above: int = 25
+    window: float = 3600.0
+    spacing: float = 900.0
+    block_after: int = 5
+    memory: float = 6 * 3600.0
+    retry_after: int = 60
+    pattern: str = "*like*"
+    #: Times the warnings and the hard block were armed (world seconds).
+    warnings: list[float] = field(default_factory=list)
+    blocks: list[float] = field(default_factory=list)
+    _armed: FaultRule | None = None
+
+    def tick(self, world: _World, now: float) -> None:
+        """Arm or disarm the next like's warning or block for the rate at `now`."""
+        armed = self._armed
+        if armed is not None and armed.fired:
+            self._armed = armed = None
+        if not self.since <= now < self.until or self.blocks:
+            return
+        rate = sum(
+            r.at > now - self.window for r in world.requests(self.pattern, "POST")
+        )
+        if rate <= self.warn_above:
+            if armed is not None:
+                world.faults.remove(armed)
+                block = armed.fault is Fault.FEEDBACK_REQUIRED
+                (self.blocks if block else self.warnings).pop()
+                self._armed = None
+            return
+        if armed is not None:
+            return
+        recent = sum(at > now - self.memory for at in self.warnings)
+        if recent >= self.block_after:
+            self.blocks.append(now)
+            self._armed = world.faults.add(
+                self.pattern, Fault.FEEDBACK_REQUIRED, method="POST"
+            )
+        elif not self.warnings or now - self.warnings[-1] >= self.spacing:
+            self.warnings.append(now)
+            self._armed = world.faults.add(
+                self.pattern,
+                Fault.HTTP_429,
+                method="POST",
+                retry_after=self.retry_after,
+            )

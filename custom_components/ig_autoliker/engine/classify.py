@@ -325,7 +325,9 @@ def _transport_error(failure: _Failure) -> IgAutolikerError:
     if failure.raised("ClientError"):
         status = _status(exc)
         if status is not None and status >= _HTTP_SERVER_ERROR:
-            return CannotConnect(f"{what}: HTTP {status}")
+            server_error = CannotConnect(f"{what}: HTTP {status}")
+            server_error.status = status  # a burst of these slows the pace
+            return server_error
         return InstagramError(failure.detail)
     if isinstance(
         exc,

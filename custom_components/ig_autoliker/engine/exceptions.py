@@ -152,7 +152,14 @@ class TargetPrivate(InstagramError):
 
 
 class CannotConnect(IgAutolikerError):
-    """Network error, timeout, HTTP 5xx or malformed response (exp. retry, 3x)."""
+    """Network error, timeout, HTTP 5xx or malformed response (exp. retry, 3x).
+
+    Attributes:
+        status: The HTTP status of a 5xx answer; None for other failures.
+
+    """
+
+    status: int | None = None
 
 
 class Refused(IgAutolikerError):

@@ -20,6 +20,7 @@ from .exceptions import (
     RateLimited,
     SessionExpired,
 )
+from .pace import WarningKind
 from .planner import SINGLE_REQUEST
 from .ratelimit import Action
 from .safety import Act
@@ -91,7 +92,9 @@ class Pacer:
             )
             raise CycleStop
         last = self._session.last_request_at
-        wait = last + self._limiter.request_delay() - self._clock()
+        # The adaptive pace (`pace.py`) lengthens the pause; at full pace it is as set.
+        delay = self._limiter.request_delay() / self._policy.pace.factor()
+        wait = last + delay - self._clock()
         if wait > 0:
             await self._sleep(wait)
 
@@ -106,8 +109,14 @@ class Pacer:
         if isinstance(err, FeedbackRequired):
             freeze = self._policy.feedback_required(err.feedback_message)
         elif isinstance(err, PleaseWait):
+            self._policy.pace.warn(WarningKind.PLEASE_WAIT)
             freeze = self._policy.please_wait(err.instagram_message, err.retry_after)
         else:
+            self._policy.pace.warn(
+                WarningKind.RATE_LIMITED
+                if err.retry_after is None
+                else WarningKind.RETRY_AFTER
+            )
             wait = self._limiter.register_failure(err.retry_after)
             _LOGGER.warning(
                 "Instagram throttles the account (%s); backing off for %.0f s "
@@ -170,7 +179,9 @@ class Pacer:
             self._session.record_request(requests)
             try:
                 result = await self._session.jobs.run(func, *args, on_done=on_done)
-            except CannotConnect:
+            except CannotConnect as err:
+                if err.status is not None and self._policy.pace.server_error():
+                    self._notify(Changed())
                 if not resend or attempt + 1 == NETWORK_TRIES:
                     self._session.failed()
                     raise
@@ -183,6 +194,8 @@ class Pacer:
                     self._session.failed()
                     raise
                 relogged = True
+                # `login_required` on a session that worked: a warning (pace.py).
+                self._policy.pace.warn(WarningKind.LOGIN_REQUIRED)
                 await self._async_relogin()
                 continue
             except THROTTLE_ERRORS as err:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from .clock import DAY, HOUR, Clock, stored_seconds
 from .exceptions import Refused
 from .hours import is_active_hour, next_active_change, next_active_start
+from .pace import Pace
 
 if TYPE_CHECKING:
     import random
@@ -291,6 +292,8 @@ class SafetyPolicy:
         self._feedback_last_end: float | None = None
         self._warmup_start = warmup_from
         self._warmup_pending = False
+        #: The adaptive pace (`pace.py`): scales the hourly like limit and the pauses.
+        self.pace = Pace(clock)
 
     @property
     def settings(self) -> SafetySettings:
@@ -431,7 +434,9 @@ class SafetyPolicy:
         return end if end > self._clock() else None
 
     def effective_limits(self, limits: Limits) -> Limits:
-        """Scale the hourly and daily like limits by the warm-up share (at least 1).
+        """Scale the like limits by the warm-up share and the hourly one by the pace.
+
+        Both shares are at most 1, so the options are ceilings; each limit stays >= 1.
 
         Args:
             limits: The configured limits.
@@ -440,12 +445,13 @@ class SafetyPolicy:
             The limits to enforce now; everything but the like limits unchanged.
 
         """
-        fraction = self.warmup_fraction()
-        if fraction >= 1.0:
+        fraction, pace = self.warmup_fraction(), self.pace.factor()
+        if fraction >= 1.0 and pace >= 1.0:
             return limits
+        hourly = limits.max_likes_per_hour * fraction * pace
         return replace(
             limits,
-            max_likes_per_hour=max(1, math.floor(limits.max_likes_per_hour * fraction)),
+            max_likes_per_hour=max(1, math.floor(hourly)),
             max_likes_per_day=max(1, math.floor(limits.max_likes_per_day * fraction)),
         )
 
@@ -554,7 +560,7 @@ class SafetyPolicy:
             `{"version": 1, "freezes": [Freeze.as_dict(), ...],
             "feedback_level": int, "feedback_last_end": float | None,
             "warmup_start": float | None,
-            "warmup_pending": bool}`.
+            "warmup_pending": bool, "pace": Pace.as_dict()}`.
 
         """
         return {
@@ -564,6 +570,7 @@ class SafetyPolicy:
             "feedback_last_end": self._feedback_last_end,
             "warmup_start": self._warmup_start,
             "warmup_pending": self._warmup_pending,
+            "pace": self.pace.as_dict(),
         }
 
     @classmethod
@@ -598,6 +605,7 @@ class SafetyPolicy:
             policy._feedback_level = min(max(level, 0), 32)
             policy._feedback_last_end = min(last_end, now + MAX_FREEZE)
         policy._warmup_pending = data.get("warmup_pending") is True
+        policy.pace = Pace.from_dict(data.get("pace"), clock)  # older stores: none
         return policy
 
 

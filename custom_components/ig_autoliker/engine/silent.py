@@ -19,6 +19,7 @@ from .events import Changed, Progress
 from .exceptions import TargetNotFound, TargetPrivate
 from .models import MediaKind
 from .outcomes import Change
+from .pace import WarningKind
 from .safety import BlockKind, FreezeScope
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ class SilentBlockWatch:
             state.posts_liked = max(state.posts_liked + step, 0)
         if change is Change.DROPPED:
             self._stored.forget(kind, pk)
+            self._policy.pace.warn(WarningKind.DROPPED_LIKE)  # slows the pace
         else:
             # Back at the time of our like: the limits counted it then, and limits
             # restored from the ledger must not count it again now.

@@ -129,7 +129,7 @@ class StoredData:
         like_outcomes: Our recent likes and whether the feeds show them (silent
             like blocks, `outcomes.py`).
         limiter: The rate limiter's windows (`RateLimiter.as_dict()`).
-        policy: Freezes and warm-up (`SafetyPolicy.as_dict()`).
+        policy: Freezes, warm-up and adaptive pace (`SafetyPolicy.as_dict()`).
         auto_like: False while the user has paused everything.
         last_cycle: Unix seconds when the last cycle finished, or None.
 
