@@ -59,6 +59,7 @@ async def test_follow_mode_likes_new_media_of_followed_accounts_only() -> None:
     sent = len(client.likes())
     assert await rig.next_cycle() is True
     assert len(client.likes()) == sent, "each item is liked once"
+    assert len(client.calls("reels_media")) == 1, "a handled reel is not read again"
 
 
 async def test_a_newly_followed_account_has_its_old_posts_baselined() -> None:

@@ -68,6 +68,12 @@ class FollowPass:
         self._stored = stored
         self._media = media
         self._clock = clock
+        #: pk -> the tray's `latest_reel_media` up to which every story of the
+        #: account is liked or passed over: its reel is not read again until the
+        #: tray shows a newer story (memory only: after a restart, one read each).
+        self._reels_done: dict[str, int] = {}
+        #: pk -> `latest_reel_media` of the reels read in the current pass.
+        self._reels_read: dict[str, int] = {}
 
     async def async_run(self, settings: SafetySettings, chosen: list[Target]) -> int:
         """Read the feeds and like what is new, stories nearest expiry first.
@@ -120,11 +126,17 @@ class FollowPass:
                 continue
             names[entry.user_pk] = entry.username
             since = self._seen(entry.user_pk, previous)
-            if entry.latest_reel_media > since:
+            done = self._reels_done.get(entry.user_pk, 0)
+            if entry.latest_reel_media > max(since, done):
                 wanted.append(entry.user_pk)
         for start in range(0, len(wanted), REELS_BATCH):
             batch = wanted[start : start + REELS_BATCH]
             reels = await self._pacer.async_call(self._client.reels_media, batch)
+            self._reels_read |= {
+                entry.user_pk: entry.latest_reel_media
+                for entry in tray
+                if entry.user_pk in batch
+            }
             for pk, stories in reels.items():
                 if pk in names:
                     candidates.extend(self._fresh(pk, stories))
@@ -206,6 +218,11 @@ class FollowPass:
                     self._stored.targets.pop(pk, None)
         except CycleStop:
             pass
+        left = {c.owner_pk for c in stories if not self._stored.is_liked(c.kind, c.pk)}
+        self._reels_done |= {
+            pk: latest for pk, latest in self._reels_read.items() if pk not in left
+        }
+        self._reels_read = {}
         return liked
 
     def cleanup(self, now: float) -> int:
