@@ -165,7 +165,7 @@ def _judge(sim: _Simulation, old: set[int], wall: float) -> FollowResult:
     alice = world.user(ALICE.username)
     assert alice is not None
     likes = [like for like in world.likes if like.viewer_pk == alice.pk]
-    excluded = {target_name(n) for n in range(EXCLUDED)}
+    excluded = {name.lstrip("@") for name in config.options["excluded_accounts"]}
     allowed = {pk for pk, pub in sim.published.items() if pub.target not in excluded}
     liked = {like.media_pk for like in likes}
     limits = limits_from_options(options_of(config.options))
