@@ -114,7 +114,14 @@ async def async_get_config_entry_diagnostics(
                 "consecutive_failures": coordinator.engine.limiter.consecutive_failures,
             },
             "safety": {
-                "settings": asdict(policy.settings),
+                "settings": {
+                    **asdict(policy.settings),
+                    # The mode, and how many accounts are excluded (not who).
+                    "follow": {
+                        "mode": policy.settings.follow.mode.value,
+                        "excluded": len(policy.settings.follow.excluded),
+                    },
+                },
                 "policy": policy.as_dict(),
                 "warmup_fraction": policy.warmup_fraction(),
                 "sleeping": policy.sleeping(),

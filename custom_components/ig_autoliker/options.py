@@ -50,6 +50,7 @@ from .const import (
     OptionSection,
 )
 from .engine.clock import HOUR
+from .engine.follow import FollowSettings, LikeMode
 from .engine.ratelimit import Limits
 from .engine.safety import SafetySettings
 
@@ -134,6 +135,7 @@ def safety_settings_from_options(options: Mapping[str, Any]) -> SafetySettings:
         active_start=_whole(options, CONF_ACTIVE_START),
         active_end=_whole(options, CONF_ACTIVE_END),
         max_likes_per_target_cycle=_whole(options, CONF_MAX_LIKES_TARGET_CYCLE),
+        follow=follow_settings_from_options(options),
     )
 
 
@@ -253,3 +255,24 @@ def section_errors(field_errors: Mapping[str, str]) -> dict[str, str]:
         if key in field_errors:
             errors.setdefault(OPTION_SECTIONS[key].value, field_errors[key])
     return errors
+
+
+def follow_settings_from_options(options: Mapping[str, Any]) -> FollowSettings:
+    """Read follow mode from the options (`like_mode`, `excluded_accounts`).
+
+    An unknown mode reads as `targets` (nothing changes for the user); excluded
+    usernames are stripped of `@` and spaces and lower-cased, empty ones dropped.
+    """
+    try:
+        mode = LikeMode(options.get("like_mode", LikeMode.TARGETS))
+    except ValueError:
+        mode = LikeMode.TARGETS
+    names = options.get("excluded_accounts", [])
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    excluded = frozenset(
+        name.strip().lstrip("@").strip().lower()
+        for name in names
+        if isinstance(name, str) and name.strip().lstrip("@").strip()
+    )
+    return FollowSettings(mode=mode, excluded=excluded)

@@ -136,6 +136,18 @@ def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
         print(result.line())
 
 
+#: Followed-account counts of the simulated follow-mode week.
+SIMULATED_FOLLOWED = (200, 500, 1000)
+
+
+def bench_simulate_follow(counts: tuple[int, ...] = SIMULATED_FOLLOWED) -> None:
+    """A simulated follow-mode week per followed-account count, one line each."""
+    from tests.bench.sim_follow import simulate_follow  # noqa: PLC0415 - heavy
+
+    for count in counts:
+        print(simulate_follow(count, dict(SAFETY_PACING_OFF)).line(), flush=True)
+
+
 def main(argv: list[str]) -> None:
     """
     `--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month.
@@ -158,6 +170,11 @@ def main(argv: list[str]) -> None:
         if argv[0] == "--safety":
             bench_pace()
             bench_safety(*(int(value) for value in argv[1:3]))
+        return
+    if argv[:2] == ["--simulate", "--follow"]:
+        bench_simulate_follow(
+            tuple(int(value) for value in argv[2:]) or SIMULATED_FOLLOWED
+        )
         return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS

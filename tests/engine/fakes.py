@@ -25,6 +25,7 @@ from custom_components.ig_autoliker.engine.engine import Engine, restore_limits
 from custom_components.ig_autoliker.engine.exceptions import TargetNotFound
 from custom_components.ig_autoliker.engine.models import (
     Account,
+    FeedPost,
     MediaItem,
     MediaKind,
     Target,
@@ -36,7 +37,7 @@ from custom_components.ig_autoliker.engine.safety import SafetyPolicy, SafetySet
 from custom_components.ig_autoliker.engine.state import StoredData
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from datetime import tzinfo
 
     from custom_components.ig_autoliker.engine.client import InstagramClient
@@ -46,6 +47,10 @@ if TYPE_CHECKING:
 START: Final = datetime(2026, 1, 6, 12, tzinfo=UTC).timestamp()
 #: The logged-in account.
 ME: Final = Account(pk="1000", username="me", full_name="Me")
+#: Stories per `reels_media` call the fake accepts (Instagram's refusal, SOURCES.md).
+REELS_MEDIA_LIMIT: Final = 20
+#: Posts per page of the fake home feed.
+TIMELINE_PAGE: Final = 10
 #: Methods whose calls are likes.
 LIKES: Final = frozenset({"like_story", "like_post"})
 #: Safety settings of most tests: liking at any hour, no warm-up, a generous
@@ -243,7 +248,11 @@ class FakeClient:
     def reels_tray(self) -> list[TrayEntry]:
         def tray() -> list[TrayEntry]:
             return [
-                TrayEntry(pk, max(int(s.taken_at.timestamp()) for s in account.stories))
+                TrayEntry(
+                    pk,
+                    max(int(s.taken_at.timestamp()) for s in account.stories),
+                    account.user.username,
+                )
                 for pk, account in self.accounts.items()
                 if account.followed and account.stories
             ]
@@ -263,6 +272,46 @@ class FakeClient:
             return sorted(items, key=lambda item: item.taken_at, reverse=True)[:amount]
 
         return self._send("user_posts", user_pk, posts)
+
+    def reels_media(self, user_pks: Sequence[str]) -> dict[str, list[MediaItem]]:
+        """Stories of the followed accounts named; one request (logged: pks joined)."""
+
+        def reels() -> dict[str, list[MediaItem]]:
+            if len(user_pks) > REELS_MEDIA_LIMIT:
+                msg = "Too many reels requested"
+                raise ValueError(msg)
+            return {
+                pk: sorted(account.stories, key=lambda item: item.taken_at)
+                for pk in user_pks
+                if (account := self.accounts.get(pk)) and account.followed
+                if account.stories
+            }
+
+        return self._send("reels_media", ",".join(user_pks), reels)
+
+    def timeline(self, max_id: str | None = None) -> tuple[list[FeedPost], str | None]:
+        """The followed accounts' posts newest first, `TIMELINE_PAGE` a page.
+
+        As `InstagramClient.timeline` returns it: ads and suggestions are already
+        left out (the emulator's integration test covers that filtering).
+        """
+
+        def page() -> tuple[list[FeedPost], str | None]:
+            posts = sorted(
+                (
+                    FeedPost(item, account.user.username)
+                    for account in self.accounts.values()
+                    if account.followed
+                    for item in account.posts
+                ),
+                key=lambda post: post.item.taken_at,
+                reverse=True,
+            )
+            offset = int(max_id or 0)
+            end = offset + TIMELINE_PAGE
+            return posts[offset:end], str(end) if end < len(posts) else None
+
+        return self._send("timeline", max_id, page)
 
     def _set_liked(self, item: MediaItem) -> None:
         account = self._account(item.owner_pk)

@@ -52,10 +52,10 @@ from .exceptions import (
     TargetPrivate,
 )
 from .login import LoginFlow
-from .models import MediaItem, MediaKind, TargetUser, TrayEntry
+from .models import FeedPost, MediaItem, MediaKind, TargetUser, TrayEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 #: Seconds instagrapi waits for a response before the request counts as failed.
 DEFAULT_TIMEOUT = 20.0
@@ -246,6 +246,60 @@ def _media_item(
     )
 
 
+def _reels_stories(result: dict[str, Any]) -> dict[str, list[MediaItem]]:
+    """Read a `feed/reels_media/` answer: user pk -> its stories, oldest first.
+
+    A user without live stories (or one the account may not see) is absent.
+    """
+    reels = result.get("reels") or {}
+    stories: dict[str, list[MediaItem]] = {}
+    for reel in reels.values() if isinstance(reels, dict) else ():
+        items = []
+        for raw in reel.get("items") or []:
+            item = dict(raw)
+            item.setdefault("user", reel.get("user"))
+            items.append(_media_item(extract_story_v1(item), raw, MediaKind.STORY))
+        if items:
+            stories[items[0].owner_pk] = sorted(items, key=lambda m: m.taken_at)
+    return stories
+
+
+def _timeline_posts(result: dict[str, Any]) -> tuple[list[FeedPost], str | None]:
+    """Read a `feed/timeline/` page: the followed accounts' own posts only.
+
+    Only `media_or_ad` items are kept, and of those none that is sponsored
+    (`injected` or `ad_id`, mgp25/Instagram-API#2227) or whose owner the account
+    does not follow (`user.friendship_status.following` false). Suggested posts
+    and reels come as `explore_story`, suggested accounts as `suggested_users`;
+    both are dropped (tests/sandbox/SOURCES.md names the captures).
+
+    Returns:
+        The posts in feed order, and the next page's cursor: None when Instagram
+        has no more (`more_available`) or this page holds the
+        `end_of_feed_demarcator` (what follows it is suggestions only).
+
+    """
+    posts, ended = [], False
+    for entry in result.get("feed_items") or []:
+        ended = ended or "end_of_feed_demarcator" in entry
+        raw = entry.get("media_or_ad")
+        if not isinstance(raw, dict) or raw.get("injected") or raw.get("ad_id"):
+            continue
+        user = raw.get("user") or {}
+        if (user.get("friendship_status") or {}).get("following") is False:
+            continue
+        kind = _KIND_BY_MEDIA_TYPE.get(int(raw.get("media_type") or 0))
+        if kind is None:
+            continue
+        media = extract_media_v1(raw)
+        item = _media_item(media, raw, kind, code=str(media.code))
+        posts.append(FeedPost(item, str(user.get("username") or "").lower()))
+    cursor = result.get("next_max_id")
+    if not result.get("more_available") or ended or cursor is None:
+        return posts, None
+    return posts, str(cursor)
+
+
 class InstagramClient(LoginFlow):
     """One logged-in (or logging-in) Instagram account. Blocking; executor only.
 
@@ -382,6 +436,7 @@ class InstagramClient(LoginFlow):
                     TrayEntry(
                         user_pk=pk,
                         latest_reel_media=int(reel.get("latest_reel_media") or 0),
+                        username=str(user.get("username") or "").lower(),
                     )
                 )
             return entries
@@ -466,6 +521,46 @@ class InstagramClient(LoginFlow):
             return items[:amount]
 
         return self._call(endpoint, posts)
+
+    def reels_media(self, user_pks: Sequence[str]) -> dict[str, list[MediaItem]]:
+        """Return the current stories of several users: `_reels_stories`.
+
+        One request: `feed/reels_media/` with the pks as `user_ids`, as the app asks
+        when the story tray opens; Instagram refuses more than about 20 ids ("Too
+        many reels requested", tests/sandbox/SOURCES.md), so the caller batches.
+
+        Raises:
+            RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+
+        """
+        data = {
+            "user_ids": [self._checked_pk(pk) for pk in user_pks],
+            "source": "reel_feed_timeline",
+            "supported_capabilities_new": json.dumps(ig_config.SUPPORTED_CAPABILITIES),
+        }
+        self._require_login()
+        data["_uuid"] = self._client.uuid
+        request = functools.partial(
+            self._client.private_request, "feed/reels_media/", data=data
+        )
+        return self._call("feed/reels_media/", lambda: _reels_stories(request()))
+
+    def timeline(self, max_id: str | None = None) -> tuple[list[FeedPost], str | None]:
+        """Return one page of the home feed, followed accounts' posts only.
+
+        One request: `feed/timeline/` (`max_id`: the page's cursor, None for the
+        newest). What is kept and the cursor returned: `_timeline_posts`.
+
+        Raises:
+            RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+
+        """
+        self._require_login()
+        reason = "pull_to_refresh" if max_id is None else "pagination"
+        request = functools.partial(
+            self._client.get_timeline_feed, reason, max_id=max_id
+        )
+        return self._call("feed/timeline/", lambda: _timeline_posts(request()))
 
     def like_story(self, story: MediaItem) -> None:
         """Mark the story seen, then like it (two requests; one story view).

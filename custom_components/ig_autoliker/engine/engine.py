@@ -22,6 +22,7 @@ from .exceptions import (
     TargetNotFound,
     TargetPrivate,
 )
+from .follow_pass import FollowPass
 from .media import MediaService
 from .models import MediaKind
 from .pacer import CycleStop, Pacer
@@ -214,6 +215,7 @@ class Engine:
             listener=listener,
         )
         self.client = client
+        self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
         #: Unix seconds when the next regular cycle is due.
@@ -333,6 +335,7 @@ class Engine:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.interval, focus=None)
+                await self.follow.async_run(self.policy.settings, self._targets())
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
@@ -392,6 +395,8 @@ class Engine:
         try:
             while True:
                 targets = {t.pk: t for t in self._targets() if t.enabled}
+                if not self.policy.settings.follow.targets:
+                    targets = {}  # follow mode alone: the targets rest
                 planner.policy = self.planner_constraints()  # a like may start warm-up
                 views = [target_view(self.stored, t) for t in targets.values()]
                 step = planner.next_step(views, self._clock())

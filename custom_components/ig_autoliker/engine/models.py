@@ -103,11 +103,27 @@ class TrayEntry:
     Attributes:
         user_pk: The account's pk.
         latest_reel_media: Unix time (seconds) of its newest story.
+        username: The account's username as the tray names it ("" when absent).
 
     """
 
     user_pk: str
     latest_reel_media: int
+    username: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPost:
+    """A post of a followed account as the home feed (`feed/timeline/`) shows it.
+
+    Attributes:
+        item: The post.
+        username: Its owner's username (lower-case).
+
+    """
+
+    item: MediaItem
+    username: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,13 +28,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from .clock import DAY, HOUR, Clock, stored_seconds
 from .exceptions import Refused
+from .follow import FollowSettings
 from .hours import is_active_hour, next_active_change, next_active_start
 from .pace import Pace
 
@@ -195,7 +196,9 @@ class SafetySettings:
         active_start: Hour of day (local time, 0..23) liking starts.
         active_end: Hour of day (0..24) liking stops; equal to `active_start`
             (modulo 24) means around the clock.
-        max_likes_per_target_cycle: Likes per target and cycle, count.
+        max_likes_per_target_cycle: Likes per target and cycle, count (in follow
+            mode also per followed account and pass).
+        follow: Which accounts are liked and which never (follow mode).
 
     """
 
@@ -204,6 +207,7 @@ class SafetySettings:
     active_start: int = 8
     active_end: int = 23
     max_likes_per_target_cycle: int = 3
+    follow: FollowSettings = field(default_factory=FollowSettings)
 
     @property
     def always_active(self) -> bool:

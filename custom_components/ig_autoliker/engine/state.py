@@ -92,6 +92,26 @@ class TargetState:
         return state, complete
 
 
+def _parse_followed(data: Any) -> tuple[dict[str, list[float]], bool]:
+    """Parse follow mode's accounts; an entry not [3 numbers] is dropped.
+
+    Returns:
+        pk -> [since, last seen, last liked], and False when an entry was dropped.
+
+    """
+    if data is None:
+        return {}, True
+    if not isinstance(data, Mapping):
+        return {}, False
+    followed = {}
+    for pk, times in data.items():
+        parsed = [stored_seconds(t) for t in times] if isinstance(times, list) else []
+        # since, last seen, last liked
+        if len(parsed) == 3 and None not in parsed:  # noqa: PLR2004
+            followed[str(pk)] = [float(t or 0.0) for t in parsed]
+    return followed, len(followed) == len(data)
+
+
 def _same_kind(value: Any, default: Any, name: str) -> bool:
     """Tell whether a stored value may replace a field's default."""
     if name == "followed":
@@ -132,6 +152,10 @@ class StoredData:
         policy: Freezes, warm-up and adaptive pace (`SafetyPolicy.as_dict()`).
         auto_like: False while the user has paused everything.
         last_cycle: Unix seconds when the last cycle finished, or None.
+        followed: Follow mode's accounts: pk -> [since, last seen, last liked]
+            (Unix seconds; media up to `since` is their baseline, last liked 0.0
+            for never). Stores from before follow mode have none.
+        follow_pass: Unix seconds of follow mode's last read of the feeds, or None.
 
     """
 
@@ -146,6 +170,8 @@ class StoredData:
     policy: dict[str, Any] = field(default_factory=dict)
     auto_like: bool = True
     last_cycle: float | None = None
+    followed: dict[str, list[float]] = field(default_factory=dict)
+    follow_pass: float | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> StoredData:
@@ -190,6 +216,9 @@ class StoredData:
             complete = complete and kept_all
         if not complete:
             lost.append("targets")
+        stored.followed, complete = _parse_followed(data.get("followed"))
+        lost += [] if complete else ["followed"]
+        stored.follow_pass = stored_seconds(data.get("follow_pass"))
         stored.like_outcomes, complete = LikeOutcomes.parse(data.get("like_outcomes"))
         if not complete:
             lost.append("like_outcomes")
@@ -213,6 +242,8 @@ class StoredData:
             "policy": self.policy,
             "auto_like": self.auto_like,
             "last_cycle": self.last_cycle,
+            "followed": {pk: list(times) for pk, times in self.followed.items()},
+            "follow_pass": self.follow_pass,
         }
 
     def purge_stories(self, now: float) -> int:
