@@ -984,9 +984,14 @@ async def loaded_entry(
 
 
 async def start_target_flow(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
-    """Open the add-target form."""
-    return await hass.config_entries.subentries.async_init(
+    """Open the add-target form: "Add one account" in the first step's menu."""
+    result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["one", "pick", "paste"]
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "one"}
     )
 
 
@@ -1005,7 +1010,7 @@ async def test_target_form(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
     result = await start_target_flow(hass, loaded_entry)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "one"
     assert result["description_placeholders"] == {"account": ALICE.username}
     assert suggested(result, CONF_LIKE_STORIES) is True
     assert suggested(result, CONF_LIKE_POSTS) is True
@@ -1218,7 +1223,9 @@ async def test_target_entry_not_loaded(hass: HomeAssistant, world: World) -> Non
     entry = account_entry(world)
     entry.add_to_hass(hass)
 
-    result = await start_target_flow(hass, entry)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
+    )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -147,3 +147,5 @@ EVENT_ENTITY_OF: Final = {
 # Actions.
 SERVICE_RUN_CYCLE: Final = "run_cycle"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+SERVICE_ADD_TARGETS: Final = "add_targets"
+ATTR_USERNAMES: Final = "usernames"

@@ -329,6 +329,58 @@ class InstagramClient(LoginFlow):
 
         return self._call(f"users/{name}/usernameinfo/", resolve)
 
+    def following_page(
+        self, max_id: str | None = None, count: int = 200
+    ) -> tuple[list[TargetUser], str | None]:
+        """Return one page of the accounts the logged-in account follows.
+
+        One request: `friendships/{pk}/following/` with the fields instagrapi's
+        `user_following_v1` sends (tests/sandbox/SOURCES.md); `count` is at most 200,
+        instagrapi's `MAX_USER_COUNT`.
+
+        Args:
+            max_id: The cursor of the previous page's `next_max_id`; None for the
+                first page.
+            count: Accounts per page, 1-200.
+
+        Returns:
+            The page's accounts (newest follow first) and the next cursor, None
+            after the last page.
+
+        Raises:
+            RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+
+        """
+        self._require_login()
+        endpoint = f"friendships/{self.user_pk}/following/"
+
+        def page() -> tuple[list[TargetUser], str | None]:
+            client = self._client
+            params: dict[str, Any] = {
+                "count": min(max(count, 1), 200),
+                "rank_token": client.rank_token,
+                "search_surface": "follow_list_page",
+                "query": "",
+                "enable_groups": "true",
+            }
+            if max_id:
+                params["max_id"] = max_id
+            result = client.private_request(endpoint, params=params)
+            users = [
+                TargetUser(
+                    pk=str(user.get("pk")),
+                    username=str(user.get("username") or "").lower(),
+                    full_name=str(user.get("full_name") or ""),
+                    is_private=bool(user.get("is_private")),
+                )
+                for user in result.get("users") or []
+                if _DIGITS.fullmatch(str(user.get("pk")))
+                and _USERNAME.fullmatch(str(user.get("username") or ""))
+            ]
+            return users, (str(result.get("next_max_id") or "") or None)
+
+        return self._call(endpoint, page)
+
     def in_tray_when_live(self, user_pk: str) -> bool:
         """Tell whether a user's live stories show in the account's reels tray.
 
