@@ -15,8 +15,8 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
-from .compat import vol
 from .bulk import async_add_targets, parse_usernames
+from .compat import vol
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_USERNAMES,
