@@ -172,6 +172,31 @@ async def _async_known(
     return following.by_username()
 
 
+def _add(
+    hass: HomeAssistant,
+    entry: IgAutolikerConfigEntry,
+    result: BulkResult,
+    pks: set[str | None],
+    data: dict[str, Any],
+) -> None:
+    """Create the target subentry as the single add does, unless its pk is one."""
+    name, pk = str(data[CONF_USERNAME]), str(data[CONF_TARGET_PK])
+    if pk in pks:  # the same account under another username
+        result.already.append(name)
+        return
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(
+            data=MappingProxyType(data),
+            subentry_type=SUBENTRY_TYPE_TARGET,
+            title=name,
+            unique_id=pk,
+        ),
+    )
+    pks.add(pk)
+    result.added.append(name)
+
+
 async def async_add_targets(
     hass: HomeAssistant,
     entry: IgAutolikerConfigEntry,
@@ -197,35 +222,25 @@ async def async_add_targets(
     todo = [name for name in usernames if name not in names]
     result.already = [name for name in usernames if name in names]
     known = await _async_known(hass, entry, result) if todo else {}
-    for index, name in enumerate(todo):
-        user = known.get(name)
-        if user is None:
-            try:
-                user = await entry.runtime_data.engine.async_resolve_target(name)
-            except IgAutolikerError as err:
-                key = flow_error(err)
-                if key in _NAME_ERRORS:
-                    (result.not_found if key == "not_found" else result.private).append(
-                        name
-                    )
-                    result.requests += 1 if key == "not_found" else 2
-                    continue
-                result.not_tried = todo[index:]
+    # Followed accounts first: they need no request, so a lookup that the account
+    # cannot make now (a limit, a freeze) leaves only names that need one untried.
+    lookups = [name for name in todo if name not in known]
+    for name in todo:
+        if (user := known.get(name)) is not None:
+            _add(hass, entry, result, pks, target_data(user, name, kinds))
+    engine = entry.runtime_data.engine
+    for index, name in enumerate(lookups):
+        try:
+            user = await engine.async_resolve_target(name)
+        except IgAutolikerError as err:
+            key = flow_error(err)
+            if key not in _NAME_ERRORS:
+                result.not_tried = lookups[index:]
                 result.reason = key
                 break
-            result.requests += 1 + int(user.is_private)
-        if user.pk in pks:
-            result.already.append(name)
+            (result.not_found if key == "not_found" else result.private).append(name)
+            result.requests += 1 if key == "not_found" else 2
             continue
-        hass.config_entries.async_add_subentry(
-            entry,
-            ConfigSubentry(
-                data=MappingProxyType(target_data(user, name, kinds)),
-                subentry_type=SUBENTRY_TYPE_TARGET,
-                title=name,
-                unique_id=user.pk,
-            ),
-        )
-        pks.add(user.pk)
-        result.added.append(name)
+        result.requests += 1 + int(user.is_private)
+        _add(hass, entry, result, pks, target_data(user, name, kinds))
     return result

@@ -16,7 +16,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.sandbox import World
+from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE, MISSING, PRIVATE_STRANGER, PUBLIC
 
 FOLLOWING = "friendships/{id}/following/"
@@ -195,3 +195,31 @@ async def test_add_targets_action(
         "not_tried_reason": None,
     }
     assert target_names(setup_integration) == {PUBLIC, *followed[:3]}
+
+
+async def test_add_targets_rate_limited(
+    hass: HomeAssistant,
+    world: World,
+    setup_integration: MockConfigEntry,
+    followed: list[str],
+) -> None:
+    """A lookup refused with 429: followed names are added, the rest named untried."""
+    world.faults.add("users/*/usernameinfo/", Fault.HTTP_429)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "add_targets",
+        {
+            "config_entry_id": setup_integration.entry_id,
+            "usernames": f"{MISSING} {followed[0]} {PRIVATE_STRANGER} {followed[1]}",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+
+    assert response is not None
+    assert response["added"] == followed[:2]
+    assert response["not_tried"] == [MISSING, PRIVATE_STRANGER]
+    assert response["not_tried_reason"] == "rate_limited"
+    assert target_names(setup_integration) == {PUBLIC, *followed[:2]}
+    assert world.count(USERNAMEINFO) == 1  # the first refusal stops the lookups
