@@ -172,6 +172,8 @@ class Run:
             "GET", f"/api/diagnostics/config_entry/{self.s.entry_id}"
         )
         value = dump["data"]["last_cycle"]
+        if isinstance(value, str):  # diagnostics show it as an ISO time
+            return datetime.fromisoformat(value).timestamp()
         return None if value is None else float(value)
 
     async def run_cycle(
