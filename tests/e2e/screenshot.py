@@ -17,9 +17,6 @@ docs/images/:
   Auto-like switch picked in its entity pickers. The run fails unless that
   automation then turns Auto-like off and on with the schedule;
 - options.png: the options form (default values) with its sections.
-- bulk_pick.png, bulk_picked.png, bulk_added.png: Add target accounts > Pick from
-  the accounts I follow, with the searchable list open, then all 50 picked with the
-  keyboard, then the summary after one submit ("Added 50 target accounts").
 - logbook_page.png: the logbook page filtered by the account device (the Activity
   card's arrow), with the likes.
 
@@ -65,7 +62,6 @@ from tests.e2e.run import (
     set_schedule,
     wait_auto_like,
 )
-from tests.sandbox.demo import DEMO_FOLLOWED
 
 CHROMIUM = "/usr/bin/chromium"
 #: Quiet in a closed network: no GPU, QUIC, sync, updates or background fetches.
@@ -296,49 +292,6 @@ async def ignore_other_repairs(client: HassClient) -> None:
             say(f"ignored repair issue {issue['domain']}.{issue['issue_id']}")
 
 
-async def shoot_bulk_pick(page: Page, base_url: str) -> None:
-    """Add the demo's 50 followed accounts in one pick form; three pictures.
-
-    Raises:
-        playwright's TimeoutError: A step, or the summary "Added 50 target
-            accounts", does not show.
-
-    """
-    url = f"{base_url}/config/integrations/integration/{DOMAIN}"
-    say(f"opening {url}")
-    await page.goto(url, wait_until="load")
-    add = page.get_by_role("button", name="Add target accounts").first
-    await add.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await add.click()
-    pick = page.get_by_text("Pick from the accounts I follow", exact=True).first
-    await pick.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await pick.click()
-    field = page.get_by_label("Accounts").first
-    await field.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await field.click()
-    await page.get_by_text(DEMO_FOLLOWED[0], exact=False).first.wait_for(
-        state="visible", timeout=RENDER_TIMEOUT
-    )
-    await page.wait_for_timeout(1000)
-    await page.screenshot(path=str(IMAGES / "bulk_pick.png"))
-    say("saved docs/images/bulk_pick.png")
-    for _ in DEMO_FOLLOWED:
-        # The first account still offered: each pick leaves the list.
-        await field.click()
-        await page.keyboard.press("ArrowDown")
-        await page.keyboard.press("Enter")
-    await page.keyboard.press("Escape")
-    await page.wait_for_timeout(1000)
-    await page.screenshot(path=str(IMAGES / "bulk_picked.png"))
-    say("saved docs/images/bulk_picked.png")
-    await page.get_by_role("button", name="Submit").first.click()
-    summary = page.get_by_text("Added 50 target accounts", exact=False).first
-    await summary.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await page.wait_for_timeout(1000)
-    await page.screenshot(path=str(IMAGES / "bulk_added.png"))
-    say("saved docs/images/bulk_added.png")
-
-
 async def take_pictures(run: Run, workdir: Path) -> None:
     """Log into the frontend, take the pictures, import and use the blueprint."""
     client, setup = run.client, run.s
@@ -398,7 +351,6 @@ async def take_pictures(run: Run, workdir: Path) -> None:
             # The form as a new user sees it: the defaults, not the demo's pacing.
             await set_options(client, setup.entry_id, dict(DEFAULT_OPTIONS))
             await shoot_options(page, client.hass.url, IMAGES / "options.png")
-            await shoot_bulk_pick(page, client.hass.url)
         finally:
             await context.close()
 
