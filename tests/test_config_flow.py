@@ -780,6 +780,7 @@ async def test_options_form_shows_current_values(
     assert result["step_id"] == "init"
     schema = result["data_schema"].schema
     assert [str(marker) for marker in schema] == [
+        "follow_mode",
         "pacing",
         "hourly_limits",
         "daily_limit",
@@ -791,7 +792,7 @@ async def test_options_form_shows_current_values(
         CONF_WARMUP_DAYS,
     ]
     assert sorted(str(marker) for marker in fields(result["data_schema"])) == sorted(
-        OPTIONS
+        [*OPTIONS, "like_mode", "excluded_accounts"]
     )
     assert suggested(result, CONF_CYCLE_INTERVAL) == 120
     assert suggested(result, CONF_JITTER) == OPTIONS[CONF_JITTER].default
@@ -910,6 +911,72 @@ async def test_options_invalid(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.usefixtures("mock_setup")
+async def test_options_follow_mode(hass: HomeAssistant, world: World) -> None:
+    """The follow mode is stored; exclusions as lower-case usernames, links reduced."""
+    entry = account_entry(world)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert suggested(result, "like_mode") == "targets"
+    selector = fields(result["data_schema"])["like_mode"]
+    assert selector.config["options"] == ["targets", "following", "both"]
+    assert selector.config["translation_key"] == "like_mode"
+    for language in ("en", "de"):
+        labels = translations(language)["selector"]["like_mode"]["options"]
+        assert set(labels) == {"targets", "following", "both"}
+
+    answer = {
+        **form_answer(option_values()),
+        "follow_mode": {
+            "like_mode": "both",
+            "excluded_accounts": "@Ex_Partner, https://www.instagram.com/spam.bot/\n"
+            "ex_partner",
+        },
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["like_mode"] == "both"
+    assert entry.options["excluded_accounts"] == ["ex_partner", "spam.bot"]
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert suggested(result, "like_mode") == "both"
+    assert suggested(result, "excluded_accounts") == "ex_partner\nspam.bot"
+
+
+@pytest.mark.usefixtures("mock_setup")
+async def test_options_bad_exclusion_named(hass: HomeAssistant, world: World) -> None:
+    """A bad exclusion is named in the error; what was typed stays on the form."""
+    entry = account_entry(world)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    typed = "friend_one\nhttps://www.instagram.com/p/Cxyz/ bad..name"
+    answer = {
+        **form_answer(option_values(**{CONF_CYCLE_INTERVAL: 30})),
+        "follow_mode": {"like_mode": "following", "excluded_accounts": typed},
+    }
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"follow_mode": "invalid_excluded"}
+    assert result["description_placeholders"] == {
+        "invalid": "https://www.instagram.com/p/Cxyz/, bad..name"
+    }
+    assert suggested(result, "excluded_accounts") == typed
+    assert suggested(result, "like_mode") == "following"
+    assert suggested(result, CONF_CYCLE_INTERVAL) == 30
+    for language in ("en", "de"):
+        assert (
+            "{invalid}"
+            in translations(language)["options"]["error"]["invalid_excluded"]
+        )
+    assert entry.options == {}
+
+
 async def test_options_reload_running_entry(
     hass: HomeAssistant, world: World, loaded_entry: MockConfigEntry
 ) -> None:
@@ -984,9 +1051,14 @@ async def loaded_entry(
 
 
 async def start_target_flow(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
-    """Open the add-target form."""
-    return await hass.config_entries.subentries.async_init(
+    """Open the add-target form: "Add one account" in the first step's menu."""
+    result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["one", "pick", "paste"]
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "one"}
     )
 
 
@@ -1005,7 +1077,7 @@ async def test_target_form(hass: HomeAssistant, loaded_entry: MockConfigEntry) -
     result = await start_target_flow(hass, loaded_entry)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "one"
     assert result["description_placeholders"] == {"account": ALICE.username}
     assert suggested(result, CONF_LIKE_STORIES) is True
     assert suggested(result, CONF_LIKE_POSTS) is True
@@ -1218,7 +1290,9 @@ async def test_target_entry_not_loaded(hass: HomeAssistant, world: World) -> Non
     entry = account_entry(world)
     entry.add_to_hass(hass)
 
-    result = await start_target_flow(hass, entry)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
+    )
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -147,3 +147,10 @@ EVENT_ENTITY_OF: Final = {
 # Actions.
 SERVICE_RUN_CYCLE: Final = "run_cycle"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+SERVICE_ADD_TARGETS: Final = "add_targets"
+ATTR_USERNAMES: Final = "usernames"
+
+#: Options of follow mode: what is liked ("targets", "following", "both") and the
+#: usernames never liked (engine/follow.py, follow_options.py).
+CONF_LIKE_MODE: Final = "like_mode"
+CONF_EXCLUDED_ACCOUNTS: Final = "excluded_accounts"

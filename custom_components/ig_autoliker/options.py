@@ -35,9 +35,11 @@ from .const import (
     CONF_DELAY_ACCOUNTS,
     CONF_DELAY_LIKES,
     CONF_DELAY_REQUESTS,
+    CONF_EXCLUDED_ACCOUNTS,
     CONF_FEEDBACK_FREEZE,
     CONF_JITTER,
     CONF_KEEP_ALIVE,
+    CONF_LIKE_MODE,
     CONF_MAX_LIKES_DAY,
     CONF_MAX_LIKES_HOUR,
     CONF_MAX_LIKES_TARGET_CYCLE,
@@ -264,10 +266,10 @@ def follow_settings_from_options(options: Mapping[str, Any]) -> FollowSettings:
     usernames are stripped of `@` and spaces and lower-cased, empty ones dropped.
     """
     try:
-        mode = LikeMode(options.get("like_mode", LikeMode.TARGETS))
+        mode = LikeMode(options.get(CONF_LIKE_MODE, LikeMode.TARGETS))
     except ValueError:
         mode = LikeMode.TARGETS
-    names = options.get("excluded_accounts", [])
+    names = options.get(CONF_EXCLUDED_ACCOUNTS, [])
     if isinstance(names, str):
         names = names.replace(",", " ").split()
     excluded = frozenset(

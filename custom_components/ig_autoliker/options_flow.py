@@ -1,5 +1,5 @@
 # Copyright (C) 2026 the ig_autoliker authors. SPDX-License-Identifier: MIT
-"""Options flow of the Instagram Auto-Liker: pacing, limits, backoff and safety."""
+"""Options flow of the Instagram Auto-Liker: follow mode, pacing, limits, safety."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 
+from .compat import vol
+from .follow_options import (
+    FOLLOW_SECTION,
+    follow_form_values,
+    follow_section,
+    validate_follow,
+)
 from .options import (
     flat_options,
     options_of,
@@ -25,22 +32,31 @@ class IgAutolikerOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Show all options with their current values and validate them."""
         errors: dict[str, str] = {}
+        placeholders = {"invalid": "-"}
+        stored = options_of(self.config_entry)
         if user_input is not None:
             flat = flat_options(user_input)
             options, field_errors = validate_options(flat)
-            if not field_errors:
-                return self.async_create_entry(data=options)
+            follow, invalid = validate_follow(user_input, stored)
+            if not field_errors and invalid is None:
+                return self.async_create_entry(data={**options, **follow})
             # On the wrong field's section, naming the field (options.section_errors).
             errors = section_errors(field_errors)
-        suggested = (
-            flat_options(user_input)
-            if user_input is not None
-            else options_of(self.config_entry)
+            if invalid is not None:
+                errors[FOLLOW_SECTION] = "invalid_excluded"
+                placeholders["invalid"] = invalid
+        suggested = flat_options(user_input) if user_input is not None else stored
+        follow_values = (
+            {FOLLOW_SECTION: user_input[FOLLOW_SECTION]}
+            if user_input is not None and FOLLOW_SECTION in user_input
+            else follow_form_values(stored)
         )
+        schema = vol.Schema({**follow_section(), **options_schema().schema})
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                options_schema(), sectioned_options(suggested)
+                schema, {**follow_values, **sectioned_options(suggested)}
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )

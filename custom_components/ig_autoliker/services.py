@@ -5,17 +5,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
+from .bulk import async_add_targets, parse_usernames
 from .compat import vol
-from .const import ATTR_CONFIG_ENTRY_ID, DOMAIN, SERVICE_RUN_CYCLE
+from .const import (
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_USERNAMES,
+    DOMAIN,
+    SERVICE_ADD_TARGETS,
+    SERVICE_RUN_CYCLE,
+)
 
 if TYPE_CHECKING:
     from .coordinator import IgAutolikerConfigEntry
 
 RUN_CYCLE_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
+#: `usernames`: a list, or one string of names separated by commas, spaces or lines.
+ADD_TARGETS_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_USERNAMES): vol.Any(cv.string, [cv.string]),
+    }
+)
 
 
 def _entries(call: ServiceCall) -> list[IgAutolikerConfigEntry]:
@@ -67,6 +87,25 @@ async def _async_run_cycle(call: ServiceCall) -> None:
         raise refused[0]
 
 
+async def _async_add_targets(call: ServiceCall) -> ServiceResponse:
+    """Add targets to one account; names that cannot be added are reported by name.
+
+    Returns:
+        `added`, `already_targets`, `not_found`, `private` (private and not
+        followed), `invalid` (no username, as given), `not_tried` (the account could
+        not ask now) and `not_tried_reason` (errors.py's key, or None).
+
+    Raises:
+        ServiceValidationError: The entry is unknown, not ours or not loaded.
+
+    """
+    (entry,) = _entries(call)
+    names, invalid = parse_usernames(call.data[ATTR_USERNAMES])
+    result = await async_add_targets(call.hass, entry, names)
+    result.invalid = invalid
+    return result.as_response()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (called once from `async_setup`)."""
@@ -75,4 +114,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_RUN_CYCLE,
         _async_run_cycle,
         schema=RUN_CYCLE_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ADD_TARGETS,
+        _async_add_targets,
+        schema=ADD_TARGETS_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

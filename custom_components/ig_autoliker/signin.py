@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
+#: Instagram's username rule (lowercased): 1-30 of a-z 0-9 . _, no period at either
+#: end or twice in a row. It also keeps path tricks ("..") out of the lookup URL.
+TARGET_USERNAME: Final = re.compile(r"(?!\.)(?!.*\.\.)[a-z0-9._]{1,30}(?<!\.)")
 USERNAME_SELECTOR: Final = TextSelector(
     TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
 )

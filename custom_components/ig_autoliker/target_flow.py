@@ -8,12 +8,10 @@ needs the entry loaded and shows Instagram's answer (not found, private) on the 
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntryState,
-    ConfigSubentryFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_USERNAME
@@ -27,19 +25,19 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 
+from .bulk import LIKE_KINDS_SCHEMA, like_kinds
+from .bulk_flow import BulkTargetSteps
 from .compat import vol
 from .const import (
     CONF_BACKLOG_POSTS,
     CONF_LIKE_CURRENT_STORIES,
-    CONF_LIKE_POSTS,
-    CONF_LIKE_STORIES,
     CONF_TARGET_PK,
     SUBENTRY_TYPE_TARGET,
 )
 from .engine.exceptions import IgAutolikerError
 from .engine.models import TargetUser
 from .errors import flow_error
-from .signin import USERNAME_SELECTOR, normalize_username
+from .signin import TARGET_USERNAME, USERNAME_SELECTOR, normalize_username
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,14 +53,6 @@ _ACCOUNT_ERRORS: Final = frozenset({"rate_limited", "cannot_connect", "ip_blocke
 #: The flow ends with these reasons; any other key means "reauthenticate first".
 _ABORTS: Final = frozenset({"account_suspended", "client_outdated"})
 
-#: Instagram's username rule (lowercased): 1-30 of a-z 0-9 . _, no period at either
-#: end or twice in a row. It also keeps path tricks ("..") out of the lookup URL.
-TARGET_USERNAME: Final = re.compile(r"(?!\.)(?!.*\.\.)[a-z0-9._]{1,30}(?<!\.)")
-
-LIKE_KINDS_SCHEMA: Final = {
-    vol.Required(CONF_LIKE_STORIES, default=True): BooleanSelector(),
-    vol.Required(CONF_LIKE_POSTS, default=True): BooleanSelector(),
-}
 #: Most older posts a new target may have liked: one page of its feed.
 MAX_BACKLOG_POSTS: Final = 12
 #: What of a new target's past is liked: a bounded choice, so adding a target never
@@ -77,15 +67,6 @@ BACKLOG_SCHEMA: Final = {
 }
 
 
-def _like_kinds(user_input: Mapping[str, Any]) -> dict[str, bool] | None:
-    """Return the chosen kinds of likes, or None when neither is chosen."""
-    kinds = {
-        CONF_LIKE_STORIES: bool(user_input[CONF_LIKE_STORIES]),
-        CONF_LIKE_POSTS: bool(user_input[CONF_LIKE_POSTS]),
-    }
-    return kinds if any(kinds.values()) else None
-
-
 def _backlog(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Return what of the target's past to like (older posts clamped to 0..12)."""
     posts = round(float(user_input.get(CONF_BACKLOG_POSTS, 0)))
@@ -97,10 +78,20 @@ def _backlog(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class TargetSubentryFlow(ConfigSubentryFlow):
+class TargetSubentryFlow(BulkTargetSteps):
     """Add or change an Instagram account whose stories and posts are liked."""
 
     async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask how to add: one account, a pick of the followed ones, or a list."""
+        if self._get_entry().state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        return self.async_show_menu(
+            step_id="user", menu_options=["one", "pick", "paste"]
+        )
+
+    async def async_step_one(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Resolve the username through the running account, then add the target."""
@@ -111,7 +102,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             username = normalize_username(user_input[CONF_USERNAME])
             targets = entry.get_subentries_of_type(SUBENTRY_TYPE_TARGET)
-            if (kinds := _like_kinds(user_input)) is None:
+            if (kinds := like_kinds(user_input)) is None:
                 errors["base"] = "no_kind"
             elif not TARGET_USERNAME.fullmatch(username):
                 # The form keeps what was typed (a link stays a link to correct).
@@ -137,7 +128,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
                 errors = user
             user_input = {**user_input, CONF_USERNAME: username}
         return self.async_show_form(
-            step_id="user",
+            step_id="one",
             data_schema=self.add_suggested_values_to_schema(
                 vol.Schema(
                     {
@@ -160,7 +151,7 @@ class TargetSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            if (kinds := _like_kinds(user_input)) is not None:
+            if (kinds := like_kinds(user_input)) is not None:
                 return self.async_update_and_abort(entry, subentry, data_updates=kinds)
             errors["base"] = "no_kind"
         username = subentry.data[CONF_USERNAME]

@@ -638,7 +638,9 @@ class HassClient:
         """
         result: dict[str, Any] = await self.request("POST", base, start)
         for step_id, user_input in steps:
-            if result.get("type") != "form" or result.get("step_id") != step_id:
+            if result.get("type") not in {"form", "menu"} or (
+                result.get("step_id") != step_id
+            ):
                 msg = f"{base}: expected form {step_id!r}, got {result}"
                 raise E2EError(msg)
             if result.get("errors"):
@@ -810,10 +812,8 @@ async def set_up_integration(
             "/api/config/config_entries/subentries/flow",
             {"handler": [entry_id, "target"]},
             [
-                (
-                    "user",
-                    {"username": username, **TARGET_FORM},
-                )
+                ("user", {"next_step_id": "one"}),
+                ("one", {"username": username, **TARGET_FORM}),
             ],
         )
         if result.get("type") != "create_entry":

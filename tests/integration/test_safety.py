@@ -469,6 +469,9 @@ async def add_target(
         (entry.entry_id, SUBENTRY_TYPE_TARGET), context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "one"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
         {
             CONF_USERNAME: username,

@@ -300,6 +300,41 @@ def _timeline_posts(result: dict[str, Any]) -> tuple[list[FeedPost], str | None]
     return posts, str(cursor)
 
 
+def _following_params(
+    rank_token: str, max_id: str | None, count: int
+) -> dict[str, Any]:
+    """Return the query of a following page as instagrapi sends it (SOURCES.md).
+
+    `count` is clamped to 1-200, instagrapi's `MAX_USER_COUNT` for this endpoint.
+    """
+    params: dict[str, Any] = {
+        "count": min(max(count, 1), 200),
+        "rank_token": rank_token,
+        "search_surface": "follow_list_page",
+        "query": "",
+        "enable_groups": "true",
+    }
+    if max_id:
+        params["max_id"] = max_id
+    return params
+
+
+def _following_users(result: dict[str, Any]) -> tuple[list[TargetUser], str | None]:
+    """Return a following page's accounts (lower-case usernames) and `next_max_id`."""
+    users = [
+        TargetUser(
+            pk=str(user.get("pk")),
+            username=str(user.get("username") or "").lower(),
+            full_name=str(user.get("full_name") or ""),
+            is_private=bool(user.get("is_private")),
+        )
+        for user in result.get("users") or []
+        if _DIGITS.fullmatch(str(user.get("pk")))
+        and _USERNAME.fullmatch(str(user.get("username") or ""))
+    ]
+    return users, (str(result.get("next_max_id") or "") or None)
+
+
 class InstagramClient(LoginFlow):
     """One logged-in (or logging-in) Instagram account. Blocking; executor only.
 
@@ -382,6 +417,29 @@ class InstagramClient(LoginFlow):
             return target
 
         return self._call(f"users/{name}/usernameinfo/", resolve)
+
+    def following_page(
+        self, max_id: str | None = None, count: int = 200
+    ) -> tuple[list[TargetUser], str | None]:
+        """Return one page of the followed accounts and the next cursor (None: last).
+
+        One request: `friendships/{pk}/following/` as instagrapi's `user_following_v1`
+        asks it (`_following_params`); `max_id` is the previous page's cursor.
+
+        Raises:
+            RateLimited, SessionExpired, ChallengeRequired, CannotConnect.
+
+        """
+        self._require_login()
+        endpoint = f"friendships/{self.user_pk}/following/"
+
+        def page() -> tuple[list[TargetUser], str | None]:
+            params = _following_params(self._client.rank_token, max_id, count)
+            return _following_users(
+                self._client.private_request(endpoint, params=params)
+            )
+
+        return self._call(endpoint, page)
 
     def in_tray_when_live(self, user_pk: str) -> bool:
         """Tell whether a user's live stories show in the account's reels tray.
