@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import typing
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,23 +51,6 @@ def test_is_instagrapi_error_follows_subclassing() -> None:
     assert not is_instagrapi_error(exc, "LoginRequired")
     # Our own ChallengeRequired has the same name but is not instagrapi's.
     assert not is_instagrapi_error(ChallengeRequired("x"), "ChallengeRequired")
-
-
-def test_only_client_py_imports_instagrapi() -> None:
-    package = ENGINE.parent
-    importers = set()
-    for path in package.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                modules = [node.module or ""]
-            else:
-                continue
-            if any(m.split(".")[0] == "instagrapi" for m in modules):
-                importers.add(path.relative_to(package).as_posix())
-    assert importers == {"engine/client.py"}
 
 
 def _response(status: int, retry_after: str | None = None) -> SimpleNamespace:
