@@ -151,6 +151,13 @@ def main(argv: list[str]) -> None:
         if argv[0] == "--safety":
             bench_safety(*(int(value) for value in argv[1:3]))
         return
+    if argv[:1] == ["--chaos"]:
+        from tests.bench.chaos import bench_chaos  # noqa: PLC0415 - heavy import
+
+        days = float(argv[1]) if len(argv) > 1 else 7.0
+        seed = int(argv[2]) if len(argv) > 2 else 1
+        bench_chaos(days, seed)
+        return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS
         bench_simulate(counts)
