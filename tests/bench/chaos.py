@@ -40,9 +40,16 @@ from custom_components.ig_autoliker.engine import client as api_module
 from custom_components.ig_autoliker.engine.history import LikeHistory
 from custom_components.ig_autoliker.options import limits_from_options, options_of
 from homeassistant import loader
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
 from homeassistant.helpers.storage import STORAGE_DIR
-from pytest_homeassistant_custom_component.common import async_test_home_assistant
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
 
 from tests.bench.audit import Auditor
 from tests.bench.sim import (
@@ -64,7 +71,6 @@ from tests.sandbox import Fault, Sandbox
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from tests.sandbox import World
 
@@ -156,7 +162,11 @@ class Chaos:
     """One chaos run: the simulation, the random faults and stops, the user."""
 
     def __init__(self, days: float, seed: int) -> None:
+        # One stream per kind of draw, so that the draws of one do not shift
+        # the others when timing moves a fault by a request.
         self.rng = random.Random(seed)
+        self.stops = random.Random(seed + 1)
+        self.user = random.Random(seed + 2)
         self.config = SimConfig(
             targets=TARGETS,
             days=days,
@@ -170,8 +180,37 @@ class Chaos:
         self.restarts = 0
         self.torn = 0
         self.answer_at: float | None = None
+        self.template: MockConfigEntry | None = None
         limits = limits_from_options(options_of(self.config.options))
         self.auditor = Auditor(self.world, limits)
+
+    def _entry(self, entry_id: str) -> MockConfigEntry:
+        """
+        The same entry in every life: ids as the config entries file keeps them.
+
+        Home Assistant's registries on disk tie devices to the subentry ids, so
+        a restart must see the ids it saw before.
+        """
+        template = self.template or _entry(self.world, self.config)
+        self.template = template
+        return MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=entry_id,
+            title=template.title,
+            unique_id=template.unique_id,
+            data=dict(template.data),
+            options=dict(template.options),
+            subentries_data=[
+                ConfigSubentryData(
+                    data=dict(sub.data),
+                    subentry_id=sub.subentry_id,
+                    subentry_type=sub.subentry_type,
+                    title=sub.title,
+                    unique_id=sub.unique_id,
+                )
+                for sub in template.subentries.values()
+            ],
+        )
 
     # ------------------------------------------------------------------ faults
     def _arm(self, _world: World, _now: float) -> None:
@@ -202,7 +241,7 @@ class Chaos:
         if not path.exists():
             return
         text = path.read_bytes()
-        cut = 0 if self.rng.random() < 0.2 else self.rng.randrange(1, len(text))
+        cut = 0 if self.stops.random() < 0.2 else self.stops.randrange(1, len(text))
         path.write_bytes(text[:cut])
         self.torn += 1
 
@@ -211,14 +250,13 @@ class Chaos:
         self, sim: _Simulation, config_dir: str, entry_id: str, stop_at: float
     ) -> None:
         """Start Home Assistant over the files on disk, run until `stop_at`."""
-        kind = self.rng.choice(STOPS)
+        kind = self.stops.choice(STOPS)
         folder = Path(config_dir, STORAGE_DIR)
         key = f"{DOMAIN}.{entry_id}"
         frozen: dict[str, bytes] = {}
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            entry = _entry(self.world, self.config)
-            object.__setattr__(entry, "entry_id", entry_id)
+            entry = self._entry(entry_id)
             entry.add_to_hass(hass)
             hass.bus.async_listen(
                 EVENT_ACTION_BLOCKED,
@@ -296,7 +334,7 @@ class Chaos:
             return
         if self.answer_at is None:
             self.answer_at = sim.now + math.exp(
-                self.rng.uniform(math.log(300), math.log(8 * HOUR))
+                self.user.uniform(math.log(300), math.log(8 * HOUR))
             )
         if sim.now < self.answer_at:
             return
@@ -333,7 +371,7 @@ class Chaos:
         )
         self.world.clock.set(start)
         self.timers = Timers(sim)
-        entry_id = f"chaos{self.rng.getrandbits(64):016x}"
+        entry_id = f"chaos{self.stops.getrandbits(64):016x}"
         options = api_module.ConnectionOptions(timeout=CLIENT_TIMEOUT)
         with ExitStack() as stack:
             sandbox = stack.enter_context(Sandbox(self.world))
@@ -358,7 +396,7 @@ class Chaos:
                 )
             )
             while sim.now < sim.end:
-                stop_at = sim.now + self.rng.expovariate(1 / MEAN_STOP_GAP)
+                stop_at = sim.now + self.stops.expovariate(1 / MEAN_STOP_GAP)
                 await self._life(sim, config_dir, entry_id, stop_at)
                 print(
                     f"chaos-life: day={(sim.now - start) / DAY:.2f} "
