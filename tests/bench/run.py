@@ -176,6 +176,13 @@ def main(argv: list[str]) -> None:
             tuple(int(value) for value in argv[2:]) or SIMULATED_FOLLOWED
         )
         return
+    if argv[:1] == ["--chaos"]:
+        from tests.bench.chaos import bench_chaos  # noqa: PLC0415 - heavy import
+
+        days = float(argv[1]) if len(argv) > 1 else 7.0
+        seed = int(argv[2]) if len(argv) > 2 else 1
+        bench_chaos(days, seed)
+        return
     if argv[:1] == ["--simulate"]:
         counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS
         bench_simulate(counts)

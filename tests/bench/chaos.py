@@ -1,0 +1,442 @@
+"""
+`scripts/benchmark --chaos [DAYS] [SEED]`: a week of random faults, kills, restarts.
+
+The harness of `tests/bench/sim.py` (the real coordinator, store, like history and
+instagrapi against the emulator, fake clock) at 20 targets, replayed from a seed:
+
+- about 5 % of requests meet a fault drawn from every kind the emulator has
+  (`FAULTS`): one pending rule on every endpoint, armed for the nth next request
+  with n geometric (p = 0.05);
+- on average every 6 simulated hours (exponential gaps) the process stops: a
+  graceful stop (Home Assistant's stop: the final save runs), a hard kill (the files
+  stay as they were: a pending delayed save is lost) or a kill in the middle of the
+  store write (a torn store file, see `tear`); each restart is a new Home Assistant
+  over the files on disk as they are;
+- a challenge or reauthentication is answered as a user would, after a random delay
+  of minutes to hours (log-uniform, 5 min to 8 h).
+
+The auditor (`tests/bench/audit.py`) checks Instagram's truth against the
+integration after every restart and at the end. The last line is the `chaos:` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
+
+from custom_components.ig_autoliker.const import DOMAIN, EVENT_ACTION_BLOCKED
+from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
+from custom_components.ig_autoliker.engine import client as api_module
+from custom_components.ig_autoliker.engine.history import LikeHistory
+from custom_components.ig_autoliker.options import limits_from_options, options_of
+from homeassistant import loader
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
+from homeassistant.helpers.storage import STORAGE_DIR
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+from tests.bench.audit import Auditor
+from tests.bench.sim import (
+    DAY,
+    HOUR,
+    KEEP_ALIVE_CHECK,
+    SimConfig,
+    _entry,
+    _environment,
+    _Simulation,
+    build_world,
+)
+from tests.integration.test_fault_matrix import (
+    CLIENT_TIMEOUT,
+    TIMEOUT_DELAY,
+    solve_challenge,
+)
+from tests.sandbox import Fault, Sandbox
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from tests.sandbox import World
+
+TARGETS = 20
+#: Realistic posting, as the silent-block benchmark: an active personal account
+#: posts a few stories a day and a post every day or two.
+STORIES_PER_DAY = 6.0
+POSTS_PER_DAY = 1.5
+FAULT_SHARE = 0.05
+MEAN_STOP_GAP = 6 * HOUR
+#: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern).
+FAULTS: tuple[tuple[Fault, dict[str, Any], str], ...] = (
+    (Fault.HTTP_429, {}, "*"),
+    (Fault.HTTP_429, {"retry_after": 600}, "*"),
+    (Fault.HTTP_500, {}, "*"),
+    (Fault.HTTP_502, {}, "*"),
+    (Fault.HTTP_503, {}, "*"),
+    (Fault.CONNECTION_RESET, {"times": 2}, "*"),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*"),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*"),
+    (Fault.MALFORMED_JSON, {}, "*"),
+    (Fault.LOGIN_REQUIRED, {}, "*"),
+    (Fault.CHALLENGE_REQUIRED, {}, "*"),
+    (Fault.CHALLENGE_CODES, {}, "*"),
+    (Fault.FEEDBACK_REQUIRED, {}, "*"),
+    (Fault.PLEASE_WAIT, {}, "*"),
+    (Fault.SILENT_DROP, {}, "media/*/like/"),
+)
+STOPS = ("graceful", "hard", "torn")
+
+
+class Timers:
+    """
+    The store's save timer on the simulated clock.
+
+    The store schedules its delayed write with `async_call_later` (`SAVE_DELAY` s of
+    real time); the simulated clock runs thousands of times faster, so without this
+    no delayed write would ever land before a kill and every kill would lose hours.
+    """
+
+    def __init__(self, sim: _Simulation) -> None:
+        self.sim = sim
+        self.due: list[tuple[float, Any]] = []
+
+    def call_later(self, _hass: object, delay: float, action: Any) -> Any:
+        """`async_call_later` on the simulated clock; returns the cancel callable."""
+        item = (self.sim.now + delay, action)
+        self.due.append(item)
+        return lambda: item in self.due and self.due.remove(item)
+
+    async def fire(self) -> None:
+        """Run the timers that are due."""
+        for item in [item for item in self.due if item[0] <= self.sim.now]:
+            self.due.remove(item)
+            await item[1](None)
+
+    def sleeper(self) -> Any:
+        """The coordinator's `_sleep`: moves the clock, runs the due timers."""
+
+        async def _sleep(_self: object, seconds: float) -> None:
+            self.sim.advance(seconds)
+            await self.fire()
+
+        return _sleep
+
+
+@dataclass
+class ChaosResult:
+    """The figures of one chaos run (the `chaos:` line) and the auditor's notes."""
+
+    days: float
+    faults: int
+    restarts: int
+    torn_writes: int
+    counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    def line(self) -> str:
+        """The benchmark's last line."""
+        found = " ".join(f"{key}={value}" for key, value in self.counts.items())
+        return (
+            f"chaos: days={self.days:g} faults={self.faults} "
+            f"restarts={self.restarts} torn_writes={self.torn_writes} {found}"
+        )
+
+
+class Chaos:
+    """One chaos run: the simulation, the random faults and stops, the user."""
+
+    def __init__(self, days: float, seed: int) -> None:
+        # One stream per kind of draw, so that the draws of one do not shift
+        # the others when timing moves a fault by a request.
+        self.rng = random.Random(seed)
+        self.stops = random.Random(seed + 1)
+        self.user = random.Random(seed + 2)
+        self.config = SimConfig(
+            targets=TARGETS,
+            days=days,
+            seed=seed,
+            stories_per_day=STORIES_PER_DAY,
+            posts_per_day=POSTS_PER_DAY,
+        )
+        self.world = build_world(self.config)
+        self.rule: Any = None
+        self.faults = 0
+        self.restarts = 0
+        self.torn = 0
+        self.answer_at: float | None = None
+        self.template: MockConfigEntry | None = None
+        limits = limits_from_options(options_of(self.config.options))
+        self.auditor = Auditor(self.world, limits)
+
+    def _entry(self, entry_id: str) -> MockConfigEntry:
+        """
+        The same entry in every life: ids as the config entries file keeps them.
+
+        Home Assistant's registries on disk tie devices to the subentry ids, so
+        a restart must see the ids it saw before.
+        """
+        template = self.template or _entry(self.world, self.config)
+        self.template = template
+        return MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=entry_id,
+            title=template.title,
+            unique_id=template.unique_id,
+            data=dict(template.data),
+            options=dict(template.options),
+            subentries_data=[
+                ConfigSubentryData(
+                    data=dict(sub.data),
+                    subentry_id=sub.subentry_id,
+                    subentry_type=sub.subentry_type,
+                    title=sub.title,
+                    unique_id=sub.unique_id,
+                )
+                for sub in template.subentries.values()
+            ],
+        )
+
+    # ------------------------------------------------------------------ faults
+    def _arm(self, _world: World, _now: float) -> None:
+        """After every clock move: keep one random fault rule pending."""
+        if self.rule is not None and not self.rule.fired:
+            return
+        self.faults += self.rule is not None
+        kind, keywords, pattern = self.rng.choice(FAULTS)
+        gap = math.log(1.0 - self.rng.random()) / math.log(1.0 - FAULT_SHARE)
+        self.rule = self.world.faults.add(
+            pattern, kind, on_call=int(gap) + 1, **keywords
+        )
+
+    # ------------------------------------------------------------------- stops
+    def _tear(self, folder: Path, key: str) -> None:
+        """
+        Leave the store as a kill in the middle of its write can.
+
+        Home Assistant's Store writes through `write_utf8_file_atomic` (a temp file
+        in the same folder, flushed, then renamed over the old one), so a process
+        that dies mid-write leaves the old file and a stray temp file. The torn file
+        at the store path is the power cut after the rename on storage that
+        acknowledged a flush it had not done (SD cards, some USB disks: the common
+        Raspberry Pi installs): the new name holds a prefix of the new text, or
+        nothing. We model both: a random prefix, one time in five an empty file.
+        """
+        path = folder / key
+        if not path.exists():
+            return
+        text = path.read_bytes()
+        cut = 0 if self.stops.random() < 0.2 else self.stops.randrange(1, len(text))
+        path.write_bytes(text[:cut])
+        self.torn += 1
+
+    # -------------------------------------------------------------------- life
+    async def _life(
+        self, sim: _Simulation, config_dir: str, entry_id: str, stop_at: float
+    ) -> None:
+        """Start Home Assistant over the files on disk, run until `stop_at`."""
+        kind = self.stops.choice(STOPS)
+        folder = Path(config_dir, STORAGE_DIR)
+        key = f"{DOMAIN}.{entry_id}"
+        frozen: dict[str, bytes] = {}
+        async with async_test_home_assistant(config_dir=config_dir) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+            entry = self._entry(entry_id)
+            entry.add_to_hass(hass)
+            hass.bus.async_listen(
+                EVENT_ACTION_BLOCKED,
+                lambda event: self.auditor.on_blocked(sim.now, dict(event.data)),
+            )
+            with patch("custom_components.ig_autoliker.async_call_later"):
+                await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+            if entry.state is ConfigEntryState.LOADED:
+                self.auditor.after_restart(
+                    entry.runtime_data,
+                    LikeHistory(folder / f"{key}.history.db"),
+                    sim.now,
+                )
+            try:
+                await self._run(hass, entry, sim, stop_at)
+            finally:
+                self.timers.due.clear()  # they die with the process
+            await hass.async_block_till_done()
+            if kind != "graceful":
+                frozen = _snapshot(folder)
+            if sim.now >= sim.end and entry.state is ConfigEntryState.LOADED:
+                await self._finish(hass, entry, sim)
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_stop(force=True)
+        if frozen:  # a kill: the files as they were, nothing the stop wrote
+            _restore(folder, frozen)
+            if kind == "torn":
+                self._tear(folder, key)
+        self.auditor.notes.append(f"{kind} stop at {sim.now:.0f}")
+
+    async def _run(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        sim: _Simulation,
+        stop_at: float,
+    ) -> None:
+        until = min(stop_at, sim.end)
+        while sim.now < until:
+            await self._user(hass, entry, sim)
+            if entry.state is not ConfigEntryState.LOADED:
+                sim.advance(KEEP_ALIVE_CHECK)
+                await self.timers.fire()
+                if entry.state is ConfigEntryState.SETUP_RETRY:
+                    with patch("custom_components.ig_autoliker.async_call_later"):
+                        await hass.config_entries.async_reload(entry.entry_id)
+                continue
+            coordinator: IgAutolikerCoordinator = entry.runtime_data
+            await coordinator.async_refresh()
+            if coordinator.engine.next_cycle_at <= sim.now:  # held (reauth, freeze)
+                sim.advance(KEEP_ALIVE_CHECK)
+            await self.timers.fire()
+            while sim.now < min(coordinator.engine.next_cycle_at, until):
+                sim.advance(
+                    min(KEEP_ALIVE_CHECK, coordinator.engine.next_cycle_at - sim.now)
+                )
+                await self.timers.fire()
+                await coordinator.async_keep_alive()
+                await self._user(hass, entry, sim)
+                if entry.state is not ConfigEntryState.LOADED:
+                    break
+
+    async def _user(
+        self, hass: HomeAssistant, entry: MockConfigEntry, sim: _Simulation
+    ) -> None:
+        """Answer a reauthentication after a random delay, as a user would."""
+        flows = [
+            flow
+            for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+            if flow["context"]["source"] == SOURCE_REAUTH
+        ]
+        if not flows:
+            self.answer_at = None
+            return
+        if self.answer_at is None:
+            self.answer_at = sim.now + math.exp(
+                self.user.uniform(math.log(300), math.log(8 * HOUR))
+            )
+        if sim.now < self.answer_at:
+            return
+        self.answer_at = None
+        with patch("custom_components.ig_autoliker.async_call_later"):
+            try:
+                await solve_challenge(hass, entry, self.world)
+            except AssertionError:
+                self.auditor.notes.append(f"reauth not solved at {sim.now:.0f}")
+
+    async def _finish(
+        self, hass: HomeAssistant, entry: MockConfigEntry, sim: _Simulation
+    ) -> None:
+        """Every cause gone: two more cycles, then the last audit."""
+        self.world.faults.clear()
+        self.rule = None
+        self.answer_at = sim.now
+        await self._user(hass, entry, sim)
+        for _ in range(2):
+            coordinator: IgAutolikerCoordinator = entry.runtime_data
+            sim.advance(max(0.0, coordinator.engine.next_cycle_at - sim.now))
+            await coordinator.async_refresh()
+            await hass.async_block_till_done()
+        self.auditor.at_end(hass, entry.runtime_data, sim.now)
+
+    async def run(self) -> ChaosResult:
+        """The whole run (see the module docstring)."""
+        started = time.perf_counter()
+        start = 1_800_000_000.0 // DAY * DAY  # a fixed midnight: replayable
+        sim = _Simulation(
+            SimConfig(**{**self.config.__dict__, "on_tick": self._arm}),
+            self.world,
+            start,
+        )
+        self.world.clock.set(start)
+        self.timers = Timers(sim)
+        entry_id = f"chaos{self.stops.getrandbits(64):016x}"
+        options = api_module.ConnectionOptions(timeout=CLIENT_TIMEOUT)
+        with ExitStack() as stack:
+            sandbox = stack.enter_context(Sandbox(self.world))
+            stack.enter_context(_environment(sandbox.env()))
+            config_dir = stack.enter_context(tempfile.TemporaryDirectory())
+            stack.enter_context(
+                patch.object(IgAutolikerCoordinator, "_now", staticmethod(sim.time))
+            )
+            stack.enter_context(
+                patch.object(IgAutolikerCoordinator, "_sleep", self.timers.sleeper())
+            )
+            stack.enter_context(
+                patch(
+                    "custom_components.ig_autoliker.store.async_call_later",
+                    self.timers.call_later,
+                )
+            )
+            stack.enter_context(
+                patch(
+                    "custom_components.ig_autoliker.InstagramClient",
+                    partial(api_module.InstagramClient, options=options),
+                )
+            )
+            while sim.now < sim.end:
+                stop_at = sim.now + self.stops.expovariate(1 / MEAN_STOP_GAP)
+                await self._life(sim, config_dir, entry_id, stop_at)
+                print(
+                    f"chaos-life: day={(sim.now - start) / DAY:.2f} "
+                    f"faults={self.faults} requests={len(self.world.requests())} "
+                    f"wall_s={time.perf_counter() - started:.0f}",
+                    file=sys.stderr,
+                )
+                if sim.now < sim.end:
+                    self.restarts += 1
+        self.faults += self.rule is not None and bool(self.rule.fired)
+        return ChaosResult(
+            days=self.config.days,
+            faults=self.faults,
+            restarts=self.restarts,
+            torn_writes=self.torn,
+            counts=self.auditor.counts(),
+            notes=self.auditor.notes,
+            wall_seconds=time.perf_counter() - started,
+        )
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """The files of the storage folder as a kill leaves them: name -> content."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def _restore(folder: Path, frozen: dict[str, bytes]) -> None:
+    """Put the storage folder back as `_snapshot` saw it."""
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in frozen:
+            path.unlink()
+    for name, data in frozen.items():
+        (folder / name).write_bytes(data)
+
+
+def bench_chaos(days: float = 7.0, seed: int = 1) -> ChaosResult:
+    """Run, print the notes and the `chaos:` line last; blocking."""
+    result = asyncio.run(Chaos(days, seed).run())
+    for note in result.notes:
+        print(f"chaos-note: {note}")
+    print(f"chaos-detail: seed={seed} wall_s={result.wall_seconds:.0f}")
+    print(result.line())
+    return result
