@@ -391,7 +391,7 @@ class Chaos:
             )
             stack.enter_context(
                 patch(
-                    "custom_components.ig_autoliker.InstagramClient",
+                    "custom_components.ig_autoliker.executor.InstagramClient",
                     partial(api_module.InstagramClient, options=options),
                 )
             )
