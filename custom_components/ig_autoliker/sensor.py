@@ -36,12 +36,17 @@ PARALLEL_UPDATES = 0
 
 type StateType = int | str | datetime | None
 
+ATTR_LIKES_PER_HOUR = "likes_per_hour_limit"
+ATTR_LIKES_PER_DAY = "likes_per_day_limit"
+ATTR_WARMUP_UNTIL = "warmup_until"
+
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerSensorEntityDescription(SensorEntityDescription):
     """An account sensor and how to read it from the coordinator data."""
 
     value_fn: Callable[[IgAutolikerData], StateType]
+    attrs_fn: Callable[[IgAutolikerData], dict[str, str | int | None]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +55,16 @@ class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[TargetSnapshot], StateType]
     picture_fn: Callable[[TargetSnapshot], str | None] = lambda _target: None
+
+
+def rate_limit_attributes(data: IgAutolikerData) -> dict[str, str | int | None]:
+    """Return the like limits in force and the warm-up's end (ISO 8601 UTC, None)."""
+    until = data.warmup_until
+    return {
+        ATTR_LIKES_PER_HOUR: data.effective_likes_per_hour,
+        ATTR_LIKES_PER_DAY: data.effective_likes_per_day,
+        ATTR_WARMUP_UNTIL: None if until is None else until.isoformat(),
+    }
 
 
 ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
@@ -71,6 +86,10 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=RATE_LIMIT_STATES,
         value_fn=lambda data: data.rate_limit_state,
+        # The limits in force and the warm-up's end where the user looks: the
+        # state reads "Warming up" while the warm-up lowers the limits, and the
+        # effective-limit sensors are diagnostic (hidden by default on cards).
+        attrs_fn=rate_limit_attributes,
     ),
     IgAutolikerSensorEntityDescription(
         key="session_health",
@@ -171,6 +190,13 @@ class IgAutolikerSensor(IgAutolikerEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The value from the coordinator's latest data."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | int | None] | None:
+        """Attributes beside the state, where the description has them."""
+        if (attrs_fn := self.entity_description.attrs_fn) is None:
+            return None
+        return attrs_fn(self.coordinator.data)
 
 
 class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):

@@ -53,6 +53,8 @@ class IgAutolikerData:
     blocked_until: datetime | None = None
     effective_likes_per_hour: int | None = None
     effective_likes_per_day: int | None = None
+    #: The warm-up's end; None when none runs or it waits for its first like.
+    warmup_until: datetime | None = None
 
     @property
     def challenge_required(self) -> bool:
@@ -92,6 +94,7 @@ def account_snapshot(
         blocked_until=utc(engine.policy.blocked_until),
         effective_likes_per_hour=effective.max_likes_per_hour,
         effective_likes_per_day=effective.max_likes_per_day,
+        warmup_until=utc(engine.policy.warmup_until),
     )
 
 
