@@ -156,6 +156,17 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda target: target.posts_liked,
     ),
+    IgAutolikerTargetSensorEntityDescription(
+        key="last_checked",
+        translation_key="last_checked",
+        # Bookkeeping like the account's "Last cycle": it changes at every check
+        # of every target, and the logbook would add a row each time (it skips
+        # only sensors with a unit or state class, which a timestamp cannot have).
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda target: target.last_checked,
+    ),
 )
 
 

@@ -34,6 +34,8 @@ class TargetSnapshot:
     error: str | None
     #: Preview image of the last liked item (this run only; CDN URLs expire).
     last_thumbnail: str | None = None
+    #: The last successful fetch of the target's stories or posts.
+    last_checked: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,14 @@ def target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot
         posts_liked=state.posts_liked,
         error=state.last_error,
         last_thumbnail=thumbnail,
+        last_checked=utc(_latest(state.last_story_check, state.last_post_check)),
     )
+
+
+def _latest(*stamps: float | None) -> float | None:
+    """Return the latest of the Unix seconds given, None when none is known."""
+    known = [stamp for stamp in stamps if stamp is not None]
+    return max(known) if known else None
 
 
 def account_snapshot(
