@@ -156,7 +156,7 @@ async def test_nothing_wrong_reads_not_blocked_in_both_languages(
     assert await shown(hass, BLOCK, "en") == "Not blocked"
     assert await shown(hass, BLOCK, "de") == "Nicht gesperrt"
     assert await shown(hass, BACKOFF, "en") == "No backoff"
-    assert await shown(hass, BACKOFF, "de") == "Keine Wartezeit"
+    assert await shown(hass, BACKOFF, "de") == "Keine Zwangspause"
 
 
 async def test_replaced_timestamp_sensors_leave_the_registry(
@@ -202,7 +202,7 @@ async def test_backoff_shows_its_end_and_ends_on_time(
     assert state is not None
     assert state.state == "on"
     assert state.attributes["until"] == dt_util.utc_from_timestamp(until).isoformat()
-    assert await shown(hass, BACKOFF, "de") == "Wartet"
+    assert await shown(hass, BACKOFF, "de") == "Zwangspause läuft"
 
     world.clear_log()
     await at(hass, clock, until)
