@@ -72,6 +72,7 @@ class EngineReporter:
                     "target_pk": event.target_pk,
                     "kind": event.kind.value,
                     "media_pk": event.media_pk,
+                    "url": event.url,
                 })  # fmt: skip
             case Blocked(freeze=freeze):
                 activity.async_fire(hass, entry, EVENT_ACTION_BLOCKED, {

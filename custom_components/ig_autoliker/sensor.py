@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
+from homeassistant.util import dt as dt_util
 
 from .engine.engine import RATE_LIMIT_STATES
 from .engine.events import SessionHealth
@@ -39,6 +40,7 @@ type StateType = int | str | datetime | None
 ATTR_LIKES_PER_HOUR = "likes_per_hour_limit"
 ATTR_LIKES_PER_DAY = "likes_per_day_limit"
 ATTR_WARMUP_UNTIL = "warmup_until"
+ATTR_RECENT_LIKES = "recent_likes"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +57,7 @@ class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[TargetSnapshot], StateType]
     picture_fn: Callable[[TargetSnapshot], str | None] = lambda _target: None
+    attrs_fn: Callable[[TargetSnapshot], dict[str, Any]] | None = None
 
 
 def rate_limit_attributes(data: IgAutolikerData) -> dict[str, str | int | None]:
@@ -64,6 +67,25 @@ def rate_limit_attributes(data: IgAutolikerData) -> dict[str, str | int | None]:
         ATTR_LIKES_PER_HOUR: data.effective_likes_per_hour,
         ATTR_LIKES_PER_DAY: data.effective_likes_per_day,
         ATTR_WARMUP_UNTIL: None if until is None else until.isoformat(),
+    }
+
+
+def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
+    """Return the target's latest likes, newest first, with links to the media.
+
+    Returns:
+        `{"recent_likes": [{"at": ISO 8601 UTC, "kind": str, "url": str | None}]}`.
+
+    """
+    return {
+        ATTR_RECENT_LIKES: [
+            {
+                "at": dt_util.utc_from_timestamp(like.at).isoformat(),
+                "kind": like.kind.value,
+                "url": like.url,
+            }
+            for like in target.recent_likes
+        ]
     }
 
 
@@ -140,6 +162,7 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         # The liked item's preview, from the feed answer: no request to Instagram's
         # API; the browser loads the image from Instagram's CDN when it shows it.
         picture_fn=lambda target: target.last_thumbnail,
+        attrs_fn=recent_likes_attribute,
     ),
     # Totals, not total_increasing: a like a feed later shows dropped is taken back
     # out (engine/silent.py), and Home Assistant's statistics read a dip of more
@@ -237,3 +260,10 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
     def entity_picture(self) -> str | None:
         """The preview of the last liked item, where the feed gave one."""
         return self.entity_description.picture_fn(self._shown)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Attributes beside the state, where the description has them."""
+        if (attrs_fn := self.entity_description.attrs_fn) is None:
+            return None
+        return attrs_fn(self._shown)

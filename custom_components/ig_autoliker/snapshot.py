@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .engine.engine import Engine
+    from .engine.models import RecentLike
     from .engine.state import TargetState
 
 
@@ -36,6 +37,8 @@ class TargetSnapshot:
     last_thumbnail: str | None = None
     #: The last successful fetch of the target's stories or posts.
     last_checked: datetime | None = None
+    #: The latest likes, newest first (this run only; `MediaService.recent_likes`).
+    recent_likes: tuple[RecentLike, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,12 @@ class IgAutolikerData:
         return self.session_health is SessionHealth.CHALLENGE_REQUIRED
 
 
-def target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot:
-    """Build one target's part from its bookkeeping."""
+def target_snapshot(
+    state: TargetState,
+    thumbnail: str | None,
+    recent: Iterable[RecentLike] = (),
+) -> TargetSnapshot:
+    """Build one target's part from its bookkeeping and its latest likes."""
     return TargetSnapshot(
         last_like=utc(state.last_like),
         stories_liked=state.stories_liked,
@@ -73,6 +80,7 @@ def target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot
         error=state.last_error,
         last_thumbnail=thumbnail,
         last_checked=utc(_latest(state.last_story_check, state.last_post_check)),
+        recent_likes=tuple(recent),
     )
 
 
@@ -123,8 +131,10 @@ def build_snapshot(
             (mid-cycle progress of one target); None to show only `pks`.
 
     """
-    thumbnails = engine.media.last_thumbnails
+    thumbnails, recent = engine.media.last_thumbnails, engine.media.recent_likes
     targets = dict(previous.targets) if previous is not None else {}
     for pk in pks:
-        targets[pk] = target_snapshot(engine.stored.target(pk), thumbnails.get(pk))
+        targets[pk] = target_snapshot(
+            engine.stored.target(pk), thumbnails.get(pk), recent.get(pk, ())
+        )
     return account_snapshot(engine, targets, now)

@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from custom_components.ig_autoliker.const import CONF_ACTIVE_END, CONF_ACTIVE_START
+from custom_components.ig_autoliker.const import (
+    CONF_ACTIVE_END,
+    CONF_ACTIVE_START,
+    EVENT_LIKED,
+)
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from tests.sandbox import World
+from tests.sandbox.payloads import shortcode
 from tests.sandbox.testworld import PRIVATE_FOLLOWED, PUBLIC
 
 from .conftest import SAFETY_OFF, FakeClock, run_cycle
@@ -121,3 +129,51 @@ async def test_like_now_at_night_says_when_liking_resumes(
     assert "2026-12-01 08:00" in str(refused.value)
     assert world.requests() == []
     assert hass.states.get(button).state == STATE_UNKNOWN  # type: ignore[union-attr]
+
+
+async def test_last_like_lists_the_latest_likes_with_links(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
+) -> None:
+    """Stories link to /stories/<name>/<pk>/, posts to /p/<code>/; the event too."""
+    account, pk = setup_integration.unique_id, target_pk(world, PUBLIC)
+    events = async_capture_events(hass, EVENT_LIKED)
+    await run_cycle(hass, setup_integration)
+
+    state = hass.states.get(entity_id(hass, "sensor", f"{account}_{pk}_last_like"))
+    assert state is not None
+    recent = state.attributes["recent_likes"]
+    assert len(recent) == len(liked_by_alice(world, PUBLIC)) > 0
+    newest = datetime.fromisoformat(recent[0]["at"])  # newest first: "Last like"
+    assert newest.replace(microsecond=0) == datetime.fromisoformat(state.state)
+    urls = {like["url"] for like in recent}
+    for media in world.stories_of(int(pk)):
+        assert f"https://www.instagram.com/stories/{PUBLIC}/{media.pk}/" in urls
+    for media in world.posts_of(int(pk)):
+        assert f"https://www.instagram.com/p/{shortcode(media.pk)}/" in urls
+    assert {
+        event.data["url"] for event in events if event.data["target"] == PUBLIC
+    } == (urls)
+
+
+async def test_last_like_keeps_the_ten_latest(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """A busy target: the attribute stays at ten entries, the newest first."""
+    account, pk = setup_integration.unique_id, target_pk(world, PUBLIC)
+    for _ in range(12):
+        world.add_story(PUBLIC, age=60)
+    for _ in range(4):
+        await run_cycle(hass, setup_integration)
+        clock.advance(3600)
+
+    state = hass.states.get(entity_id(hass, "sensor", f"{account}_{pk}_last_like"))
+    assert state is not None
+    assert len(liked_by_alice(world, PUBLIC)) > 10
+    recent = state.attributes["recent_likes"]
+    assert len(recent) == 10
+    assert [like["at"] for like in recent] == sorted(
+        (like["at"] for like in recent), reverse=True
+    )
