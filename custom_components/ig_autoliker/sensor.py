@@ -74,13 +74,17 @@ def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
     """Return the target's latest likes, newest first, with links to the media.
 
     Returns:
-        `{"recent_likes": [{"at": ISO 8601 UTC, "kind": str, "url": str | None}]}`.
+        `{"recent_likes": [{"at": ISO 8601 UTC, whole seconds, "kind": str,
+        "url": str | None}]}`.
 
     """
     return {
         ATTR_RECENT_LIKES: [
             {
-                "at": dt_util.utc_from_timestamp(like.at).isoformat(),
+                # Whole seconds, as a timestamp sensor's state shows them.
+                "at": dt_util.utc_from_timestamp(like.at)
+                .replace(microsecond=0)
+                .isoformat(),
                 "kind": like.kind.value,
                 "url": like.url,
             }

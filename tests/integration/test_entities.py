@@ -54,8 +54,20 @@ def entity_view(hass: HomeAssistant, entry: er.RegistryEntry) -> dict[str, Any]:
         if (entry.original_device_class == "timestamp" or entry.domain == "event")
         and state.state != "unknown"
         else state.state,
-        "attributes": dict(state.attributes),
+        "attributes": {
+            key: _without_times(value) for key, value in state.attributes.items()
+        },
     }
+
+
+def _without_times(value: Any) -> Any:
+    """Hide the jittered times of "recent_likes" as the states' are hidden."""
+    if isinstance(value, list):
+        return [
+            {**item, "at": "<timestamp>"} if isinstance(item, dict) else item
+            for item in value
+        ]
+    return value
 
 
 async def test_entities(
