@@ -72,6 +72,7 @@ class EngineReporter:
                     "target_pk": event.target_pk,
                     "kind": event.kind.value,
                     "media_pk": event.media_pk,
+                    "url": event.url,
                 })  # fmt: skip
             case Blocked(freeze=freeze):
                 activity.async_fire(hass, entry, EVENT_ACTION_BLOCKED, {
@@ -110,10 +111,11 @@ class EngineReporter:
     def sync_states(self, _now: datetime | None = None) -> None:
         """Show the freezes in force; wake up when a state changes by time alone.
 
-        That is when the next freeze ends or the active hours begin or end: the
-        entities change then, not at the next cycle, and a target added while
-        liking was not allowed is checked as soon as it is. The timer runs on the
-        engine's clock (a delay from now), as every wait of the engine does.
+        That is when the next freeze ends, the warm-up ends or the active hours
+        begin or end: the entities change then, not at the next cycle, and a
+        target added while liking was not allowed is checked as soon as it is.
+        The timer runs on the engine's clock (a delay from now), as every wait of
+        the engine does.
         """
         coordinator = self._coordinator
         hass, entry = coordinator.hass, coordinator.config_entry
@@ -124,6 +126,8 @@ class EngineReporter:
         wakes = [freeze.until for freeze in freezes]
         if (change := policy.next_active_change()) is not None:
             wakes.append(change)
+        if (warmed := policy.warmup_until) is not None:
+            wakes.append(warmed)  # "Warming up" turns "OK"
         if wakes:
             delay = max(0.0, min(wakes) - coordinator.clock())
             self._timer = async_call_later(hass, delay, self.sync_states)

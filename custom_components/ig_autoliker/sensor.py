@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.util import dt as dt_util
 
 from .engine.engine import RATE_LIMIT_STATES
 from .engine.events import SessionHealth
@@ -37,6 +38,11 @@ PARALLEL_UPDATES = 0
 
 type StateType = int | str | datetime | None
 
+ATTR_LIKES_PER_HOUR = "likes_per_hour_limit"
+ATTR_LIKES_PER_DAY = "likes_per_day_limit"
+ATTR_WARMUP_UNTIL = "warmup_until"
+ATTR_RECENT_LIKES = "recent_likes"
+
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerSensorEntityDescription(SensorEntityDescription):
@@ -57,6 +63,40 @@ class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[TargetSnapshot], StateType]
     picture_fn: Callable[[TargetSnapshot], str | None] = lambda _target: None
+    attrs_fn: Callable[[TargetSnapshot], dict[str, Any]] | None = None
+
+
+def rate_limit_attributes(data: IgAutolikerData) -> dict[str, str | int | None]:
+    """Return the like limits in force and the warm-up's end (ISO 8601 UTC, None)."""
+    until = data.warmup_until
+    return {
+        ATTR_LIKES_PER_HOUR: data.effective_likes_per_hour,
+        ATTR_LIKES_PER_DAY: data.effective_likes_per_day,
+        ATTR_WARMUP_UNTIL: None if until is None else until.isoformat(),
+    }
+
+
+def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
+    """Return the target's latest likes, newest first, with links to the media.
+
+    Returns:
+        `{"recent_likes": [{"at": ISO 8601 UTC, whole seconds, "kind": str,
+        "url": str | None}]}`.
+
+    """
+    return {
+        ATTR_RECENT_LIKES: [
+            {
+                # Whole seconds, as a timestamp sensor's state shows them.
+                "at": dt_util.utc_from_timestamp(like.at)
+                .replace(microsecond=0)
+                .isoformat(),
+                "kind": like.kind.value,
+                "url": like.url,
+            }
+            for like in target.recent_likes
+        ]
+    }
 
 
 ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
@@ -78,6 +118,10 @@ ACCOUNT_SENSORS: tuple[IgAutolikerSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=RATE_LIMIT_STATES,
         value_fn=lambda data: data.rate_limit_state,
+        # The limits in force and the warm-up's end where the user looks: the
+        # state reads "Warming up" while the warm-up lowers the limits, and the
+        # effective-limit sensors are diagnostic (hidden by default on cards).
+        attrs_fn=rate_limit_attributes,
     ),
     IgAutolikerSensorEntityDescription(
         key="session_health",
@@ -144,6 +188,7 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         # The liked item's preview, from the feed answer: no request to Instagram's
         # API; the browser loads the image from Instagram's CDN when it shows it.
         picture_fn=lambda target: target.last_thumbnail,
+        attrs_fn=recent_likes_attribute,
     ),
     # Totals, not total_increasing: a like a feed later shows dropped is taken back
     # out (engine/silent.py), and Home Assistant's statistics read a dip of more
@@ -159,6 +204,17 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         translation_key="posts_liked",
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda target: target.posts_liked,
+    ),
+    IgAutolikerTargetSensorEntityDescription(
+        key="last_checked",
+        translation_key="last_checked",
+        # Bookkeeping like the account's "Last cycle": it changes at every check
+        # of every target, and the logbook would add a row each time (it skips
+        # only sensors with a unit or state class, which a timestamp cannot have).
+        entity_registry_enabled_default=False,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda target: target.last_checked,
     ),
 )
 
@@ -229,3 +285,10 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
     def entity_picture(self) -> str | None:
         """The preview of the last liked item, where the feed gave one."""
         return self.entity_description.picture_fn(self._shown)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Attributes beside the state, where the description has them."""
+        if (attrs_fn := self.entity_description.attrs_fn) is None:
+            return None
+        return attrs_fn(self._shown)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .engine.engine import Engine
+    from .engine.models import RecentLike
     from .engine.state import TargetState
 
 
@@ -34,6 +35,10 @@ class TargetSnapshot:
     error: str | None
     #: Preview image of the last liked item (this run only; CDN URLs expire).
     last_thumbnail: str | None = None
+    #: The last successful fetch of the target's stories or posts.
+    last_checked: datetime | None = None
+    #: The latest likes, newest first (this run only; `MediaService.recent_likes`).
+    recent_likes: tuple[RecentLike, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,8 @@ class IgAutolikerData:
     pace_percent: int = 100
     #: Warnings of the last 24 h by kind (`engine.pace.WarningKind` values).
     warnings: dict[str, int] = field(default_factory=dict)
+    #: The warm-up's end; None when none runs or it waits for its first like.
+    warmup_until: datetime | None = None
 
     @property
     def challenge_required(self) -> bool:
@@ -66,15 +73,27 @@ class IgAutolikerData:
         return self.session_health is SessionHealth.CHALLENGE_REQUIRED
 
 
-def target_snapshot(state: TargetState, thumbnail: str | None) -> TargetSnapshot:
-    """Build one target's part from its bookkeeping."""
+def target_snapshot(
+    state: TargetState,
+    thumbnail: str | None,
+    recent: Iterable[RecentLike] = (),
+) -> TargetSnapshot:
+    """Build one target's part from its bookkeeping and its latest likes."""
     return TargetSnapshot(
         last_like=utc(state.last_like),
         stories_liked=state.stories_liked,
         posts_liked=state.posts_liked,
         error=state.last_error,
         last_thumbnail=thumbnail,
+        last_checked=utc(_latest(state.last_story_check, state.last_post_check)),
+        recent_likes=tuple(recent),
     )
+
+
+def _latest(*stamps: float | None) -> float | None:
+    """Return the latest of the Unix seconds given, None when none is known."""
+    known = [stamp for stamp in stamps if stamp is not None]
+    return max(known) if known else None
 
 
 def account_snapshot(
@@ -99,6 +118,7 @@ def account_snapshot(
         effective_likes_per_hour=effective.max_likes_per_hour,
         effective_likes_per_day=effective.max_likes_per_day,
         **account_health(engine),
+        warmup_until=utc(engine.policy.warmup_until),
     )
 
 
@@ -128,8 +148,10 @@ def build_snapshot(
             (mid-cycle progress of one target); None to show only `pks`.
 
     """
-    thumbnails = engine.media.last_thumbnails
+    thumbnails, recent = engine.media.last_thumbnails, engine.media.recent_likes
     targets = dict(previous.targets) if previous is not None else {}
     for pk in pks:
-        targets[pk] = target_snapshot(engine.stored.target(pk), thumbnails.get(pk))
+        targets[pk] = target_snapshot(
+            engine.stored.target(pk), thumbnails.get(pk), recent.get(pk, ())
+        )
     return account_snapshot(engine, targets, now)

@@ -36,7 +36,7 @@ from .const import (
 )
 from .engine.exceptions import IgAutolikerError
 from .engine.models import TargetUser
-from .errors import flow_error
+from .errors import flow_error, local_time
 from .signin import TARGET_USERNAME, USERNAME_SELECTOR, normalize_username
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ class TargetSubentryFlow(BulkTargetSteps):
                         **_backlog(user_input),
                     },
                     unique_id=user.pk,
+                    **_when_checked(entry, username),
                 )
             else:
                 errors = user
@@ -172,6 +173,28 @@ class TargetSubentryFlow(BulkTargetSteps):
             errors=errors,
             description_placeholders={CONF_USERNAME: username},
         )
+
+
+def _when_checked(entry: IgAutolikerConfigEntry, username: str) -> dict[str, Any]:
+    """Say on the closing page when a target added outside the active hours is checked.
+
+    Inside the active hours the new target is checked within seconds and Home
+    Assistant's own "Created configuration" page says enough. Outside them the
+    check waits for the hours to begin (`Reporter.sync_states`); the page names
+    that moment in Home Assistant's time zone (`errors.local_time`).
+
+    Returns:
+        `{}`, or `{"description": "checked_at_start", "description_placeholders":
+        {"username": str, "start": "YYYY-MM-DD HH:MM"}}` for `async_create_entry`.
+
+    """
+    policy = entry.runtime_data.engine.policy
+    if not policy.sleeping() or (start := policy.next_active_change()) is None:
+        return {}
+    return {
+        "description": "checked_at_start",
+        "description_placeholders": {"username": username, "start": local_time(start)},
+    }
 
 
 async def _async_resolve(

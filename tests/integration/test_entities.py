@@ -54,8 +54,20 @@ def entity_view(hass: HomeAssistant, entry: er.RegistryEntry) -> dict[str, Any]:
         if (entry.original_device_class == "timestamp" or entry.domain == "event")
         and state.state != "unknown"
         else state.state,
-        "attributes": dict(state.attributes),
+        "attributes": {
+            key: _without_times(value) for key, value in state.attributes.items()
+        },
     }
+
+
+def _without_times(value: Any) -> Any:
+    """Hide the jittered times of "recent_likes" as the states' are hidden."""
+    if isinstance(value, list):
+        return [
+            {**item, "at": "<timestamp>"} if isinstance(item, dict) else item
+            for item in value
+        ]
+    return value
 
 
 async def test_entities(
@@ -68,14 +80,16 @@ async def test_entities(
     entries = er.async_entries_for_config_entry(
         entity_registry, setup_integration.entry_id
     )
-    # Cycle bookkeeping and the "Last like" event entity would repeat themselves
-    # in the Activity every cycle and every like (test_logbook.py).
+    # Cycle bookkeeping (each target's "Last checked" too) and the "Last like"
+    # event entity would repeat themselves in the Activity every cycle and every
+    # like (test_logbook.py).
     account = setup_integration.unique_id
     assert {e.unique_id for e in entries if e.disabled_by is not None} == {
         f"{account}_last_like_event",
         f"{account}_next_cycle",
         f"{account}_last_cycle",
         f"{account}_cycle_running",
+        *(f"{account}_{pk}_last_checked" for pk in coordinator_pks(setup_integration)),
     }
     assert {e.disabled_by for e in entries} == {
         None,
@@ -223,3 +237,8 @@ async def test_devices_registered_as_services_become_devices(
     assert len(devices) == 3
     assert [device.entry_type for device in devices] == [None, None, None]
     assert [device.via_device_id for device in devices].count(account.id) == 2
+
+
+def coordinator_pks(entry: MockConfigEntry) -> list[str]:
+    """The pks of the entry's targets."""
+    return [target.pk for target in entry.runtime_data.targets]

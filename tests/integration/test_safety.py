@@ -33,6 +33,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -394,6 +395,65 @@ async def test_the_morning_shows_at_once_and_checks_a_target_added_at_night(
     quiet = f"feed/user/{data['unique_id']}/"
     assert world.requests(quiet), [r.endpoint for r in world.requests()]
     assert coordinator_of(entry).engine.unchecked == set()
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{**SAFETY_OFF, CONF_ACTIVE_START: 8, CONF_ACTIVE_END: 23}]
+)
+@pytest.mark.parametrize(
+    ("clock_start", "page"),
+    [
+        (berlin(2026, 12, 1, 7, 56), "checked_at_start"),
+        (berlin(2026, 12, 1, 9), None),  # checked within seconds: HA's own page
+    ],
+)
+async def test_the_add_target_page_says_when_a_night_target_is_checked(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    page: str | None,
+) -> None:
+    """Added at 07:56 (active 08-23): the page names 08:00, in both languages."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_TYPE_TARGET),
+        context={"source": SOURCE_USER},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "one"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {CONF_USERNAME: QUIET, CONF_LIKE_STORIES: True, CONF_LIKE_POSTS: True},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result.get("description") == page
+    if page is None:
+        return
+    placeholders = result["description_placeholders"]
+    assert placeholders == {"username": QUIET, "start": "2026-12-01 08:00"}
+    shown = {}
+    for language in ("en", "de"):
+        strings = await async_get_translations(
+            hass, language, "config_subentries", {DOMAIN}
+        )
+        key = f"component.{DOMAIN}.config_subentries.target.create_entry.{page}"
+        shown[language] = strings[key].format(**placeholders)
+    assert shown["en"] == (
+        f"{QUIET} is checked when the active hours begin, at 2026-12-01 08:00. "
+        "Until then nothing is sent to Instagram."
+    )
+    assert shown["de"].startswith(f"{QUIET} wird zu Beginn der aktiven Zeit geprüft")
+
+    world.clear_log()
+    morning = berlin(2026, 12, 1, 8)
+    waited = morning - clock.now
+    clock.now = morning
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=waited + 1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert world.requests(f"feed/user/{world.user(QUIET).pk}/")  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(

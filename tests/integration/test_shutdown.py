@@ -176,7 +176,7 @@ async def test_a_target_removed_while_its_like_is_in_flight_leaves_no_state(
         )
         if entry.config_subentry_id is not None and entry.domain == "sensor"
     ]
-    assert len(sensors) == 3
+    assert len(sensors) == 4
     original_record = coordinator.engine.media.record_like
     gone: list[str | None] = []
     written: list[Event[EventStateChangedData]] = []

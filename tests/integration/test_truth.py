@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from unittest.mock import patch
 
 import pytest
-from custom_components.ig_autoliker.const import DOMAIN
+from custom_components.ig_autoliker.const import CONF_WARMUP_DAYS, DOMAIN
 from custom_components.ig_autoliker.engine.events import SessionHealth
+from custom_components.ig_autoliker.engine.ratelimit import Limits
 from custom_components.ig_autoliker.executor import ExecutorJobs
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.helpers import entity_registry as er
@@ -19,7 +20,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE
 
-from .conftest import FakeClock, flow_sources, run_cycle
+from .conftest import SAFETY_OFF, FakeClock, flow_sources, run_cycle
 from .test_cycle import coordinator_of
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 BLOCK = "binary_sensor.alice_instagram_block"
 BACKOFF = "binary_sensor.alice_backoff"
+RATE = "sensor.alice_rate_limit_state"
 
 
 async def test_reauth_is_shown_at_once(
@@ -119,14 +121,14 @@ async def test_a_failing_record_reaches_the_caller(hass: HomeAssistant) -> None:
 
 
 async def shown(hass: HomeAssistant, entity_id: str, language: str) -> str:
-    """The state text Home Assistant's frontend shows for a binary sensor."""
+    """The state text Home Assistant's frontend shows for a sensor or binary sensor."""
     state = hass.states.get(entity_id)
     assert state is not None
     entry = er.async_get(hass).async_get(entity_id)
     assert entry is not None
     strings = await async_get_translations(hass, language, "entity", {DOMAIN})
     key = (
-        f"component.{DOMAIN}.entity.binary_sensor.{entry.translation_key}"
+        f"component.{DOMAIN}.entity.{entry.domain}.{entry.translation_key}"
         f".state.{state.state}"
     )
     return strings[key]
@@ -154,7 +156,7 @@ async def test_nothing_wrong_reads_not_blocked_in_both_languages(
     assert await shown(hass, BLOCK, "en") == "Not blocked"
     assert await shown(hass, BLOCK, "de") == "Nicht gesperrt"
     assert await shown(hass, BACKOFF, "en") == "No backoff"
-    assert await shown(hass, BACKOFF, "de") == "Keine Wartezeit"
+    assert await shown(hass, BACKOFF, "de") == "Keine Zwangspause"
 
 
 async def test_replaced_timestamp_sensors_leave_the_registry(
@@ -200,7 +202,7 @@ async def test_backoff_shows_its_end_and_ends_on_time(
     assert state is not None
     assert state.state == "on"
     assert state.attributes["until"] == dt_util.utc_from_timestamp(until).isoformat()
-    assert await shown(hass, BACKOFF, "de") == "Wartet"
+    assert await shown(hass, BACKOFF, "de") == "Zwangspause läuft"
 
     world.clear_log()
     await at(hass, clock, until)
@@ -235,3 +237,42 @@ async def test_action_block_shows_its_end_and_ends_on_time(
     state = hass.states.get(BLOCK)
     assert state is not None
     assert state.state == "off"
+
+
+@pytest.mark.parametrize("entry_options", [{**SAFETY_OFF, CONF_WARMUP_DAYS: 7}])
+async def test_the_warm_up_shows_on_the_rate_limit_state_until_its_end(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+) -> None:
+    """ "Rate-limit state" reads "Warming up" with its limits and end, then "OK"."""
+    coordinator = coordinator_of(setup_integration)
+    coordinator.engine.limiter.update_limits(
+        Limits(max_likes_per_hour=8, max_likes_per_day=160)
+    )
+    await run_cycle(hass, setup_integration)
+    await run_cycle(hass, setup_integration)
+    end = coordinator.engine.policy.warmup_until
+    assert end is not None
+    assert end == pytest.approx(world.likes[0].at + 7 * 86400, abs=60)  # 7 days
+
+    state = hass.states.get(RATE)
+    assert state is not None
+    assert state.state == "warming_up"
+    assert await shown(hass, RATE, "en") == "Warming up"
+    assert await shown(hass, RATE, "de") == "Aufwärmphase"
+    until = datetime.fromisoformat(state.attributes["warmup_until"])
+    assert until.utcoffset() == timedelta(0)
+    assert until.timestamp() == end
+    assert state.attributes["likes_per_hour_limit"] == 2  # 25 % of 8
+    assert state.attributes["likes_per_day_limit"] == 40
+
+    await at(hass, clock, end)
+
+    state = hass.states.get(RATE)
+    assert state is not None
+    assert state.state == "ok"
+    assert state.attributes["warmup_until"] is None
+    assert state.attributes["likes_per_hour_limit"] == 8
+    assert state.attributes["likes_per_day_limit"] == 160

@@ -54,7 +54,15 @@ MIN_CYCLE_GAP: Final = 60.0
 PAUSED: Final = "paused"
 BLOCKED: Final = "blocked"
 SLEEPING: Final = "sleeping"
-RATE_LIMIT_STATES: Final = [*(s.value for s in LimitState), PAUSED, BLOCKED, SLEEPING]
+#: "OK", at the warm-up's reduced like limits (`SafetyPolicy.effective_limits`).
+WARMING_UP: Final = "warming_up"
+RATE_LIMIT_STATES: Final = [
+    *(s.value for s in LimitState),
+    PAUSED,
+    BLOCKED,
+    SLEEPING,
+    WARMING_UP,
+]
 
 
 def restore_limits(
@@ -110,14 +118,21 @@ def restore_limits(
 
 
 def rate_limit_state(engine: Engine) -> str:
-    """Return the "Rate-limit state": blocked, paused, sleeping or the limiter's."""
+    """Return the "Rate-limit state": blocked, paused, sleeping or the limiter's.
+
+    The limiter's "ok" reads "warming_up" while the warm-up holds the like limits
+    below the configured ones: the user sees why fewer likes go out.
+    """
     if engine.policy.blocked_until is not None:
         return BLOCKED
     if not engine.stored.auto_like:
         return PAUSED
     if engine.policy.sleeping():
         return SLEEPING
-    return engine.limiter.state().value
+    state = engine.limiter.state()
+    if state is LimitState.OK and engine.policy.warmup_fraction() < 1.0:
+        return WARMING_UP
+    return state.value
 
 
 def target_view(stored: StoredData, target: Target) -> TargetView:

@@ -50,6 +50,7 @@ class Liked:
         kind: Story, photo, album or reel.
         media_pk: The liked media's pk.
         thumbnail_url: Preview image from the feed answer, or None.
+        url: The media's web address (`models.media_link`), or None.
 
     """
 
@@ -58,6 +59,7 @@ class Liked:
     kind: MediaKind
     media_pk: str
     thumbnail_url: str | None
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,13 @@ recent likes (`silent.py`): one answered ok that a feed shows unliked did not st
 from __future__ import annotations
 
 import logging
+from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from .events import Changed, Liked, Progress
 from .exceptions import CannotConnect, IgAutolikerError, TargetNotFound
-from .models import MediaItem, MediaKind
+from .models import MediaItem, MediaKind, RecentLike, media_link
 from .pacer import CycleStop
 from .planner import SINGLE_REQUEST, STORY_LIKE_REQUESTS, StepKind
 from .ratelimit import Action
@@ -48,6 +49,9 @@ type Persist = Callable[[], Awaitable[None]]
 #: Seconds after a like whose answer was lost before a feed that does not show it
 #: liked counts as "it did not land": a slow server may act after our read timeout
 #: gave up, and a second request would be a second like.
+#: How many of a target's latest likes its "Last like" sensor lists (bounded:
+#: state attributes are written to the recorder with each change).
+RECENT_LIKES: Final = 10
 UNSURE_RECHECK: Final = 600.0
 
 
@@ -102,6 +106,8 @@ class MediaService:
         )
         #: Target pk -> preview URL of its last liked item (CDN URLs expire).
         self.last_thumbnails: dict[str, str] = {}
+        #: Target pk -> its latest likes, newest first (this run only).
+        self.recent_likes: dict[str, deque[RecentLike]] = {}
 
     # -- feeds -------------------------------------------------------------------
 
@@ -350,8 +356,13 @@ class MediaService:
         )
         if item.thumbnail_url:
             self.last_thumbnails[target.pk] = item.thumbnail_url
+        url = media_link(target.username, item)
+        recent = self.recent_likes.setdefault(target.pk, deque(maxlen=RECENT_LIKES))
+        recent.appendleft(RecentLike(now, item.kind, url))
         self._notify(
-            Liked(target.pk, target.username, item.kind, item.pk, item.thumbnail_url)
+            Liked(
+                target.pk, target.username, item.kind, item.pk, item.thumbnail_url, url
+            )
         )
         self._notify(Changed())
         # The counters move with each like, not only at the end of the cycle.

@@ -96,6 +96,34 @@ class MediaItem:
     thumbnail_url: str | None = None
 
 
+def media_link(username: str, item: MediaItem) -> str | None:
+    """Return the public web address of a media, or None without a post's code.
+
+    Posts, albums and reels open at `https://www.instagram.com/p/<code>/`; a story
+    at `https://www.instagram.com/stories/<username>/<media pk>/` (the addresses
+    Instagram's own "Copy link" gives; a story link works while the story lives).
+    """
+    if item.kind is MediaKind.STORY:
+        return f"https://www.instagram.com/stories/{username}/{item.pk}/"
+    return None if not item.code else f"https://www.instagram.com/p/{item.code}/"
+
+
+@dataclass(frozen=True, slots=True)
+class RecentLike:
+    """One of a target's latest likes, as its "Last like" sensor lists them.
+
+    Attributes:
+        at: Unix seconds of the like.
+        kind: story, photo, album or reel.
+        url: The media's web address (`media_link`), or None.
+
+    """
+
+    at: float
+    kind: MediaKind
+    url: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class TrayEntry:
     """A reels-tray entry: a followed account that has stories right now.
