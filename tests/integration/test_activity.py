@@ -45,8 +45,14 @@ OUR_EVENTS = (
 def capture(hass: HomeAssistant) -> list[Event]:
     """Collect the integration's bus events from now on."""
     events: list[Event] = []
+
+    @callback
+    def _append(event: Event) -> None:
+        # A plain `events.append` would run in the executor, out of order.
+        events.append(event)
+
     for event_type in OUR_EVENTS:
-        hass.bus.async_listen(event_type, events.append)
+        hass.bus.async_listen(event_type, _append)
     return events
 
 

@@ -14,10 +14,13 @@ import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_CHALLENGE_REQUIRED
 from custom_components.ig_autoliker.engine.events import SessionHealth
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import ALICE, BOB, GRACE, HEIDI, MISSING, PUBLIC
@@ -78,8 +81,7 @@ async def test_native_checkpoint_in_a_cycle_back_to_liking_after_app_confirmatio
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
     entry = setup_integration
-    events: list[Event] = []
-    hass.bus.async_listen(EVENT_CHALLENGE_REQUIRED, events.append)
+    events = async_capture_events(hass, EVENT_CHALLENGE_REQUIRED)
     world.faults.add("feed/user/*/story/", Fault.CHALLENGE_REQUIRED)
 
     await run_cycle(hass, entry)
@@ -120,8 +122,7 @@ async def test_checkpoint_required_message_takes_the_challenge_path(
 ) -> None:
     """`message: checkpoint_required` used to be an unknown error every hour."""
     entry = setup_integration
-    events: list[Event] = []
-    hass.bus.async_listen(EVENT_CHALLENGE_REQUIRED, events.append)
+    events = async_capture_events(hass, EVENT_CHALLENGE_REQUIRED)
     world.faults.add("feed/user/*/story/", Fault.CHECKPOINT_REQUIRED)
 
     await run_cycle(hass, entry)

@@ -11,7 +11,10 @@ from custom_components.ig_autoliker.const import (
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
 from custom_components.ig_autoliker.engine.state import STORY_RETENTION
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from tests.sandbox import World
 from tests.sandbox.testworld import ALICE, PRIVATE_FOLLOWED, PUBLIC, QUIET
@@ -48,8 +51,7 @@ def coordinator_of(entry: MockConfigEntry) -> IgAutolikerCoordinator:
 async def test_cycle_likes_every_unliked_story_and_post_once(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
-    events = []
-    hass.bus.async_listen(EVENT_LIKED, events.append)
+    events = async_capture_events(hass, EVENT_LIKED)
 
     await run_cycle(hass, setup_integration)
 

@@ -13,7 +13,10 @@ from custom_components.ig_autoliker.store import StoredData
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from tests.sandbox import Fault, World
 from tests.sandbox.testworld import (
@@ -134,8 +137,7 @@ async def test_qs04_unload_during_a_like_keeps_the_confirmed_like(
 async def test_runtime_challenge_stops_everything_and_alerts(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
-    events = []
-    hass.bus.async_listen(EVENT_CHALLENGE_REQUIRED, events.append)
+    events = async_capture_events(hass, EVENT_CHALLENGE_REQUIRED)
     world.faults.add("feed/user/*/", Fault.CHALLENGE_REQUIRED)
 
     await run_cycle(hass, setup_integration)
