@@ -440,6 +440,7 @@ class Engine:
             max_likes_per_hour=effective.max_likes_per_hour,
             max_likes_per_day=effective.max_likes_per_day,
             max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
+            like_check_requests=self.media.watch.check_requests(),
         )
         return self.planner_policy
 

@@ -154,6 +154,10 @@ class Policy:
         max_likes_per_day: The same per sliding 24 h, count; None: the limiter's.
         max_likes_per_target: Most likes of one target in one cycle, count;
             None: no cap. Its other items wait for the next cycle.
+        like_check_requests: Requests the next like sends before its own: the
+            feed read of the silent-block check (`silent.py`) when one is due,
+            count. A like waits until its budget covers both; else the read
+            would take the like's requests and end the cycle early.
 
     """
 
@@ -162,6 +166,7 @@ class Policy:
     max_likes_per_hour: int | None = None
     max_likes_per_day: int | None = None
     max_likes_per_target: int | None = None
+    like_check_requests: int = 0
 
 
 def _check_time(value: float | None) -> float:
@@ -459,9 +464,12 @@ class CyclePlanner:
         """Seconds until the budget and the policy allow `step` (0.0: now)."""
         limiter = self._limiter
         policy = self.policy
+        requests = step.requests
+        if step.item is not None:
+            requests += policy.like_check_requests
         wait = max(
             seconds_until(now, policy.requests_frozen_until),
-            limiter.seconds_until_allowed(Action.REQUEST, step.requests),
+            limiter.seconds_until_allowed(Action.REQUEST, requests),
         )
         if step.item is None:
             return wait
