@@ -230,7 +230,17 @@ class Engine:
             listener=listener,
         )
         self.client = client
-        self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
+        self.follow = FollowPass(
+            client,
+            self.pacer,
+            stored,
+            self.media,
+            limiter=limiter,
+            constraints=self.planner_constraints,
+            refusal=self.refusal,
+            clock=clock,
+            sleep=sleep,
+        )
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
         #: Unix seconds when the next regular cycle is due.
@@ -350,7 +360,9 @@ class Engine:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.interval, focus=None)
-                await self.follow.async_run(self.policy.settings, self._targets())
+                await self.follow.async_run(
+                    self.policy.settings, self._targets(), until=self.next_cycle_at
+                )
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
