@@ -150,6 +150,21 @@ def target_view(stored: StoredData, target: Target) -> TargetView:
     )
 
 
+def _follow_pass(engine: Engine, clock: Clock, sleep: Sleep) -> FollowPass:
+    """Build the engine's follow pass, with its gate, limits and budget."""
+    return FollowPass(
+        engine.client,
+        engine.pacer,
+        engine.stored,
+        engine.media,
+        limiter=engine.limiter,
+        constraints=engine.planner_constraints,
+        refusal=engine.refusal,
+        clock=clock,
+        sleep=sleep,
+    )
+
+
 class Engine:
     """Runs the liking of one account within its limits and safety policy.
 
@@ -230,7 +245,7 @@ class Engine:
             listener=listener,
         )
         self.client = client
-        self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
+        self.follow = _follow_pass(self, clock, sleep)
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
         #: Unix seconds when the next regular cycle is due.
@@ -350,7 +365,9 @@ class Engine:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.interval, focus=None)
-                await self.follow.async_run(self.policy.settings, self._targets())
+                await self.follow.async_run(
+                    self.policy.settings, self._targets(), until=self.next_cycle_at
+                )
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
