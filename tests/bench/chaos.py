@@ -264,12 +264,14 @@ class Chaos:
         Home Assistant's Store writes through `write_utf8_file_atomic` (a temp file
         in the same folder, flushed, then renamed over the old one), so a process
         that dies mid-write leaves the old file and a stray temp file. The torn file
-        at the store path is the power cut after the rename on storage that
-        acknowledged a flush it had not done (SD cards, some USB disks: the common
-        Raspberry Pi installs): the new name holds a prefix of the new text, or
-        nothing. We model both: a random prefix, one time in five an empty file.
+        is the power cut after the rename on storage that acknowledged a flush it
+        had not done (SD cards, some USB disks: the common Raspberry Pi installs):
+        the new name holds a prefix of the new text, or nothing. We model both: a
+        random prefix, one time in five an empty file. The integration writes its
+        state to two files one after the other (the store and its copy); a cut
+        interrupts one write, so one of the two, chosen at random, is torn.
         """
-        path = folder / key
+        path = folder / self.stops.choice((key, f"{key}.copy"))
         if not path.exists():
             return
         text = path.read_bytes()
