@@ -84,23 +84,30 @@ MEAN_STOP_GAP = 6 * HOUR
 #: less (a cycle ends, a backoff, a freeze), so the requests of a week fall as the
 #: share rises; README ("A chaos week") gives the measured curve and the choice.
 FAULT_SHARE = 0.2
-#: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern).
-FAULTS: tuple[tuple[Fault, dict[str, Any], str], ...] = (
-    (Fault.HTTP_429, {}, "*"),
-    (Fault.HTTP_429, {"retry_after": 600}, "*"),
-    (Fault.HTTP_500, {}, "*"),
-    (Fault.HTTP_502, {}, "*"),
-    (Fault.HTTP_503, {}, "*"),
-    (Fault.CONNECTION_RESET, {"times": 2}, "*"),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*"),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*"),
-    (Fault.MALFORMED_JSON, {}, "*"),
-    (Fault.LOGIN_REQUIRED, {}, "*"),
-    (Fault.CHALLENGE_REQUIRED, {}, "*"),
-    (Fault.CHALLENGE_CODES, {}, "*"),
-    (Fault.FEEDBACK_REQUIRED, {}, "*"),
-    (Fault.PLEASE_WAIT, {}, "*"),
-    (Fault.SILENT_DROP, {}, "media/*/like/"),
+#: Draw weight of the answers that hold the account for hours (a checkpoint waits
+#: for the user; `feedback_required` freezes likes for 12-24 h and longer when it
+#: comes again; "Please wait" freezes everything): rarer than the transient ones
+#: (429, 5xx, resets, timeouts, bad JSON), which weigh 1. Drawn as often as those,
+#: a fifth of requests would escalate the freezes over most of the week.
+RARE = 0.1
+#: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern,
+#: draw weight).
+FAULTS: tuple[tuple[Fault, dict[str, Any], str, float], ...] = (
+    (Fault.HTTP_429, {}, "*", 1.0),
+    (Fault.HTTP_429, {"retry_after": 600}, "*", 1.0),
+    (Fault.HTTP_500, {}, "*", 1.0),
+    (Fault.HTTP_502, {}, "*", 1.0),
+    (Fault.HTTP_503, {}, "*", 1.0),
+    (Fault.CONNECTION_RESET, {"times": 2}, "*", 1.0),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*", 1.0),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*", 1.0),
+    (Fault.MALFORMED_JSON, {}, "*", 1.0),
+    (Fault.LOGIN_REQUIRED, {}, "*", 1.0),
+    (Fault.CHALLENGE_REQUIRED, {}, "*", RARE),
+    (Fault.CHALLENGE_CODES, {}, "*", RARE),
+    (Fault.FEEDBACK_REQUIRED, {}, "*", RARE),
+    (Fault.PLEASE_WAIT, {}, "*", RARE),
+    (Fault.SILENT_DROP, {}, "media/*/like/", 1.0),
 )
 STOPS = ("graceful", "hard", "torn")
 
@@ -112,9 +119,9 @@ class RandomFaults(Faults):
     Every request Instagram receives (logins, feeds, likes, keep-alives, the
     retries) is one chance: with probability `share` it meets a fault drawn from
     the kinds of `FAULTS` that apply to its endpoint (the silent drop only to a
-    post like). Drawn in the emulator's own check, so no request between two
-    draws goes unexposed. A connection reset also cuts the transparent resend
-    that follows it (`times=2`, see `tests/sandbox/faults.py`).
+    post like), by their weights. Drawn in the emulator's own check, so no
+    request between two draws goes unexposed. A connection reset also cuts the
+    transparent resend that follows it (`times=2`, see `tests/sandbox/faults.py`).
 
     Attributes:
         drawn: How many faults were drawn (one per faulted request, a reset
@@ -136,7 +143,9 @@ class RandomFaults(Faults):
         if rule is not None or self.calm or self.rng.random() >= self.share:
             return rule
         kinds = [item for item in FAULTS if fnmatchcase(endpoint, item[2])]
-        kind, keywords, _ = self.rng.choice(kinds)
+        kind, keywords, _, _ = self.rng.choices(
+            kinds, weights=[item[3] for item in kinds]
+        )[0]
         rule = FaultRule(endpoint, kind, calls=1, fired=1, **keywords)
         with self._lock:
             self._rules = [r for r in self._rules if _pending(r)]
