@@ -1234,10 +1234,11 @@ class SandboxApp:
 
     async def _serve_instagram(self, request: Request, send: Send) -> None:
         ctx = self._context(request)
+        arrived = self.world.clock.now()
         rule = self.world.faults.check(request.method, request.endpoint)
         fault = rule.fault if rule is not None else None
         if fault is Fault.CONNECTION_RESET:
-            self._log(request, ctx, 0, fault)
+            self._log(request, ctx, 0, fault, arrived)
             aborted = (
                 self.abort_connection(request.client)
                 if self.abort_connection
@@ -1275,7 +1276,7 @@ class SandboxApp:
             # Instagram has acted (a like landed, the feeds show it); the answer is
             # what comes too late.
             await self._sleep(rule.delay)
-        self._log(request, ctx, response.status, fault)
+        self._log(request, ctx, response.status, fault, arrived)
         await self._write(send, response)
 
     def _handle(self, request: Request, ctx: Context) -> Response:
@@ -1295,11 +1296,17 @@ class SandboxApp:
             return
 
     def _log(
-        self, request: Request, ctx: Context, status: int, fault: Fault | None
+        self,
+        request: Request,
+        ctx: Context,
+        status: int,
+        fault: Fault | None,
+        arrived: float,
     ) -> None:
         self.world.record_request(
             RequestRecord(
                 at=self.world.clock.now(),
+                arrived=arrived,
                 wall=time.time(),
                 method=request.method,
                 host=request.host,
