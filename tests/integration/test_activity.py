@@ -22,7 +22,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 
 from tests.sandbox import Fault, World
-from tests.sandbox.payloads import CDN
 from tests.sandbox.testworld import ALICE, PUBLIC
 
 from .conftest import run_cycle
@@ -268,21 +267,3 @@ async def test_device_models_follow_home_assistants_language(
         dr.async_get(hass), setup_integration.entry_id
     )
     assert {device.model for device in devices} == {"Konto", "Zielkonto"}
-
-
-async def test_target_last_like_shows_the_liked_items_preview(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
-) -> None:
-    events = capture(hass)
-    await run_cycle(hass, setup_integration)
-
-    user = world.user(PUBLIC)
-    assert user is not None
-    last = [e for e in events if e.data.get("target") == PUBLIC][-1]
-    sensor = entity_id(
-        hass, "sensor", f"{setup_integration.unique_id}_{user.pk}_last_like"
-    )
-    picture = hass.states.get(sensor).attributes["entity_picture"]
-    # The feed item's own image on Instagram's CDN, as the emulator serves it.
-    assert picture.startswith(CDN)
-    assert f"/{last.data['media_pk']}_n.jpg" in picture
