@@ -359,7 +359,9 @@ async def take_pictures(run: Run, workdir: Path) -> None:
             await shoot_options(page, client.hass.url, IMAGES / "options.png")
             await shoot_bulk_pick(page, client, setup, IMAGES)
             # Last: German stays on for the rest of the run.
-            await shoot_logbook_german(playwright, client, setup, tokens, IMAGES)
+            await shoot_logbook_german(
+                playwright, client, setup, tokens, IMAGES, workdir
+            )
         finally:
             await context.close()
 

@@ -133,7 +133,12 @@ async def _targets(client: HassClient, setup: Setup) -> int:
 
 
 async def shoot_logbook_german(
-    playwright: Playwright, client: HassClient, setup: Setup, tokens: str, images: Path
+    playwright: Playwright,
+    client: HassClient,
+    setup: Setup,
+    tokens: str,
+    images: Path,
+    workdir: Path,
 ) -> None:
     """
     Set Home Assistant's and the user's language to German, save the Activity page.
@@ -169,12 +174,17 @@ async def shoot_logbook_german(
         url = f"{client.hass.url}/logbook"
         say(f"opening {url} in German")
         await page.goto(url, wait_until="load")
-        await page.get_by_text("Aktivität", exact=True).first.wait_for(
-            state="visible", timeout=TIMEOUT
-        )
-        await page.get_by_text("hat die Story von").first.wait_for(
-            state="visible", timeout=TIMEOUT
-        )
+        try:
+            await page.get_by_text("Aktivität", exact=True).first.wait_for(
+                state="visible", timeout=TIMEOUT
+            )
+            await page.get_by_text("hat die Story von").first.wait_for(
+                state="visible", timeout=TIMEOUT
+            )
+        except Exception:
+            # What the page showed instead, next to the run's logs.
+            await page.screenshot(path=str(workdir / "logbook_de.failed.png"))
+            raise
         await page.wait_for_timeout(2000)
         await _save(page, images / "logbook_de.png")
     finally:
