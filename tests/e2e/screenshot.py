@@ -360,7 +360,7 @@ async def take_pictures(run: Run, workdir: Path) -> None:
             await shoot_bulk_pick(page, client, setup, IMAGES)
             # Last: German stays on for the rest of the run.
             await shoot_logbook_german(
-                playwright, client, setup, tokens, IMAGES, workdir
+                playwright, client, setup, tokens=tokens, images=IMAGES, workdir=workdir
             )
         finally:
             await context.close()

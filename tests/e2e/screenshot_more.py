@@ -136,6 +136,7 @@ async def shoot_logbook_german(
     playwright: Playwright,
     client: HassClient,
     setup: Setup,
+    *,
     tokens: str,
     images: Path,
     workdir: Path,
