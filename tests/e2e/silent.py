@@ -204,5 +204,10 @@ async def _check_issue(run: Run) -> None:
         len(found) == 1
         and found[0].get("translation_key") == "action_blocked_silent"
         and found[0].get("severity") == "warning",
-        f"repair issue {wanted}: {found[0] if found else 'missing'}",
+        f"repair issue {wanted}: "
+        + (
+            f"{found[0].get('translation_key')}, {found[0].get('severity')}"
+            if found
+            else "missing"
+        ),
     )
