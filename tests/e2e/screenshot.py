@@ -46,6 +46,7 @@ import signal
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -294,8 +295,12 @@ async def ignore_other_repairs(client: HassClient) -> None:
             say(f"ignored repair issue {issue['domain']}.{issue['issue_id']}")
 
 
-async def take_pictures(run: Run, workdir: Path) -> None:
-    """Log into the frontend, take the pictures, import and use the blueprint."""
+async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None:
+    """
+    Log into the frontend, take the pictures, import and use the blueprint.
+
+    `likes` is the time window (ISO 8601) of the cycles that liked.
+    """
     client, setup = run.client, run.s
     await ignore_other_repairs(client)
     tokens = json.dumps(json.dumps(hass_tokens(client)))
@@ -360,7 +365,13 @@ async def take_pictures(run: Run, workdir: Path) -> None:
             await shoot_bulk_pick(page, client, setup, IMAGES)
             # Last: German stays on for the rest of the run.
             await shoot_logbook_german(
-                playwright, client, setup, tokens=tokens, images=IMAGES, workdir=workdir
+                playwright,
+                client,
+                setup,
+                tokens=tokens,
+                likes=likes,
+                images=IMAGES,
+                workdir=workdir,
             )
         finally:
             await context.close()
@@ -378,6 +389,7 @@ async def main_async(workdir: Path) -> None:
             setup = await set_up_integration(client, emulator, TARGETS)
             await enable_for_pictures(client, setup, TARGETS[0])
             run = Run(emulator, hass, client, setup)
+            likes_from = datetime.now(UTC).isoformat()
             await phase_first_cycle(run)
             # A fresh story, liked last, so the Activity card's top shows a story.
             before = len(await run.account_likes())
@@ -391,7 +403,8 @@ async def main_async(workdir: Path) -> None:
             if run.failures:
                 msg = f"the cycle before the pictures failed: {run.failures}"
                 raise E2EError(msg)
-            await take_pictures(run, workdir)
+            likes_to = datetime.now(UTC).isoformat()
+            await take_pictures(run, workdir, (likes_from, likes_to))
     finally:
         try:
             await hass.stop(30)

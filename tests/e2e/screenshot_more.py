@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from tests.e2e.harness import DOMAIN, REPO, E2EError, HassClient, Setup, say, wait_until
 
@@ -138,11 +139,14 @@ async def shoot_logbook_german(
     setup: Setup,
     *,
     tokens: str,
+    likes: tuple[str, str],
     images: Path,
     workdir: Path,
 ) -> None:
     """
     Set Home Assistant's and the user's language to German, save the Activity page.
+
+    The page shows the time window `likes` (ISO 8601 start and end) of the cycles.
 
     The entry is reloaded after the change, so that entity names are German too
     (Home Assistant names entities in the language set when they are added).
@@ -172,7 +176,9 @@ async def shoot_logbook_german(
             "window.localStorage.setItem('selectedLanguage', JSON.stringify('de'));"
         )
         page = await context.new_page()
-        url = f"{client.hass.url}/logbook"
+        # The cycles' time window: later rows (reloads) would push the likes down.
+        query = urlencode({"start_date": likes[0], "end_date": likes[1]})
+        url = f"{client.hass.url}/logbook?{query}"
         say(f"opening {url} in German")
         await page.goto(url, wait_until="load")
         try:
