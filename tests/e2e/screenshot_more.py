@@ -35,15 +35,14 @@ BULK = 50
 
 async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> None:
     """
-    Enable the account's Cycle running and a target's Last checked, reload the entry.
+    Enable the account's Cycle running and a target's Last checked; wait for them.
 
     The registry change is what the entity settings dialog sends; Home Assistant
-    would reload the entry itself after 30 s, the reload makes it at once.
+    reloads the entry 30 s later by itself (one reload, as for a user: a reload
+    of our own before it would add a second round of Activity rows).
     """
-    for entity_id in (
-        setup.entity("cycle_running"),
-        setup.entity("last_checked", target),
-    ):
+    entity_ids = [setup.entity("cycle_running"), setup.entity("last_checked", target)]
+    for entity_id in entity_ids:
         await client.ws(
             {
                 "type": "config/entity_registry/update",
@@ -52,9 +51,16 @@ async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> 
             }
         )
         say(f"enabled {entity_id}")
-    await client.request(
-        "POST", f"/api/config/config_entries/entry/{setup.entry_id}/reload"
-    )
+
+    async def shown() -> bool:
+        for entity_id in entity_ids:
+            try:
+                await client.state(entity_id)
+            except E2EError:  # 404 until the reload added it
+                return False
+        return True
+
+    await wait_until("the enabled entities after the entry's reload", shown, 90, 1)
     await client.wait_loaded(setup.entry_id)
 
 
