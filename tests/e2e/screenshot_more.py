@@ -16,6 +16,7 @@ keeps its websocket open, so "network idle" never comes.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
     from playwright.async_api import Page, Playwright
 
+#: Seconds after a registry change until Home Assistant reloads the entry.
+RELOAD_AFTER_UPDATE = 30
 #: Milliseconds one element may take to show.
 TIMEOUT = 60_000
 #: How many followed accounts the bulk picture picks (the demo world's DEMO_FOLLOWED).
@@ -52,15 +55,21 @@ async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> 
         )
         say(f"enabled {entity_id}")
 
+    # homeassistant/config_entries.py RELOAD_AFTER_UPDATE_DELAY (30 s), and a margin.
+    await asyncio.sleep(RELOAD_AFTER_UPDATE + 3)
+    await client.wait_loaded(setup.entry_id)
+
     async def shown() -> bool:
         for entity_id in entity_ids:
             try:
-                await client.state(entity_id)
+                state = await client.state(entity_id)
             except E2EError:  # 404 until the reload added it
+                return False
+            if state["state"] in {"unavailable", "unknown"}:
                 return False
         return True
 
-    await wait_until("the enabled entities after the entry's reload", shown, 90, 1)
+    await wait_until("the enabled entities after the entry's reload", shown, 60, 1)
     await client.wait_loaded(setup.entry_id)
 
 
