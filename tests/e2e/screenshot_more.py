@@ -65,7 +65,7 @@ async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> 
                 state = await client.state(entity_id)
             except E2EError:  # 404 until the reload added it
                 return False
-            if state["state"] in {"unavailable", "unknown"}:
+            if state["state"] == "unavailable":
                 return False
         return True
 
