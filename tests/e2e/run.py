@@ -308,6 +308,8 @@ async def check_activity(run: Run, target: str) -> None:
     device_id = run.s.device("likes_today")
     wanted = f"liked {target}'s story"
 
+    last: list[str] = []
+
     async def listed() -> list[str] | None:
         entries = await run.client.ws(
             {
@@ -317,12 +319,13 @@ async def check_activity(run: Run, target: str) -> None:
             }
         )
         messages = [str(entry.get("message")) for entry in entries]
+        last[:] = messages
         return messages if wanted in messages else None
 
     try:
         messages = await wait_until(f"Activity to list {wanted!r}", listed, 15)
     except E2EError as err:
-        run.check(ok=False, message=str(err))
+        run.check(ok=False, message=f"{err}; it lists {sorted(set(last))[:8]}")
         return
     run.check(
         messages.count(wanted) >= 1,

@@ -16,7 +16,6 @@ keeps its websocket open, so "network idle" never comes.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -28,8 +27,6 @@ if TYPE_CHECKING:
 
     from playwright.async_api import Page, Playwright
 
-#: Seconds after a registry change until Home Assistant reloads the entry.
-RELOAD_AFTER_UPDATE = 30
 #: Milliseconds one element may take to show.
 TIMEOUT = 60_000
 #: How many followed accounts the bulk picture picks (the demo world's DEMO_FOLLOWED).
@@ -40,9 +37,7 @@ async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> 
     """
     Enable the account's Cycle running and a target's Last checked; wait for them.
 
-    The registry change is what the entity settings dialog sends; Home Assistant
-    reloads the entry 30 s later by itself (one reload, as for a user: a reload
-    of our own before it would add a second round of Activity rows).
+    The registry change is what the entity settings dialog sends.
     """
     entity_ids = [setup.entity("cycle_running"), setup.entity("last_checked", target)]
     for entity_id in entity_ids:
@@ -55,8 +50,11 @@ async def enable_for_pictures(client: HassClient, setup: Setup, target: str) -> 
         )
         say(f"enabled {entity_id}")
 
-    # homeassistant/config_entries.py RELOAD_AFTER_UPDATE_DELAY (30 s), and a margin.
-    await asyncio.sleep(RELOAD_AFTER_UPDATE + 3)
+    # Home Assistant would reload the entry 30 s later by itself
+    # (config_entries.RELOAD_AFTER_UPDATE_DELAY); this reload makes them show now.
+    await client.request(
+        "POST", f"/api/config/config_entries/entry/{setup.entry_id}/reload"
+    )
     await client.wait_loaded(setup.entry_id)
 
     async def shown() -> bool:
