@@ -27,6 +27,7 @@ from tests.sandbox.testworld import ALICE, PUBLIC
 from .conftest import run_cycle
 from .test_controls import _switch, entity_id
 from .test_cycle import coordinator_of, liked_by_alice
+from .test_truth import shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -209,6 +210,10 @@ async def test_cycle_running_is_on_while_the_cycle_works(
 
     assert seen[0] == STATE_ON
     assert seen[-1] == STATE_OFF
+    # Home Assistant's own German for a "running" binary sensor that is off is
+    # "Außer Betrieb" (out of order); the entity's own state texts say it plainly.
+    assert await shown(hass, running, "de") == "Läuft nicht"
+    assert await shown(hass, running, "en") == "Not running"
 
 
 async def _press(hass: HomeAssistant, entry: MockConfigEntry) -> None:
