@@ -139,6 +139,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
             hass, coordinator.async_schedule_keep_alive, KEEP_ALIVE_CHECK
         )
     )
+
     # "Likes today" starts again at local midnight even when no cycle runs then.
     # A @callback: Home Assistant runs any other plain function in the executor,
     # where the entities may not write their states.
