@@ -224,14 +224,20 @@ class Run:
         except (OSError, ValueError) as err:
             self.check(ok=False, message=f"{when}: store {path} loads ({err})")
             return
-        from custom_components.ig_autoliker.store import StoredData  # noqa: PLC0415
+        from custom_components.ig_autoliker.store import (  # noqa: PLC0415
+            GENERATION,
+            StoredData,
+        )
 
         data = raw.get("data")
         stored = StoredData.from_dict(data)
+        # The store numbers each write (store and copy); the number is not state.
+        state = {k: v for k, v in data.items() if k != GENERATION} if data else data
         self.check(
             isinstance(data, dict)
+            and isinstance(data.get(GENERATION), int)
             and raw.get("key") == f"{DOMAIN}.{self.s.entry_id}"
-            and json.loads(json.dumps(stored.as_dict())) == data,
+            and json.loads(json.dumps(stored.as_dict())) == state,
             f"{when}: store is valid JSON and its data parses without loss",
         )
         self.check(
