@@ -15,6 +15,7 @@ import random
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
+from . import fairness
 from .events import Changed, Progress, SessionHealth
 from .exceptions import (
     FeedbackRequired,
@@ -22,11 +23,11 @@ from .exceptions import (
     TargetNotFound,
     TargetPrivate,
 )
-from .follow_pass import FollowPass
+from .follow_pass import REELS_BATCH, FollowPass
 from .media import MediaService
 from .models import MediaKind
 from .pacer import CycleStop, Pacer
-from .planner import CyclePlanner, Policy, StepKind, TargetView
+from .planner import STORY_CHECK, CyclePlanner, Policy, StepKind, TargetView
 from .ratelimit import Action, LimitState, RateLimiter
 from .safety import Act, FreezeScope, RefusalReason, SafetyPolicy
 from .session import SessionManager
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from .clock import Clock, Sleep
     from .events import Listener
     from .media import Persist, RecallPosts
-    from .models import Target, TargetUser
+    from .models import Target, TargetUser, TrayEntry
     from .planner import Step
     from .ratelimit import Limits
     from .safety import Refusal, SafetySettings
@@ -147,7 +148,26 @@ def target_view(stored: StoredData, target: Target) -> TargetView:
         last_story_check=state.last_story_check,
         last_post_check=state.last_post_check,
         latest_reel_media=state.latest_reel_media,
+        fair_liked=state.fair_liked,
+        fair_seen=state.fair_seen,
     )
+
+
+def take_tray(
+    stored: StoredData, entries: list[TrayEntry], targets: dict[str, Target], now: float
+) -> dict[str, int]:
+    """Note what the reels tray tells of the targets; return pk -> newest story.
+
+    Only followed accounts appear in the tray; a target's new story there counts
+    as seen for its fair share (`fairness.note_tray`) even before it is fetched.
+    """
+    tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+    for pk in tray.keys() & targets.keys():
+        state = stored.target(pk)
+        state.followed, state.followed_checked = True, now
+        if targets[pk].like_stories:
+            fairness.note_tray(state, tray[pk], now)
+    return tray
 
 
 class Engine:
@@ -165,7 +185,8 @@ class Engine:
         recall_posts: Brings posts liked long ago back from the like history.
         persist: Writes `state_to_save()` now; a like is sent only once it has.
         listener: Receives every engine event.
-        interval: Cycle interval, seconds.
+        interval: Cycle interval, seconds: how often every feed is read; the
+            tray is read every `run_interval` (`STORY_CHECK` at most).
         rng: Source of the jitter of cycle starts.
 
     """
@@ -233,11 +254,14 @@ class Engine:
         self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
+        #: Seconds between two cycles: each reads the tray, the feeds are read
+        #: once per `interval`.
+        self.run_interval = min(interval, STORY_CHECK)
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
             clock()
             if stored.last_cycle is None
-            else max(clock(), stored.last_cycle + interval)
+            else max(clock(), stored.last_cycle + self.run_interval)
         )
         #: What the safety policy imposes on the planner (`planner_policy()`).
         self.planner_policy = Policy()
@@ -342,15 +366,17 @@ class Engine:
                 now = self._clock()
                 # Not on the same minute every hour, and never into the night.
                 self.next_cycle_at = now + self.policy.next_cycle_delay(
-                    self.interval, self._rng
+                    self.run_interval, self._rng
                 )
                 if purged := self.stored.purge_stories(now):
                     _LOGGER.debug("Forgot %s stories liked over 24 h ago", purged)
                 if self.refusal(Act.CYCLE) is not None:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
-                await self._async_run(now, self.interval, focus=None)
-                await self.follow.async_run(self.policy.settings, self._targets())
+                await self._async_run(now, self.run_interval, focus=None)
+                last_pass = self.stored.follow_pass
+                if last_pass is None or last_pass + self.interval <= now:
+                    await self.follow.async_run(self.policy.settings, self._targets())
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
@@ -405,6 +431,8 @@ class Engine:
             interval=interval,
             policy=self.planner_constraints(),
             focus=focus,
+            story_batch=REELS_BATCH,
+            poll_interval=self.interval,
         )
         previous: str | None = None
         try:
@@ -449,12 +477,7 @@ class Engine:
         """Execute one step and tell the planner what came of it."""
         if step.kind is StepKind.TRAY:
             entries = await self.pacer.async_call(self.client.reels_tray)
-            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
-            for pk in tray.keys() & targets.keys():
-                # Only followed accounts appear in the tray.
-                state = self.stored.target(pk)
-                state.followed, state.followed_checked = True, self._clock()
-            planner.on_tray(tray)
+            planner.on_tray(take_tray(self.stored, entries, targets, self._clock()))
             return
         assert step.target_pk is not None  # noqa: S101 - every other step has one
         target = targets[step.target_pk]
@@ -465,6 +488,13 @@ class Engine:
             planner.on_handled(step.item, liked=liked)
             if step.item.kind is MediaKind.STORY:
                 self.media.stories_handled(planner, state)
+            return
+        if step.batch:
+            batch = [(targets[pk], self.stored.target(pk)) for pk in step.batch]
+            try:
+                await self.media.async_fetch_stories(planner, batch)
+            finally:
+                self._notify(Changed())
             return
         try:
             await self.media.async_fetch(planner, step.kind, target, state)
