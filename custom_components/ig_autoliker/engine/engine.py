@@ -185,9 +185,10 @@ class Engine:
         recall_posts: Brings posts liked long ago back from the like history.
         persist: Writes `state_to_save()` now; a like is sent only once it has.
         listener: Receives every engine event.
-        interval: Cycle interval, seconds: how often every feed is read; the
-            tray is read every `run_interval` (`STORY_CHECK` at most).
+        interval: Cycle interval, seconds: how often every feed is read;  the
+            tray is read every `run_interval` (`story_check` at most).
         rng: Source of the jitter of cycle starts.
+        story_check: Longest time between two reads of the tray, seconds.
 
     """
 
@@ -207,6 +208,7 @@ class Engine:
         listener: Listener,
         interval: float,
         rng: random.Random | None = None,
+        story_check: float = STORY_CHECK,
     ) -> None:
         """Wire the building blocks; no request is sent until `async_login`."""
         self.stored = stored
@@ -256,7 +258,7 @@ class Engine:
         self.unchecked: set[str] = set()
         #: Seconds between two cycles: each reads the tray, the feeds are read
         #: once per `interval`.
-        self.run_interval = min(interval, STORY_CHECK)
+        self.run_interval = min(interval, story_check)
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
             clock()
@@ -374,8 +376,7 @@ class Engine:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.run_interval, focus=None)
-                last_pass = self.stored.follow_pass
-                if last_pass is None or last_pass + self.interval <= now:
+                if self._follow_due(now):
                     await self.follow.async_run(self.policy.settings, self._targets())
                 await self.session.async_refresh()
                 self.session.good_cycle()
@@ -390,6 +391,15 @@ class Engine:
                 if not interrupted:
                     self.stored.last_cycle = self._clock()
                 self._notify(Changed())
+
+    def _follow_due(self, now: float) -> bool:
+        """Follow mode reads its feeds once per cycle interval, not per tray read."""
+        last = self.stored.follow_pass
+        return (
+            self.run_interval >= self.interval
+            or last is None
+            or last + self.interval - self.run_interval / 2 <= now
+        )
 
     async def async_check_targets(self, pks: frozenset[str]) -> None:
         """Fetch the feeds of new targets once and like what is new, within limits.
