@@ -366,6 +366,9 @@ class Engine:
             interrupted = False
             try:
                 now = self._clock()
+                # Before its time it was asked for (the button, the action): it
+                # reads every feed, not only those due.
+                poll = self.run_interval if now < self.next_cycle_at - 1.0 else None
                 # Not on the same minute every hour, and never into the night.
                 self.next_cycle_at = now + self.policy.next_cycle_delay(
                     self.run_interval, self._rng
@@ -375,7 +378,7 @@ class Engine:
                 if self.refusal(Act.CYCLE) is not None:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
-                await self._async_run(now, self.run_interval, focus=None)
+                await self._async_run(now, self.run_interval, None, poll)
                 if self._follow_due(now):
                     await self.follow.async_run(self.policy.settings, self._targets())
                 await self.session.async_refresh()
@@ -429,7 +432,11 @@ class Engine:
                 self._notify(Changed())
 
     async def _async_run(
-        self, started: float, interval: float, focus: frozenset[str] | None
+        self,
+        started: float,
+        interval: float,
+        focus: frozenset[str] | None,
+        poll_interval: float | None = None,
     ) -> None:
         """Execute the planner's steps; a limit or backoff ends the run early."""
         self.pacer.cycle_id = secrets.token_hex(4)
@@ -442,7 +449,7 @@ class Engine:
             policy=self.planner_constraints(),
             focus=focus,
             story_batch=REELS_BATCH,
-            poll_interval=self.interval,
+            poll_interval=poll_interval or self.interval,
         )
         previous: str | None = None
         try:
