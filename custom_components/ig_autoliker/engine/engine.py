@@ -15,22 +15,19 @@ import random
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
-from . import fairness
 from .events import Changed, Progress, SessionHealth
 from .exceptions import (
     FeedbackRequired,
     RateLimited,
-    TargetNotFound,
-    TargetPrivate,
 )
 from .follow_pass import REELS_BATCH, FollowPass
 from .media import MediaService
-from .models import MediaKind
 from .pacer import CycleStop, Pacer
 from .planner import STORY_CHECK, CyclePlanner, Policy, StepKind, TargetView
 from .ratelimit import Action, LimitState, RateLimiter
 from .safety import Act, FreezeScope, RefusalReason, SafetyPolicy
 from .session import SessionManager
+from .steps import StepRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,8 +37,7 @@ if TYPE_CHECKING:
     from .clock import Clock, Sleep
     from .events import Listener
     from .media import Persist, RecallPosts
-    from .models import Target, TargetUser, TrayEntry
-    from .planner import Step
+    from .models import Target, TargetUser
     from .ratelimit import Limits
     from .safety import Refusal, SafetySettings
     from .session import JobRunner
@@ -153,23 +149,6 @@ def target_view(stored: StoredData, target: Target) -> TargetView:
     )
 
 
-def take_tray(
-    stored: StoredData, entries: list[TrayEntry], targets: dict[str, Target], now: float
-) -> dict[str, int]:
-    """Note what the reels tray tells of the targets; return pk -> newest story.
-
-    Only followed accounts appear in the tray; a target's new story there counts
-    as seen for its fair share (`fairness.note_tray`) even before it is fetched.
-    """
-    tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
-    for pk in tray.keys() & targets.keys():
-        state = stored.target(pk)
-        state.followed, state.followed_checked = True, now
-        if targets[pk].like_stories:
-            fairness.note_tray(state, tray[pk], now)
-    return tray
-
-
 class Engine:
     """Runs the liking of one account within its limits and safety policy.
 
@@ -254,6 +233,9 @@ class Engine:
         )
         self.client = client
         self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
+        self.steps = StepRunner(
+            client, self.pacer, stored, self.media, clock=clock, listener=listener
+        )
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
         #: Seconds between two cycles: each reads the tray, the feeds are read
@@ -470,7 +452,7 @@ class Engine:
                         await self._sleep(self.limiter.account_delay())
                         self._notify(Progress(previous))
                     previous = step.target_pk
-                await self._async_step(planner, step, targets)
+                await self.steps.async_step(planner, step, targets)
         except CycleStop:
             pass
         finally:
@@ -487,52 +469,6 @@ class Engine:
             max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
         )
         return self.planner_policy
-
-    async def _async_step(
-        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
-    ) -> None:
-        """Execute one step and tell the planner what came of it."""
-        if step.kind is StepKind.TRAY:
-            entries = await self.pacer.async_call(self.client.reels_tray)
-            planner.on_tray(take_tray(self.stored, entries, targets, self._clock()))
-            return
-        assert step.target_pk is not None  # noqa: S101 - every other step has one
-        target = targets[step.target_pk]
-        state = self.stored.target(target.pk)
-        if step.kind is StepKind.LIKE:
-            assert step.item is not None  # noqa: S101 - a LIKE step has an item
-            liked = await self.media.async_like(target, step.item)
-            planner.on_handled(step.item, liked=liked)
-            if step.item.kind is MediaKind.STORY:
-                self.media.stories_handled(planner, state)
-            return
-        if step.batch:
-            batch = [(targets[pk], self.stored.target(pk)) for pk in step.batch]
-            try:
-                await self.media.async_fetch_stories(planner, batch)
-            finally:
-                self._notify(Changed())
-            return
-        try:
-            await self.media.async_fetch(planner, step.kind, target, state)
-        except (TargetNotFound, TargetPrivate) as err:
-            planner.on_failed(target.pk)
-            state.error_count += 1
-            state.last_error = (
-                "not_found" if isinstance(err, TargetNotFound) else "private"
-            )
-            _LOGGER.warning(
-                "Target %s (%s) is %s; skipped in cycle %s",
-                target.username,
-                target.pk,
-                state.last_error,
-                self.pacer.cycle_id,
-            )
-        else:
-            state.error_count = 0
-            state.last_error = None
-        finally:
-            self._notify(Changed())
 
     async def async_shutdown(self) -> None:
         """Cancel the run in flight and wait for the client call it started."""
