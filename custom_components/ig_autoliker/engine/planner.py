@@ -14,7 +14,7 @@ is past the next cycle):
 2. The friendship status of story targets the tray did not show whose status is
    unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
-4. A like (`fairness.next_like`): of the likes the limits still allow, handed out
+4. A like (`fairness.next_like`): of the likes an hour allows, handed out
    max-min fair (the target with the lowest share of its new media liked in time
    first), the one closest to its deadline (a story's expiry, a post's first 24 h)
    first; a post past its first 24 h only when nothing else waits.
@@ -351,7 +351,10 @@ class CyclePlanner:
         likeable = self._likeable(by_pk)
         story_likes = [i for i in likeable if i.kind is MediaKind.STORY]
         counts = {t.pk: (t.fair_liked, t.fair_seen) for t in targets}
-        item = fairness.next_like(likeable, counts, self._like_horizon(), now)
+        horizon = (
+            self.policy.max_likes_per_hour or self._limiter.limits.max_likes_per_hour
+        )
+        item = fairness.next_like(likeable, counts, horizon, now)
         if item is not None:
             yield Step(StepKind.LIKE, item.owner_pk, item)
         if stories and not story_likes:
@@ -400,7 +403,7 @@ class CyclePlanner:
         """Tell whether skipping the poll may exceed the 6 h ceiling (next cycle)."""
         last = target.last_post_check
         return last is not None and last + POST_POLL_CEILING <= (
-            self.deadline + max(self.interval, HOUR)
+            self.deadline + self.interval
         )
 
     def _posts_due(self, targets: list[TargetView]) -> list[TargetView]:
@@ -440,7 +443,7 @@ class CyclePlanner:
                 else target.last_story_check
             )
             handled_until = max(_check_time(known), now - STORY_LIFETIME)
-            share = round(target.share, 2)  # within a hundredth: by expiry
+            share = round(target.share, 1)  # within a tenth: by expiry
             return share, handled_until, _check_time(target.last_story_check)
 
         return sorted(due, key=urgency)
@@ -486,23 +489,6 @@ class CyclePlanner:
             and (cap is None or self._likes[item.owner_pk] < cap)
         ]
         return sorted(items, key=lambda item: item.taken_at)
-
-    def _like_horizon(self) -> int:
-        """Return the likes the hourly and daily limits still allow now (>= 1).
-
-        The fair order looks this far ahead: with room for every pending item it
-        likes the closest deadline first; at the limits, the worst-served first.
-        """
-        limiter, policy = self._limiter, self.policy
-        hour = policy.max_likes_per_hour or limiter.limits.max_likes_per_hour
-        day = policy.max_likes_per_day or limiter.limits.max_likes_per_day
-        return max(
-            1,
-            min(
-                hour - limiter.count(Action.LIKE),
-                day - limiter.count(Action.LIKE, DAY),
-            ),
-        )
 
     def _spare_requests(self, story_work: int) -> bool:
         """Leave enough requests for the story work still waiting this hour."""
