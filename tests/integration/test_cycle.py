@@ -79,7 +79,7 @@ async def test_oldest_first_and_already_liked_items_are_skipped(
     assert public is not None
     # Oldest first while in time (a post's first 24 h), then the older ones.
     oldest_first = list(reversed(world.posts_of(public.pk)))
-    day_ago = world.clock.now - 24 * 3600
+    day_ago = world.clock.now() - 24 * 3600
     expected = [p for p in oldest_first if p.taken_at > day_ago] + [
         p for p in oldest_first if p.taken_at <= day_ago
     ]
