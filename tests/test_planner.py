@@ -418,6 +418,27 @@ def test_a_stricter_like_limit_and_a_per_target_cap_hold() -> None:
     assert step == Step(StepKind.WAIT, seconds=1800)
 
 
+def test_a_like_waits_until_the_hour_has_room_for_its_check_read_too() -> None:
+    clock = Clock(START - 1800)
+    limiter = limiter_at(clock, Limits(max_requests_per_hour=3))
+    limiter.record(Action.REQUEST, 2)  # leave the hourly window at START + 1800
+    clock.now = START
+    waiting = post("1", HOUR)
+    target = checked("1", like_stories=False)
+    alone = planner(clock, limiter)
+    alone.on_posts("1", [waiting])
+    assert alone.next_step([target], clock.now) == Step(StepKind.LIKE, "1", waiting)
+    # A silent-block check due before the like: one read and the like need two.
+    checked_first = planner(clock, limiter, policy=Policy(like_check_requests=1))
+    checked_first.on_posts("1", [waiting])
+    assert checked_first.next_step([target], clock.now) == Step(
+        StepKind.WAIT, seconds=1800
+    )
+    clock.now = START + 1800
+    step = checked_first.next_step([target], clock.now)
+    assert step == Step(StepKind.LIKE, "1", waiting)
+
+
 # -------------------------------------------------------------- properties --
 
 

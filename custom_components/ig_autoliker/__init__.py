@@ -48,6 +48,7 @@ PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -138,11 +139,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: IgAutolikerConfigEntry) 
             hass, coordinator.async_schedule_keep_alive, KEEP_ALIVE_CHECK
         )
     )
+
     # "Likes today" starts again at local midnight even when no cycle runs then.
+    # A @callback: Home Assistant runs any other plain function in the executor,
+    # where the entities may not write their states.
+    @callback
+    def _midnight(_now: datetime) -> None:
+        coordinator.async_publish()
+
     entry.async_on_unload(
-        async_track_time_change(
-            hass, lambda _now: coordinator.async_publish(), hour=0, minute=0, second=0
-        )
+        async_track_time_change(hass, _midnight, hour=0, minute=0, second=0)
     )
 
     async def _async_on_stop(_event: Event) -> None:

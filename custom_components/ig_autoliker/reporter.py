@@ -82,8 +82,24 @@ class EngineReporter:
                     "message": freeze.message,
                 })  # fmt: skip
                 self.sync_states()
+                self._save_now()
             case HealthChanged(health=health, native=native):
                 self._health_changed(health, native=native)
+
+    @callback
+    def _save_now(self) -> None:
+        """Write the store now, not within its delay: a freeze must outlive a kill.
+
+        The likes are on disk before they are sent; a freeze is the other thing a
+        restart must not forget, or liking resumes inside it.
+        """
+        coordinator = self._coordinator
+        entry = coordinator.config_entry
+        entry.async_create_background_task(
+            coordinator.hass,
+            coordinator.store.async_save_data(coordinator.engine.state_to_save()),
+            f"{entry.domain} save freeze {entry.title}",
+        )
 
     @callback
     def _health_changed(self, health: SessionHealth, *, native: bool) -> None:

@@ -59,10 +59,9 @@ def health_reasons(data: IgAutolikerData) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class IgAutolikerTargetSensorEntityDescription(SensorEntityDescription):
-    """A target sensor and how to read it (and its picture) from the snapshot."""
+    """A target sensor and how to read it from the snapshot."""
 
     value_fn: Callable[[TargetSnapshot], StateType]
-    picture_fn: Callable[[TargetSnapshot], str | None] = lambda _target: None
     attrs_fn: Callable[[TargetSnapshot], dict[str, Any]] | None = None
 
 
@@ -185,9 +184,10 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
         translation_key="last_like",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda target: target.last_like,
-        # The liked item's preview, from the feed answer: no request to Instagram's
-        # API; the browser loads the image from Instagram's CDN when it shows it.
-        picture_fn=lambda target: target.last_thumbnail,
+        # No picture: the liked item's preview is the "Last liked media" image
+        # (image.py), which Home Assistant's image proxy serves. As this sensor's
+        # entity_picture it would put the signed CDN URL into the state (and the
+        # recorder) and send the browser to Instagram's CDN.
         attrs_fn=recent_likes_attribute,
     ),
     # Totals, not total_increasing: a like a feed later shows dropped is taken back
@@ -280,11 +280,6 @@ class IgAutolikerTargetSensor(IgAutolikerTargetEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The value from the target's latest snapshot."""
         return self.entity_description.value_fn(self._shown)
-
-    @property
-    def entity_picture(self) -> str | None:
-        """The preview of the last liked item, where the feed gave one."""
-        return self.entity_description.picture_fn(self._shown)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

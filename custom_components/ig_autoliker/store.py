@@ -9,6 +9,16 @@ it happened, however many changes follow; a like is written before it is sent (t
 engine's `persist`, `async_save_data`), so a hard kill loses none: the restored limits
 count it, and the next feed tells whether it landed.
 
+Every write goes to two files, one after the other: the working store and its copy
+(`.storage/ig_autoliker.<entry_id>.copy`), each written atomically and numbered. The
+working store is the only record of the day's likes (the limits count them) and of a
+running freeze; Home Assistant's atomic write leaves the old file when a process dies
+mid-write, but storage that acknowledges a flush it has not done (SD cards, some USB
+disks) can leave the new name holding a prefix of the text after a power cut. Such a
+cut interrupts one of the two writes, so the other file holds the last state, or the
+one before it while the like it announced was not sent yet. Loading takes the newer
+readable file.
+
 Loading is forgiving: Home Assistant's `Store` moves a file with broken JSON aside; a
 file with valid JSON of the wrong shape loses only the malformed parts. What was lost
 is said in one log line, and in a repair issue when it was the user's like history.
@@ -16,6 +26,7 @@ is said in one log line, and in a repair issue when it was the user's like histo
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -51,6 +62,8 @@ SAVE_DELAY = 10.0
 RECENT_POSTS = 7 * 24 * 3600.0
 #: Seconds between two moves of old posts into the history.
 ARCHIVE_INTERVAL = 3600.0
+#: The key of each save's number: loading takes the newer of the two files.
+GENERATION = "generation"
 #: Parts whose loss costs the user their like history or totals (a repair issue).
 HISTORY_PARTS = frozenset({"liked_posts", "liked_stories", "targets", "history"})
 
@@ -82,6 +95,18 @@ class IgAutolikerStore(Store[dict[str, Any]]):
             serialize_in_event_loop=False,
         )
         self.entry_id = entry_id
+        #: The second file every write goes to (see the module docstring).
+        self.copy: Store[dict[str, Any]] = Store(
+            hass,
+            STORAGE_VERSION,
+            f"{self.key}.copy",
+            minor_version=STORAGE_MINOR_VERSION,
+            private=True,
+            atomic_writes=True,
+            serialize_in_event_loop=False,
+        )
+        self._generation = 0
+        self._pair_lock = asyncio.Lock()
         self.history = LikeHistory(
             Path(hass.config.path(STORAGE_DIR, f"{self.key}.history.db"))
         )
@@ -124,17 +149,34 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         return old_data
 
     async def async_load_data(self) -> StoredData:
-        """Load and parse the working store; a missing or corrupt one gives empty state.
+        """Load and parse the newer readable file of the store and its copy.
 
-        The like history is not read: a cycle asks it only about posts the working
-        store does not know (`async_recall_posts`). Malformed parts are kept in
-        `lost` for `async_report_lost`.
+        A missing or corrupt pair gives empty state. The like history is not read:
+        a cycle asks it only about posts the working store does not know
+        (`async_recall_posts`). Malformed parts are kept in `lost` for
+        `async_report_lost`.
+
+        Raises:
+            UnsupportedStorageVersionError: A newer version wrote either file.
+
         """
         raw = await self.async_load()
+        corrupt = raw is None and await self.hass.async_add_executor_job(
+            self._was_corrupt
+        )
+        copy = await self.copy.async_load()
+        if copy is not None and (not isinstance(raw, Mapping) or _newer(copy, raw)):
+            if corrupt:
+                LOGGER.warning(
+                    "The saved state of %s was damaged; restored from its copy",
+                    self._title,
+                )
+            raw, corrupt = copy, False
+        self._generation = max(_generation(raw), _generation(copy))
         stored, self.lost = await self.hass.async_add_executor_job(
             StoredData.parse, raw
         )
-        if raw is None and await self.hass.async_add_executor_job(self._was_corrupt):
+        if corrupt:
             self.lost = ["all"]
         return stored
 
@@ -253,10 +295,18 @@ class IgAutolikerStore(Store[dict[str, Any]]):
             await self.async_save_data(prepare())
 
     async def async_save_data(self, stored: StoredData) -> None:
-        """Write now (old posts into the history first); cancels a pending write."""
+        """Write now (old posts into the history first); cancels a pending write.
+
+        The store, then its copy, with the next number: returns once both are on
+        disk, so a like announced in them may go out (see the module docstring).
+        """
         self.async_cancel_save()
         await self._async_archive(stored, self.clock())
-        await self.async_save(stored.as_dict())
+        async with self._pair_lock:
+            self._generation += 1
+            data = {**stored.as_dict(), GENERATION: self._generation}
+            await self.async_save(data)
+            await self.copy.async_save(data)
 
     @callback
     def async_cancel_save(self) -> None:
@@ -270,4 +320,24 @@ class IgAutolikerStore(Store[dict[str, Any]]):
         """Delete the working store and the like history (the entry was removed)."""
         self.async_cancel_save()
         await super().async_remove()
+        await self.copy.async_remove()
         await self.hass.async_add_executor_job(self.history.remove)
+
+
+def _generation(raw: Any) -> int:
+    """Return the number of a loaded save (0 without one: none, or an old one)."""
+    number = raw.get(GENERATION) if isinstance(raw, Mapping) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else 0
+
+
+def _newer(copy: Any, raw: Any) -> bool:
+    """Tell whether the copy is newer than the readable working store.
+
+    A working store without a number was written by a version before the copy
+    (a downgrade and back): it wins over any copy, which is older than it.
+    """
+    return (
+        isinstance(raw, Mapping)
+        and GENERATION in raw
+        and _generation(copy) > _generation(raw)
+    )

@@ -88,7 +88,11 @@ class TargetSubentryFlow(BulkTargetSteps):
         if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         return self.async_show_menu(
-            step_id="user", menu_options=["one", "pick", "paste"]
+            step_id="user",
+            menu_options=["one", "pick", "paste"],
+            # The menu's text names the account ({account}); without it the
+            # frontend cannot format the text and logs an error.
+            description_placeholders={"account": self._get_entry().title},
         )
 
     async def async_step_one(

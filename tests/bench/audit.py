@@ -5,8 +5,8 @@ Checked after every restart (`after_restart`) and at the end (`at_end`); every
 finding is counted once per media or per window start, so a check repeated after
 the next restart does not count it again.
 
-- double likes: a like request (the emulator's request log, answered or not) for a
-  media that already had a like of ours that Instagram kept;
+- double likes: a like request (the emulator's request log, answered or not) that
+  arrived after the request whose like of ours Instagram kept;
 - lost likes: a like Instagram kept in the last day that the restarted integration
   does not know (store ledger, unsure likes, like history), or that its restored
   limiter does not count (fewer likes in its hour/day windows than Instagram has);
@@ -40,11 +40,15 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from tests.sandbox import World
+    from tests.sandbox.world import RequestRecord
 
 #: Repair issues that tell of a past event, not a state that must end.
 NOTICES = ("store_damaged",)
 #: The emulator's like endpoints (a story's view before its like is no like).
 LIKE_ENDPOINTS = ("media/*/like/", "story_interactions/send_story_like")
+#: Faults of a like request that Instagram still acted on (None: no fault).
+ACTED_FAULTS = (None, "timeout")
+HTTP_OK = 200
 
 
 def _windows_over(stamps: list[float], window: float, limit: int) -> set[float]:
@@ -98,14 +102,10 @@ class Auditor:
 
     def _check_instagram(self, now: float) -> None:
         kept = self._kept()
-        for record in self.world.requests():
-            if not any(fnmatchcase(record.endpoint, p) for p in LIKE_ENDPOINTS):
-                continue
-            pk = record.media_pk
-            if pk is not None and pk in kept and record.at > kept[pk]:
-                if pk not in self.double:
-                    self.notes.append(f"double like of {pk} at {record.at:.0f}")
-                self.double.add(pk)
+        for pk, at in _second_requests(self.world.requests(), kept).items():
+            if pk not in self.double:
+                self.notes.append(f"double like of {pk} at {at:.0f}")
+            self.double.add(pk)
         stamps = list(kept.values())
         self.over_hour |= _windows_over(stamps, HOUR, self.limits.max_likes_per_hour)
         self.over_day |= _windows_over(stamps, DAY, self.limits.max_likes_per_day)
@@ -181,6 +181,48 @@ class Auditor:
             "stuck": self.stuck,
             "likes_in_freeze": len(self.in_freeze),
         }
+
+
+def _second_requests(
+    records: list[RequestRecord], kept: dict[int, float]
+) -> dict[int, float]:
+    """Media that got a like request after the one whose like Instagram kept.
+
+    Requests are taken in the order they arrived (`RequestRecord.arrived`): a
+    request whose answer a timeout held back is logged later, and must not look
+    like a second request. The kept like's request is the first one Instagram
+    acted on (answered 200 with no fault, or acted on before a timeout); a like
+    a silent block dropped keeps nothing, so liking again after it is no double.
+
+    Args:
+        records: The emulator's request log.
+        kept: Media pk -> time of our like Instagram kept (`Auditor._kept`).
+
+    Returns:
+        Media pk -> arrival (world seconds) of its first second like request.
+
+    """
+    likes = [
+        r
+        for r in records
+        if r.media_pk in kept
+        and any(fnmatchcase(r.endpoint, p) for p in LIKE_ENDPOINTS)
+    ]
+    likes.sort(key=_arrival)
+    acted: set[int] = set()
+    found: dict[int, float] = {}
+    for record in likes:
+        pk = record.media_pk
+        assert pk is not None  # filtered above
+        if pk in acted:
+            found.setdefault(pk, _arrival(record))
+        elif record.status == HTTP_OK and record.fault in ACTED_FAULTS:
+            acted.add(pk)
+    return found
+
+
+def _arrival(record: RequestRecord) -> float:
+    return record.at if record.arrived is None else record.arrived
 
 
 def _pk(key: str) -> int | None:

@@ -4,9 +4,8 @@
 The harness of `tests/bench/sim.py` (the real coordinator, store, like history and
 instagrapi against the emulator, fake clock) at 20 targets, replayed from a seed:
 
-- about 5 % of requests meet a fault drawn from every kind the emulator has
-  (`FAULTS`): one pending rule on every endpoint, armed for the nth next request
-  with n geometric (p = 0.05);
+- a share of all requests (`FAULT_SHARE`) meets a fault drawn from every kind the
+  emulator has (`FAULTS`, `RandomFaults`);
 - on average every 6 simulated hours (exponential gaps) the process stops: a
   graceful stop (Home Assistant's stop: the final save runs), a hard kill (the files
   stay as they were: a pending delayed save is lost) or a kill in the middle of the
@@ -29,6 +28,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,38 +68,96 @@ from tests.integration.test_fault_matrix import (
     solve_challenge,
 )
 from tests.sandbox import Fault, Sandbox
+from tests.sandbox.faults import FaultRule, Faults
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    from tests.sandbox import World
 
 TARGETS = 20
 #: Realistic posting, as the silent-block benchmark: an active personal account
 #: posts a few stories a day and a post every day or two.
 STORIES_PER_DAY = 6.0
 POSTS_PER_DAY = 1.5
-FAULT_SHARE = 0.05
 MEAN_STOP_GAP = 6 * HOUR
-#: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern).
-FAULTS: tuple[tuple[Fault, dict[str, Any], str], ...] = (
-    (Fault.HTTP_429, {}, "*"),
-    (Fault.HTTP_429, {"retry_after": 600}, "*"),
-    (Fault.HTTP_500, {}, "*"),
-    (Fault.HTTP_502, {}, "*"),
-    (Fault.HTTP_503, {}, "*"),
-    (Fault.CONNECTION_RESET, {"times": 2}, "*"),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*"),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*"),
-    (Fault.MALFORMED_JSON, {}, "*"),
-    (Fault.LOGIN_REQUIRED, {}, "*"),
-    (Fault.CHALLENGE_REQUIRED, {}, "*"),
-    (Fault.CHALLENGE_CODES, {}, "*"),
-    (Fault.FEEDBACK_REQUIRED, {}, "*"),
-    (Fault.PLEASE_WAIT, {}, "*"),
-    (Fault.SILENT_DROP, {}, "media/*/like/"),
+#: The share of requests that meet a fault. Each fault makes the integration send
+#: less (a cycle ends, a backoff, a freeze), so the requests of a week fall as the
+#: share rises; README ("A chaos week") gives the measured curve and the choice.
+FAULT_SHARE = 0.2
+#: Draw weight of the answers that hold the account for hours (a checkpoint waits
+#: for the user; `feedback_required` freezes likes for 12-24 h and longer when it
+#: comes again; "Please wait" freezes everything): rarer than the transient ones
+#: (429, 5xx, resets, timeouts, bad JSON), which weigh 1. Drawn as often as those,
+#: a fifth of requests would escalate the freezes over most of the week.
+RARE = 0.1
+#: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern,
+#: draw weight).
+FAULTS: tuple[tuple[Fault, dict[str, Any], str, float], ...] = (
+    (Fault.HTTP_429, {}, "*", 1.0),
+    (Fault.HTTP_429, {"retry_after": 600}, "*", 1.0),
+    (Fault.HTTP_500, {}, "*", 1.0),
+    (Fault.HTTP_502, {}, "*", 1.0),
+    (Fault.HTTP_503, {}, "*", 1.0),
+    (Fault.CONNECTION_RESET, {"times": 2}, "*", 1.0),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*", 1.0),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*", 1.0),
+    (Fault.MALFORMED_JSON, {}, "*", 1.0),
+    (Fault.LOGIN_REQUIRED, {}, "*", 1.0),
+    (Fault.CHALLENGE_REQUIRED, {}, "*", RARE),
+    (Fault.CHALLENGE_CODES, {}, "*", RARE),
+    (Fault.FEEDBACK_REQUIRED, {}, "*", RARE),
+    (Fault.PLEASE_WAIT, {}, "*", RARE),
+    (Fault.SILENT_DROP, {}, "media/*/like/", 1.0),
 )
 STOPS = ("graceful", "hard", "torn")
+
+
+class RandomFaults(Faults):
+    """
+    The emulator's fault rules, plus a random fault on a share of all requests.
+
+    Every request Instagram receives (logins, feeds, likes, keep-alives, the
+    retries) is one chance: with probability `share` it meets a fault drawn from
+    the kinds of `FAULTS` that apply to its endpoint (the silent drop only to a
+    post like), by their weights. Drawn in the emulator's own check, so no
+    request between two draws goes unexposed. A connection reset also cuts the
+    transparent resend that follows it (`times=2`, see `tests/sandbox/faults.py`).
+
+    Attributes:
+        drawn: How many faults were drawn (one per faulted request, a reset
+            and its resend count once).
+        calm: No more random faults (the end of the run).
+
+    """
+
+    def __init__(self, rng: random.Random, share: float) -> None:
+        super().__init__()
+        self.rng = rng
+        self.share = share
+        self.drawn = 0
+        self.calm = False
+
+    def check(self, method: str, endpoint: str) -> FaultRule | None:
+        """As `Faults.check`; a request no rule faults may meet a random fault."""
+        rule = super().check(method, endpoint)
+        if rule is not None or self.calm or self.rng.random() >= self.share:
+            return rule
+        kinds = [item for item in FAULTS if fnmatchcase(endpoint, item[2])]
+        kind, keywords, _, _ = self.rng.choices(
+            kinds, weights=[item[3] for item in kinds]
+        )[0]
+        rule = FaultRule(endpoint, kind, calls=1, fired=1, **keywords)
+        with self._lock:
+            self._rules = [r for r in self._rules if _pending(r)]
+            if rule.times is None or rule.times > 1:
+                self._rules.append(rule)  # the resend meets it too
+        self.drawn += 1
+        return rule
+
+
+def _pending(rule: FaultRule) -> bool:
+    """Tell whether a rule may still fire."""
+    return rule.times is None or rule.calls < rule.on_call + rule.times - 1
 
 
 class Timers:
@@ -164,7 +222,6 @@ class Chaos:
     def __init__(self, days: float, seed: int) -> None:
         # One stream per kind of draw, so that the draws of one do not shift
         # the others when timing moves a fault by a request.
-        self.rng = random.Random(seed)
         self.stops = random.Random(seed + 1)
         self.user = random.Random(seed + 2)
         self.config = SimConfig(
@@ -175,8 +232,7 @@ class Chaos:
             posts_per_day=POSTS_PER_DAY,
         )
         self.world = build_world(self.config)
-        self.rule: Any = None
-        self.faults = 0
+        self.world.faults = self.faults = RandomFaults(random.Random(seed), FAULT_SHARE)
         self.restarts = 0
         self.torn = 0
         self.answer_at: float | None = None
@@ -212,18 +268,6 @@ class Chaos:
             ],
         )
 
-    # ------------------------------------------------------------------ faults
-    def _arm(self, _world: World, _now: float) -> None:
-        """After every clock move: keep one random fault rule pending."""
-        if self.rule is not None and not self.rule.fired:
-            return
-        self.faults += self.rule is not None
-        kind, keywords, pattern = self.rng.choice(FAULTS)
-        gap = math.log(1.0 - self.rng.random()) / math.log(1.0 - FAULT_SHARE)
-        self.rule = self.world.faults.add(
-            pattern, kind, on_call=int(gap) + 1, **keywords
-        )
-
     # ------------------------------------------------------------------- stops
     def _tear(self, folder: Path, key: str) -> None:
         """
@@ -232,12 +276,14 @@ class Chaos:
         Home Assistant's Store writes through `write_utf8_file_atomic` (a temp file
         in the same folder, flushed, then renamed over the old one), so a process
         that dies mid-write leaves the old file and a stray temp file. The torn file
-        at the store path is the power cut after the rename on storage that
-        acknowledged a flush it had not done (SD cards, some USB disks: the common
-        Raspberry Pi installs): the new name holds a prefix of the new text, or
-        nothing. We model both: a random prefix, one time in five an empty file.
+        is the power cut after the rename on storage that acknowledged a flush it
+        had not done (SD cards, some USB disks: the common Raspberry Pi installs):
+        the new name holds a prefix of the new text, or nothing. We model both: a
+        random prefix, one time in five an empty file. The integration writes its
+        state to two files one after the other (the store and its copy); a cut
+        interrupts one write, so one of the two, chosen at random, is torn.
         """
-        path = folder / key
+        path = folder / self.stops.choice((key, f"{key}.copy"))
         if not path.exists():
             return
         text = path.read_bytes()
@@ -349,8 +395,8 @@ class Chaos:
         self, hass: HomeAssistant, entry: MockConfigEntry, sim: _Simulation
     ) -> None:
         """Every cause gone: two more cycles, then the last audit."""
-        self.world.faults.clear()
-        self.rule = None
+        self.faults.calm = True
+        self.faults.clear()
         self.answer_at = sim.now
         await self._user(hass, entry, sim)
         for _ in range(2):
@@ -365,7 +411,7 @@ class Chaos:
         started = time.perf_counter()
         start = 1_800_000_000.0 // DAY * DAY  # a fixed midnight: replayable
         sim = _Simulation(
-            SimConfig(**{**self.config.__dict__, "on_tick": self._arm}),
+            self.config,
             self.world,
             start,
         )
@@ -400,16 +446,15 @@ class Chaos:
                 await self._life(sim, config_dir, entry_id, stop_at)
                 print(
                     f"chaos-life: day={(sim.now - start) / DAY:.2f} "
-                    f"faults={self.faults} requests={len(self.world.requests())} "
+                    f"faults={self.faults.drawn} requests={len(self.world.requests())} "
                     f"wall_s={time.perf_counter() - started:.0f}",
                     file=sys.stderr,
                 )
                 if sim.now < sim.end:
                     self.restarts += 1
-        self.faults += self.rule is not None and bool(self.rule.fired)
         return ChaosResult(
             days=self.config.days,
-            faults=self.faults,
+            faults=self.faults.drawn,
             restarts=self.restarts,
             torn_writes=self.torn,
             counts=self.auditor.counts(),

@@ -140,12 +140,19 @@ def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
 SIMULATED_FOLLOWED = (200, 500, 1000)
 
 
-def bench_simulate_follow(counts: tuple[int, ...] = SIMULATED_FOLLOWED) -> None:
-    """A simulated follow-mode week per followed-account count, one line each."""
+def bench_simulate_follow(
+    counts: tuple[int, ...] = SIMULATED_FOLLOWED, *, pacing: bool = False
+) -> None:
+    """A simulated follow-mode week per followed-account count, one line each.
+
+    With `pacing`, the default options (warm-up, active hours, 3 likes per
+    account and cycle) instead of `SAFETY_PACING_OFF`.
+    """
     from tests.bench.sim_follow import simulate_follow  # noqa: PLC0415 - heavy
 
+    options = {} if pacing else SAFETY_PACING_OFF
     for count in counts:
-        print(simulate_follow(count, dict(SAFETY_PACING_OFF)).line(), flush=True)
+        print(simulate_follow(count, dict(options)).line(), flush=True)
 
 
 def main(argv: list[str]) -> None:
@@ -172,9 +179,9 @@ def main(argv: list[str]) -> None:
             bench_safety(*(int(value) for value in argv[1:3]))
         return
     if argv[:2] == ["--simulate", "--follow"]:
-        bench_simulate_follow(
-            tuple(int(value) for value in argv[2:]) or SIMULATED_FOLLOWED
-        )
+        pacing = argv[2:3] == ["--pacing"]
+        counts = tuple(int(value) for value in argv[2 + pacing :])
+        bench_simulate_follow(counts or SIMULATED_FOLLOWED, pacing=pacing)
         return
     if argv[:1] == ["--chaos"]:
         from tests.bench.chaos import bench_chaos  # noqa: PLC0415 - heavy import

@@ -20,12 +20,20 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 from custom_components.ig_autoliker.const import DOMAIN
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
-from custom_components.ig_autoliker.options import limits_from_options, options_of
+from custom_components.ig_autoliker.engine.hours import is_active_hour
+from custom_components.ig_autoliker.engine.safety import SafetyPolicy
+from custom_components.ig_autoliker.options import (
+    limits_from_options,
+    options_of,
+    safety_settings_from_options,
+)
 from homeassistant import loader
 from homeassistant.const import CONF_USERNAME
 from pytest_homeassistant_custom_component.common import (
@@ -49,10 +57,17 @@ from tests.sandbox import Sandbox, World
 from tests.sandbox.testworld import ALICE
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    from custom_components.ig_autoliker.engine.ratelimit import Limits
+    from custom_components.ig_autoliker.engine.safety import SafetySettings
     from homeassistant.core import HomeAssistant
 
 #: Followed accounts that the options exclude (the first ones), count.
 EXCLUDED = 5
+#: Full days judged for the daily use: days 2..7 (day 1 starts with nothing
+#: liked, the 8th lets the last media expire).
+FULL_DAYS = 6
 
 
 @dataclass
@@ -68,8 +83,14 @@ class FollowResult:
             an unfollowed account's media: must be 0.
         liked_old: Likes of media published before the start (baseline): 0.
         max_likes_hour / max_likes_day / max_req_hour: Busiest sliding window.
-        daily_use_min / daily_use_mean: Likes per calendar day over the full
-            days 2..7, percent of the likes-per-day limit.
+        daily_limits: (lowest, highest) effective daily limit of the full days
+            2..7 (`effective_day_limits`).
+        supply_days: Of those days, how many published more than their
+            effective daily limit (the days the use is judged on).
+        daily_use_min / daily_use_mean: Likes per calendar day, percent of that
+            day's effective daily limit, over the `supply_days` (None: no day
+            had that much supply).
+        outside_hours: Likes sent outside the active hours: must be 0.
         supply_per_day: Followed media published per day (excluded left out).
         stories_in_time: Share of the stories liked before they expired, percent.
         limits: (likes per hour, likes per day, requests per hour).
@@ -85,8 +106,11 @@ class FollowResult:
     max_likes_hour: int
     max_likes_day: int
     max_req_hour: int
-    daily_use_min: float
-    daily_use_mean: float
+    daily_limits: tuple[int, int]
+    supply_days: int
+    daily_use_min: float | None
+    daily_use_mean: float | None
+    outside_hours: int
     supply_per_day: float
     stories_in_time: float
     limits: tuple[int, int, int]
@@ -94,12 +118,17 @@ class FollowResult:
 
     def line(self) -> str:
         """The benchmark's line for this N (README "Follow mode")."""
+        low, high = self.daily_limits
+        limit = str(low) if low == high else f"{low}-{high}"
         return (
             f"simulate: mode=follow N={self.followed} likes={self.likes} "
             f"requests_per_like={self.requests / max(self.likes, 1):.2f} "
             f"liked_foreign={self.liked_foreign} liked_old={self.liked_old} "
-            f"daily_use_min={self.daily_use_min:.1f} "
-            f"daily_use_mean={self.daily_use_mean:.1f} "
+            f"outside_hours={self.outside_hours} "
+            f"effective_daily_limit={limit} "
+            f"supply_days={self.supply_days}/{FULL_DAYS} "
+            f"daily_use_min={_percent(self.daily_use_min)} "
+            f"daily_use_mean={_percent(self.daily_use_mean)} "
             f"max_likes_hour={self.max_likes_hour} "
             f"max_likes_day={self.max_likes_day} "
             f"max_req_hour={self.max_req_hour} "
@@ -107,6 +136,44 @@ class FollowResult:
             f"supply_per_day={self.supply_per_day:.0f} "
             f"wall_s={self.wall_seconds:.0f}"
         )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def effective_day_limits(
+    options: dict[str, Any], start: float, tz: tzinfo
+) -> list[int]:
+    """
+    The most likes each full day (2..7) allowed: its effective daily limit.
+
+    The smaller of the likes-per-day limit and the hourly limit summed over the
+    day's active hours, both scaled by the warm-up share (it starts with the
+    entry at `start`; taken at the end of the day or hour: the most it allowed).
+    The adaptive pace is not counted: the week has no warning that would slow it.
+    """
+    settings = safety_settings_from_options(options)
+    limits = limits_from_options(options)
+    result = []
+    for day in range(1, FULL_DAYS + 1):
+        opens = start + day * DAY
+        hourly = 0
+        for hour in range(24):
+            local = datetime.fromtimestamp(opens + hour * HOUR, tz)
+            if is_active_hour(settings, local):
+                end = opens + (hour + 1) * HOUR
+                hourly += _effective(settings, limits, start, end).max_likes_per_hour
+        daily = _effective(settings, limits, start, opens + DAY).max_likes_per_day
+        result.append(min(daily, hourly))
+    return result
+
+
+def _effective(
+    settings: SafetySettings, limits: Limits, start: float, at: float
+) -> Limits:
+    policy = SafetyPolicy(settings, lambda: at, warmup_from=start)
+    return policy.effective_limits(limits)
 
 
 class _Feed:
@@ -168,14 +235,22 @@ def _judge(sim: _Simulation, old: set[int], wall: float) -> FollowResult:
     excluded = {name.lstrip("@") for name in config.options["excluded_accounts"]}
     allowed = {pk for pk, pub in sim.published.items() if pub.target not in excluded}
     liked = {like.media_pk for like in likes}
-    limits = limits_from_options(options_of(config.options))
-    per_day = [
-        sum(
-            sim.start + d * DAY <= like.at < sim.start + (d + 1) * DAY for like in likes
-        )
-        for d in range(1, int(config.days))
-    ]
-    use = [100.0 * n / limits.max_likes_per_day for n in per_day] or [0.0]
+    options = options_of(config.options)
+    limits = limits_from_options(options)
+    tz = ZoneInfo(config.time_zone)
+    caps = effective_day_limits(options, sim.start, tz)
+    use = []
+    for day, cap in enumerate(caps, start=1):
+        opens, closes = sim.start + day * DAY, sim.start + (day + 1) * DAY
+        supply = sum(opens <= sim.published[pk].at < closes for pk in allowed)
+        if supply > cap:
+            liked_that_day = sum(opens <= like.at < closes for like in likes)
+            use.append(100.0 * liked_that_day / cap)
+    settings = safety_settings_from_options(options)
+    outside = sum(
+        not is_active_hour(settings, datetime.fromtimestamp(like.at, tz))
+        for like in likes
+    )
     judged_until = sim.start + config.days * DAY
     stories = [
         (pk, pub)
@@ -194,8 +269,11 @@ def _judge(sim: _Simulation, old: set[int], wall: float) -> FollowResult:
         max_likes_hour=_max_in_window([like.at for like in likes], HOUR),
         max_likes_day=_max_in_window([like.at for like in likes], DAY),
         max_req_hour=_max_in_window([r.at for r in requests], HOUR),
-        daily_use_min=min(use),
-        daily_use_mean=statistics.fmean(use),
+        daily_limits=(min(caps), max(caps)),
+        supply_days=len(use),
+        daily_use_min=min(use) if use else None,
+        daily_use_mean=statistics.fmean(use) if use else None,
+        outside_hours=outside,
         supply_per_day=len(allowed) / (config.days + 1),
         stories_in_time=100.0 * in_time / len(stories) if stories else 100.0,
         limits=(
@@ -227,6 +305,7 @@ async def async_simulate_follow(config: SimConfig) -> FollowResult:
     ):
         async with async_test_home_assistant(config_dir=config_dir) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # load custom_components/
+            await hass.config.async_set_time_zone(config.time_zone)
             with (
                 patch.object(IgAutolikerCoordinator, "_now", staticmethod(sim.time)),
                 patch.object(IgAutolikerCoordinator, "_sleep", _fake_sleep(sim)),

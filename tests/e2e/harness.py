@@ -280,6 +280,18 @@ class Emulator:
         answer = await self._admin("POST", "stories", {"username": username})
         return str(answer["pk"])
 
+    async def silent_block(self, username: str) -> dict[str, Any]:
+        """
+        Start a silent like block of `username` now, until further notice.
+
+        Every like is then answered `{"status": "ok"}` and not kept (the world's
+        `silent_block`); returns the block (viewer_pk, since, until, undo_after).
+        """
+        block: dict[str, Any] = await self._admin(
+            "POST", "silent_block", {"username": username}
+        )
+        return block
+
     async def advance_clock(self, seconds: float) -> None:
         """Let time pass in the emulated world (new media sort after older)."""
         await self._admin("POST", "clock", {"advance": seconds})

@@ -19,10 +19,15 @@ End-to-end run of the integration in a real `hass` process against the emulator.
 6. Import the "Like only while a schedule is on" blueprint from this repository (served
    over HTTP, through the frontend's blueprint/import and blueprint/save), create an
    automation from it with a real schedule helper: Auto-like follows the schedule.
+7. A silent like block in the emulator (likes answered ok, not kept), new posts, cycles
+   until the integration notices: the action-blocked event with kind "silent", the
+   Account health sensor at "blocked", the repair issue, at most five likes wasted
+   (tests/e2e/silent.py).
 
 Progress goes to stderr; stdout gets exactly one line:
 
     e2e: ha=V instagrapi=V likes=N logins_after_restart=0 double_likes=0 errors_in_log=0
+         silent_block_after_likes=N
 
 The exit code is 0 only if every check held. Both subprocesses are stopped on every
 path (and die with this process if it is killed).
@@ -67,6 +72,7 @@ from tests.e2e.harness import (
     tail,
     wait_until,
 )
+from tests.e2e.silent import phase_silent_block
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -130,6 +136,8 @@ class Run:
     #: owner pk -> media published during the run (all must end up liked once)
     published: dict[str, set[str]] = field(default_factory=dict)
     logins_after_restart: int | None = None
+    #: Likes sent into the silent block before it was noticed (None: not noticed)
+    silent_after_likes: int | None = None
     final_state: dict[str, Any] | None = None
     #: ISO time the run started (the logbook's start_time)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
@@ -230,7 +238,12 @@ class Run:
             isinstance(stored.session, dict) and bool(stored.session),
             f"{when}: store holds the session",
         )
-        liked = {like["media_pk"] for like in await self.account_likes()}
+        # Likes a silent block dropped (phase_silent_block) are forgotten on purpose.
+        liked = {
+            like["media_pk"]
+            for like in await self.account_likes()
+            if not like.get("dropped")
+        }
         remembered = set(stored.liked_posts) | set(stored.liked_stories)
         missing = sorted(liked - remembered)
         self.check(
@@ -295,6 +308,8 @@ async def check_activity(run: Run, target: str) -> None:
     device_id = run.s.device("likes_today")
     wanted = f"liked {target}'s story"
 
+    last: list[str] = []
+
     async def listed() -> list[str] | None:
         entries = await run.client.ws(
             {
@@ -304,12 +319,13 @@ async def check_activity(run: Run, target: str) -> None:
             }
         )
         messages = [str(entry.get("message")) for entry in entries]
+        last[:] = messages
         return messages if wanted in messages else None
 
     try:
         messages = await wait_until(f"Activity to list {wanted!r}", listed, 15)
     except E2EError as err:
-        run.check(ok=False, message=str(err))
+        run.check(ok=False, message=f"{err}; it lists {sorted(set(last))[:8]}")
         return
     run.check(
         messages.count(wanted) >= 1,
@@ -572,6 +588,7 @@ async def scenario(run: Run) -> None:
     logins_at_stop = await phase_interrupted(run)
     run.logins_after_restart = await phase_restart(run, logins_at_stop)
     await phase_blueprint(run)
+    run.silent_after_likes = await phase_silent_block(run, TARGETS[0])
     code = await run.hass.stop()
     run.check(code == 0, f"hass stopped normally at the end (exit code {code})")
     await run.check_store("after the final stop")
@@ -639,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         likes = len(likes_of(run.final_state, run.setup.account_pk))
         twice = double_likes(run.final_state, run.setup.account_pk)
     logins = run.logins_after_restart
+    silent = "n/a" if run.silent_after_likes is None else run.silent_after_likes
     ha_version = havenv.installed_version(
         venv or havenv.VENV_BIN.parent, "homeassistant"
     )
@@ -664,7 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(
         f"e2e: ha={ha_version} instagrapi={instagrapi} likes={likes} "
         f"logins_after_restart={'n/a' if logins is None else logins} "
-        f"double_likes={twice} errors_in_log={len(errors)}\n"
+        f"double_likes={twice} errors_in_log={len(errors)} "
+        f"silent_block_after_likes={silent}\n"
     )
     return 0 if ok else 1
 

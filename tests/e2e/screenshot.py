@@ -16,9 +16,20 @@ docs/images/:
   automation created from it in the editor, with a schedule helper and the
   Auto-like switch picked in its entity pickers. The run fails unless that
   automation then turns Auto-like off and on with the schedule;
-- options.png: the options form (default values) with its sections.
-- logbook_page.png: the logbook page filtered by the account device (the Activity
-  card's arrow), with the likes.
+- options.png: the options form (default values) with its sections;
+- bulk_pick.png, bulk_added.png: the target subentry flow's "Pick from the accounts
+  I follow" step with 50 accounts picked in one form, and its summary
+  (tests/e2e/screenshot_more.py);
+- logbook_de.png: the Activity page with Home Assistant's and the user's language
+  German, the likes in German.
+
+The account's Cycle running and the target's Last checked are disabled by default;
+the run enables them first, as a user would, so that the device pages show them (and
+fails unless Cycle running is off once the cycle ended). The logbook page filtered
+by the account device (the Activity card's arrow) is not pictured: the frontend
+filters that page by the device's enabled entities only, and a like's event names
+the account's Last like event entity, which is disabled by default, so no like shows
+there.
 
 The emulator's media previews point at Instagram's CDN, which this closed network
 cannot reach: the browser gets a drawn stand-in picture for them.
@@ -35,6 +46,7 @@ import signal
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +73,12 @@ from tests.e2e.run import (
     repository_server,
     set_schedule,
     wait_auto_like,
+)
+from tests.e2e.screenshot_more import (
+    check_not_running,
+    enable_for_pictures,
+    shoot_bulk_pick,
+    shoot_logbook_german,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -173,21 +191,6 @@ async def shoot_activity(page: Page, url: str, text: str, path: Path) -> None:
     say(f"saved {path.relative_to(REPO)}")
 
 
-async def shoot_logbook(page: Page, url: str, text: str, path: Path) -> None:
-    """
-    Open the logbook page filtered by a device; wait for a `text` entry, save it.
-
-    The frontend asks the logbook for the device's entities: an event shows there
-    only through the `entity_id` it carries (activity.py).
-    """
-    say(f"opening {url}")
-    await page.goto(url, wait_until="load")
-    await page.get_by_text(text).first.wait_for(state="visible", timeout=RENDER_TIMEOUT)
-    await page.wait_for_timeout(2000)
-    await page.screenshot(path=str(path))
-    say(f"saved {path.relative_to(REPO)}")
-
-
 async def shoot_options(page: Page, base_url: str, path: Path) -> None:
     """
     Open the entry's options (Configure) and save the sectioned form.
@@ -292,8 +295,12 @@ async def ignore_other_repairs(client: HassClient) -> None:
             say(f"ignored repair issue {issue['domain']}.{issue['issue_id']}")
 
 
-async def take_pictures(run: Run, workdir: Path) -> None:
-    """Log into the frontend, take the pictures, import and use the blueprint."""
+async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None:
+    """
+    Log into the frontend, take the pictures, import and use the blueprint.
+
+    `likes` is the time window (ISO 8601) of the cycles that liked.
+    """
     client, setup = run.client, run.s
     await ignore_other_repairs(client)
     tokens = json.dumps(json.dumps(hass_tokens(client)))
@@ -322,17 +329,27 @@ async def take_pictures(run: Run, workdir: Path) -> None:
             page = context.pages[0] if context.pages else await context.new_page()
             base = f"{client.hass.url}/config/devices/device"
             await page.set_viewport_size(ACCOUNT_VIEWPORT)  # type: ignore[arg-type]
+            await check_not_running(client, setup)
             await shoot(
                 page,
                 f"{base}/{setup.device('likes_today')}",
-                ["Likes today", "Run cycle now", "Auto-like", "Connected devices"],
+                [
+                    "Likes today",
+                    "Rate-limit state",
+                    "Account health",
+                    "Cycle running",
+                    "Not running",
+                    "Run cycle now",
+                    "Auto-like",
+                    "Connected devices",
+                ],
                 IMAGES / "account_device.png",
             )
             await page.set_viewport_size(VIEWPORT)  # type: ignore[arg-type]
             await shoot(
                 page,
                 f"{base}/{setup.device('enabled', TARGETS[0])}",
-                ["Enabled", "Stories liked", "Posts liked"],
+                ["Enabled", "Like now", "Last like", "Last checked", "Posts liked"],
                 IMAGES / "target_device.png",
             )
             await shoot_activity(
@@ -341,16 +358,21 @@ async def take_pictures(run: Run, workdir: Path) -> None:
                 f"liked {TARGETS[0]}'s story",
                 IMAGES / "account_activity.png",
             )
-            await shoot_logbook(
-                page,
-                f"{client.hass.url}/logbook?device_id={setup.device('likes_today')}",
-                f"liked {TARGETS[0]}'s story",
-                IMAGES / "logbook_page.png",
-            )
             await blueprint_in_the_browser(page, run)
             # The form as a new user sees it: the defaults, not the demo's pacing.
             await set_options(client, setup.entry_id, dict(DEFAULT_OPTIONS))
             await shoot_options(page, client.hass.url, IMAGES / "options.png")
+            await shoot_bulk_pick(page, client, setup, IMAGES)
+            # Last: German stays on for the rest of the run.
+            await shoot_logbook_german(
+                playwright,
+                client,
+                setup,
+                tokens=tokens,
+                likes=likes,
+                images=IMAGES,
+                workdir=workdir,
+            )
         finally:
             await context.close()
 
@@ -365,7 +387,9 @@ async def main_async(workdir: Path) -> None:
             await hass.start()
             await client.onboard(frontend=True)
             setup = await set_up_integration(client, emulator, TARGETS)
+            await enable_for_pictures(client, setup, TARGETS[0])
             run = Run(emulator, hass, client, setup)
+            likes_from = datetime.now(UTC).isoformat()
             await phase_first_cycle(run)
             # A fresh story, liked last, so the Activity card's top shows a story.
             before = len(await run.account_likes())
@@ -379,7 +403,8 @@ async def main_async(workdir: Path) -> None:
             if run.failures:
                 msg = f"the cycle before the pictures failed: {run.failures}"
                 raise E2EError(msg)
-            await take_pictures(run, workdir)
+            likes_to = datetime.now(UTC).isoformat()
+            await take_pictures(run, workdir, (likes_from, likes_to))
     finally:
         try:
             await hass.stop(30)

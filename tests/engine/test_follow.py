@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 from custom_components.ig_autoliker.engine.clock import DAY, HOUR
 from custom_components.ig_autoliker.engine.events import Liked
+from custom_components.ig_autoliker.engine.exceptions import RateLimited
 from custom_components.ig_autoliker.engine.follow import FollowSettings, LikeMode
 from custom_components.ig_autoliker.engine.follow_pass import (
     FOLLOWED_RETENTION,
@@ -161,3 +163,115 @@ async def test_accounts_not_seen_for_a_month_are_forgotten() -> None:
     )
     assert await rig.engine.async_cycle() is True
     assert set(rig.engine.stored.followed) == {"11"}
+
+
+def _busiest_hour(stamps: list[float]) -> int:
+    """Most of `stamps` in any sliding hour (as the limiter counts)."""
+    stamps = sorted(stamps)
+    return max(
+        sum(start <= t < start + HOUR for t in stamps) for start in stamps or [0.0]
+    )
+
+
+def _fresh_stories(client: FakeClient, at: float) -> None:
+    """Give every account of `client` one new story, posted at `at`."""
+    for pk, account in client.accounts.items():
+        account.stories.append(story(f"{pk}901", pk, at))
+
+
+async def test_a_follow_pass_waits_for_the_hourly_window_within_its_cycle() -> None:
+    """More new stories than an hour allows: liking resumes as the hour frees up.
+
+    Within the one cycle (3 h apart), never more than the hourly limit in any
+    sliding hour, each like after its pause, and nothing after the next start.
+    """
+    time = FakeTime()
+    client = FakeClient(time)
+    for n in range(40):
+        client.add(f"{100 + n}", f"user{n}")
+    limits = Limits(max_likes_per_hour=10, max_likes_per_day=500)
+    settings = replace(ANY_HOUR, follow=_follow())
+    rig = make_rig(
+        time, client, [], limits=limits, settings=settings, interval=3 * HOUR
+    )
+    assert await rig.engine.async_cycle() is True
+    _fresh_stories(client, START + 60)
+    started = time.now = rig.engine.next_cycle_at
+    assert await rig.engine.async_cycle() is True
+
+    sent = [c.at for c in client.calls("like_story")]
+    next_start = rig.engine.next_cycle_at
+    assert next_start - started > 2.5 * HOUR
+    assert len(sent) >= 25, "about 10 an hour for the whole cycle, not 10 in all"
+    assert _busiest_hour(sent) == 10, "the hourly limit is never passed"
+    assert max(sent) < next_start, "the pass ends before the next cycle starts"
+    assert len(client.calls("reels_tray")) == 2, "one read of the feeds per cycle"
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    pause = limits.delay_between_likes * (1 - limits.jitter_percent / 100)
+    assert min(gaps) >= pause, "every like keeps its pause"
+    assert sum(w > 30 * 60 for w in time.waits) >= 2, "it waited for the window"
+
+
+async def test_a_follow_pass_waits_no_further_than_the_active_hours() -> None:
+    """A wait that would end after the active hours is not started."""
+    time = FakeTime()
+    client = FakeClient(time)
+    for n in range(40):
+        client.add(f"{100 + n}", f"user{n}")
+    limits = Limits(max_likes_per_hour=10, max_likes_per_day=500)
+    settings = replace(
+        ANY_HOUR, active_start=8, active_end=23, follow=_follow(LikeMode.FOLLOWING)
+    )
+    rig = make_rig(
+        time, client, [], limits=limits, settings=settings, interval=3 * HOUR
+    )
+    assert await rig.engine.async_cycle() is True
+    evening = START + 9.5 * HOUR  # 21:30 UTC, the active hours end at 23:00
+    _fresh_stories(client, evening - 60)
+    time.now = evening
+    assert await rig.engine.async_cycle() is True
+
+    sent = [c.at for c in client.calls("like_story")]
+    night = START + 11 * HOUR
+    assert len(sent) == 20, "10 at 21:30, 10 more once the hour frees at 22:30"
+    assert max(sent) < night, "nothing is liked after the active hours"
+    assert time.now < night, "the cycle does not wait into the night"
+
+
+async def test_a_follow_pass_stops_waiting_when_instagram_throttles() -> None:
+    """A 429 during the pass: no wait for its backoff, no further like."""
+    time = FakeTime()
+    client = FakeClient(time)
+    for n in range(40):
+        client.add(f"{100 + n}", f"user{n}")
+    limits = Limits(max_likes_per_hour=10, max_likes_per_day=500)
+    settings = replace(ANY_HOUR, follow=_follow())
+    rig = make_rig(
+        time, client, [], limits=limits, settings=settings, interval=3 * HOUR
+    )
+    assert await rig.engine.async_cycle() is True
+    _fresh_stories(client, START + 60)
+    time.now = rig.engine.next_cycle_at
+    client.fail("like_story", RateLimited("429"))
+    assert await rig.engine.async_cycle() is True
+
+    likes = client.calls("like_story")
+    assert [c.error for c in likes] == ["RateLimited"], "nothing after the 429"
+    assert time.now - likes[0].at < 60, "the pass ended; it did not wait it out"
+
+
+async def test_follow_mode_keeps_to_the_warm_up_limits() -> None:
+    """A new account likes at the warm-up's 25 % in follow mode too."""
+    time = FakeTime()
+    client = FakeClient(time)
+    for n in range(30):
+        client.add(f"{100 + n}", f"user{n}")
+    settings = replace(ANY_HOUR, warmup_days=7, follow=_follow())
+    rig = make_rig(time, client, [], settings=settings, restore=True)
+    assert await rig.engine.async_cycle() is True
+    _fresh_stories(client, START + 60)
+    assert await rig.next_cycle() is True
+
+    warm = rig.engine.policy.effective_limits(rig.engine.limiter.limits)
+    assert warm.max_likes_per_hour == 10, "40 an hour at 25 %"
+    assert len(client.likes()) == 10, "not the 40 an hour of the options"

@@ -8,6 +8,7 @@ from custom_components.ig_autoliker.engine.clock import HOUR
 from custom_components.ig_autoliker.engine.events import Blocked
 from custom_components.ig_autoliker.engine.models import Target
 from custom_components.ig_autoliker.engine.outcomes import MAX_UNCHECKED
+from custom_components.ig_autoliker.engine.ratelimit import Limits
 from custom_components.ig_autoliker.engine.safety import BlockKind
 
 from .fakes import START, FakeClient, FakeTime, Rig, make_rig, post, story
@@ -92,6 +93,46 @@ async def test_checks_cost_one_read_per_three_unseen_likes_and_none_when_quiet()
     assert await rig.next_cycle() is True  # nothing new: only the regular reads
     assert len(client.calls("user_posts")) == TARGETS
     assert client.likes() == []
+
+
+async def test_a_due_check_waits_with_its_like_for_budget_not_ending_the_cycle() -> (
+    None
+):
+    # Six accounts with a post each; a cycle of two hours and room for eight
+    # requests an hour: a post feed and a like for three of them (6), the fourth
+    # feed (7), then the check read that the fourth like needs first (8) and the
+    # like itself (9) no longer fit in the first hour.
+    time = FakeTime()
+    client = FakeClient(time)
+    accounts = 6
+    budget = 8
+    for index in range(accounts):
+        client.add(f"{index + 10}", f"user{index}", posts=[START - HOUR])
+    targets = [
+        Target(f"{index + 10}", f"user{index}", like_stories=False)
+        for index in range(accounts)
+    ]
+    rig = make_rig(
+        time,
+        client,
+        targets,
+        limits=Limits(max_requests_per_hour=budget),
+        interval=2 * HOUR,
+    )
+    assert await rig.engine.async_cycle() is True
+
+    # The fourth like waited, with its check read, until the hour had room for
+    # both, and the cycle went on: every post is liked in this one cycle, each by
+    # one request; the check read was not skipped and no hour passed the budget.
+    owner = {item.pk: pk for pk, acct in client.accounts.items() for item in acct.posts}
+    assert client.liked_on_instagram() == owner.keys()
+    assert sorted(client.likes()) == sorted(owner)
+    likes = client.calls("like_post")
+    check = client.log[client.log.index(likes[MAX_UNCHECKED]) - 1]
+    assert check.method == "user_posts"
+    assert check.arg == owner[likes[MAX_UNCHECKED - 1].arg or ""]  # the newest like
+    sent = [call.at for call in client.log]
+    assert max(sum(at <= t < at + HOUR for t in sent) for at in sent) <= budget
 
 
 async def test_story_likes_count_only_once_a_story_feed_showed_one_liked() -> None:

@@ -22,12 +22,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 
 from tests.sandbox import Fault, World
-from tests.sandbox.payloads import CDN
 from tests.sandbox.testworld import ALICE, PUBLIC
 
 from .conftest import run_cycle
 from .test_controls import _switch, entity_id
 from .test_cycle import coordinator_of, liked_by_alice
+from .test_truth import shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -210,6 +210,10 @@ async def test_cycle_running_is_on_while_the_cycle_works(
 
     assert seen[0] == STATE_ON
     assert seen[-1] == STATE_OFF
+    # Home Assistant's own German for a "running" binary sensor that is off is
+    # "Außer Betrieb" (out of order); the entity's own state texts say it plainly.
+    assert await shown(hass, running, "de") == "Läuft nicht"
+    assert await shown(hass, running, "en") == "Not running"
 
 
 async def _press(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -268,21 +272,3 @@ async def test_device_models_follow_home_assistants_language(
         dr.async_get(hass), setup_integration.entry_id
     )
     assert {device.model for device in devices} == {"Konto", "Zielkonto"}
-
-
-async def test_target_last_like_shows_the_liked_items_preview(
-    hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
-) -> None:
-    events = capture(hass)
-    await run_cycle(hass, setup_integration)
-
-    user = world.user(PUBLIC)
-    assert user is not None
-    last = [e for e in events if e.data.get("target") == PUBLIC][-1]
-    sensor = entity_id(
-        hass, "sensor", f"{setup_integration.unique_id}_{user.pk}_last_like"
-    )
-    picture = hass.states.get(sensor).attributes["entity_picture"]
-    # The feed item's own image on Instagram's CDN, as the emulator serves it.
-    assert picture.startswith(CDN)
-    assert f"/{last.data['media_pk']}_n.jpg" in picture

@@ -6,6 +6,8 @@ the user sees and the requests Instagram receives.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,6 +66,37 @@ def entities_per_target(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str
         if entity.config_subentry_id is not None:
             counts[entry.subentries[entity.config_subentry_id].data["username"]] += 1
     return counts
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "How do you want to add accounts whose stories and posts alice likes?"),
+        (
+            "de",
+            (
+                "Wie möchtest du Konten hinzufügen, deren Storys und Beiträge "
+                "alice liken soll?"
+            ),
+        ),
+    ],
+)
+async def test_menu_text_names_the_account(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, language: str, shown: str
+) -> None:
+    """The menu's text, filled in as the frontend does, names the account."""
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_TYPE_TARGET),
+        context={"source": SOURCE_USER},
+    )
+    assert result["type"] is FlowResultType.MENU
+    translations = Path(__file__).parents[2] / (
+        f"custom_components/{DOMAIN}/translations/{language}.json"
+    )
+    text = json.loads(translations.read_text())["config_subentries"]["target"]["step"][
+        "user"
+    ]["description"]
+    assert text.format(**result["description_placeholders"]) == shown
 
 
 async def test_pick_fifty_followed(

@@ -7,6 +7,7 @@ import copy
 import json
 import logging
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
@@ -28,6 +29,7 @@ from homeassistant.helpers import storage
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from tests.sandbox import Fault
 from tests.sandbox.testworld import PUBLIC, QUIET
 
 from .conftest import SAFETY_OFF, FakeClock, run_cycle
@@ -59,39 +61,45 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 class Disk:
-    """What is on disk for one entry: the working store and the like history."""
+    """What is on disk for one entry: the store, its copy and the like history."""
 
     def __init__(
         self, hass: HomeAssistant, hass_storage: dict[str, Any], entry: MockConfigEntry
     ) -> None:
         self.storage = hass_storage
-        self.key = _key(entry)
+        self.keys = (_key(entry), f"{_key(entry)}.copy")
         self.history = Path(
-            hass.config.path(storage.STORAGE_DIR, f"{self.key}.history.db")
+            hass.config.path(storage.STORAGE_DIR, f"{_key(entry)}.history.db")
         )
 
-    def freeze(self) -> tuple[Any, bytes | None]:
+    def freeze(self) -> tuple[list[Any], bytes | None]:
         """The files as a hard kill leaves them."""
         history = self.history.read_bytes() if self.history.exists() else None
-        return copy.deepcopy(self.storage.get(self.key)), history
+        return [copy.deepcopy(self.storage.get(key)) for key in self.keys], history
 
-    def restore(self, frozen: tuple[Any, bytes | None]) -> None:
+    def restore(self, frozen: tuple[list[Any], bytes | None]) -> None:
         """Put the files back as they were at the kill."""
-        working, history = frozen
-        if working is None:
-            self.storage.pop(self.key, None)
-        else:
-            self.storage[self.key] = working
+        files, history = frozen
+        for key, working in zip(self.keys, files, strict=True):
+            if working is None:
+                self.storage.pop(key, None)
+            else:
+                self.storage[key] = working
         if history is None:
             self.history.unlink(missing_ok=True)
         else:
             self.history.write_bytes(history)
 
 
+async def _real_load(store: storage.Store[Any]) -> Any:
+    """Read the store's file from disk (`Store._async_load` without the mock)."""
+    return await store._async_load_data()
+
+
 async def _kill_and_restart(
     hass: HomeAssistant,
     entry: MockConfigEntry,
-    frozen: tuple[Any, bytes | None],
+    frozen: tuple[list[Any], bytes | None],
     disk: Disk,
 ) -> IgAutolikerCoordinator:
     """Forget everything written after `frozen` (no shutdown save), set up again."""
@@ -168,7 +176,7 @@ async def test_a_like_is_on_disk_30_s_later_while_the_cycle_goes_on(
         world.add_post(PUBLIC, age=100.0 + age)
     disk = Disk(hass, hass_storage, setup_integration)
     loop_time = LoopTime(hass)
-    frozen: list[tuple[tuple[Any, bytes | None], int]] = []
+    frozen: list[tuple[tuple[list[Any], bytes | None], int]] = []
 
     async def _sleep(_self: IgAutolikerCoordinator, seconds: float) -> None:
         clock.advance(seconds)
@@ -262,9 +270,6 @@ async def test_a_truncated_store_loses_only_itself_and_says_so(
         path.write_text, '{"version": 2, "minor_version": 1, "key": "x", "data": {"s'
     )
     caplog.set_level(logging.WARNING)
-
-    async def _real_load(store: storage.Store[Any]) -> Any:
-        return await store._async_load_data()  # bypass the mock
 
     with patch.object(storage.Store, "_async_load", _real_load):
         await _setup(hass, config_entry)
@@ -374,3 +379,89 @@ async def test_a_post_liked_by_hand_is_not_counted_after_a_restart(
     assert hass.states.get("sensor.alice_likes_today").state == "1"
     await run_cycle(hass, config_entry)
     assert len(liked_by_alice(world)) == 1  # nor liked by us
+
+
+async def _liked_then_blocked(
+    hass: HomeAssistant, entry: MockConfigEntry, world: World
+) -> float:
+    """Set up, like two posts, meet `feedback_required` on the third like.
+
+    Returns:
+        The end of the action block (Unix seconds).
+
+    """
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options=options_of(SAFETY_OFF))
+    for age in range(4):
+        world.add_post(QUIET, age=100.0 + age)
+    world.faults.add("media/*/like/", Fault.FEEDBACK_REQUIRED, on_call=3)
+    await _setup(hass, entry)
+    await run_cycle(hass, entry)
+    assert len(liked_by_alice(world)) == 2
+    until = coordinator_of(entry).engine.policy.blocked_until
+    assert until is not None
+    return until
+
+
+def _assert_still_blocked(
+    hass: HomeAssistant, coordinator: IgAutolikerCoordinator, until: float
+) -> None:
+    assert coordinator.engine.policy.blocked_until == until
+    assert hass.states.get("sensor.alice_rate_limit_state").state == "blocked"
+
+
+@pytest.mark.parametrize("targets", [[QUIET]])
+async def test_an_action_block_is_on_disk_at_once_and_outlives_a_hard_kill(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The power goes right after the block, before the delayed save: no like."""
+    until = await _liked_then_blocked(hass, config_entry, world)
+    disk = Disk(hass, hass_storage, config_entry)
+
+    coordinator = await _kill_and_restart(hass, config_entry, disk.freeze(), disk)
+
+    _assert_still_blocked(hass, coordinator, until)
+    # The refused like was on disk as sent: counted until a feed shows it unliked.
+    assert coordinator.engine.limiter.count(Action.LIKE, window=3600.0) == 3
+    clock.advance(3600.0)
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 2  # nothing inside the block
+
+
+@pytest.mark.parametrize("targets", [[QUIET]])
+async def test_a_torn_store_restarts_from_its_copy_with_the_likes_and_the_block(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A power cut left half the store file (storage that lied about a flush)."""
+    until = await _liked_then_blocked(hass, config_entry, world)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    path = Path(hass.config.path(storage.STORAGE_DIR, _key(config_entry)))
+    text = json.dumps(hass_storage.pop(_key(config_entry)))
+    copies = {f"{path.name}.copy": hass_storage.pop(f"{_key(config_entry)}.copy", {})}
+    await hass.async_add_executor_job(partial(path.parent.mkdir, exist_ok=True))
+    await hass.async_add_executor_job(path.write_text, text[: len(text) // 2])
+    for name, whole in copies.items():  # the copy, whole
+        await hass.async_add_executor_job(
+            path.with_name(name).write_text, json.dumps(whole)
+        )
+
+    with patch.object(storage.Store, "_async_load", _real_load):
+        await _setup(hass, config_entry)
+
+    coordinator = coordinator_of(config_entry)
+    _assert_still_blocked(hass, coordinator, until)
+    assert coordinator.engine.limiter.count(Action.LIKE, window=3600.0) == 2
+    assert hass.states.get("sensor.alice_likes_today").state == "2"
+    assert coordinator.store.lost == []  # nothing for a "store damaged" issue
+    clock.advance(3600.0)
+    await run_cycle(hass, config_entry)
+    assert len(liked_by_alice(world)) == 2

@@ -51,13 +51,26 @@ def entity_view(hass: HomeAssistant, entry: er.RegistryEntry) -> dict[str, Any]:
         "subentry": entry.config_subentry_id is not None,
         # Timestamps follow the jittered pauses; their values are asserted elsewhere.
         "state": "<timestamp>"
-        if (entry.original_device_class == "timestamp" or entry.domain == "event")
+        if (
+            entry.original_device_class == "timestamp"
+            or entry.domain in {"event", "image"}
+        )
         and state.state != "unknown"
         else state.state,
         "attributes": {
-            key: _without_times(value) for key, value in state.attributes.items()
+            key: _without_tokens(key, _without_times(value))
+            for key, value in state.attributes.items()
         },
     }
+
+
+def _without_tokens(key: str, value: Any) -> Any:
+    """Hide an image's random access token (rotated every 5 minutes)."""
+    if key == "access_token":
+        return "<token>"
+    if key == "entity_picture" and isinstance(value, str) and "?token=" in value:
+        return value.split("?token=")[0] + "?token=<token>"
+    return value
 
 
 def _without_times(value: Any) -> Any:

@@ -56,8 +56,8 @@ async def test_progress_writes_only_the_visited_target_and_what_changed(
     await run_cycle(hass, setup_integration)
 
     assert world.likes  # the cycle did visit and like the two others
-    assert len(quiet_entities) == 8
-    assert [writes[entity] for entity in quiet_entities] == [0] * 8
+    assert len(quiet_entities) == 9
+    assert [writes[entity] for entity in quiet_entities] == [0] * 9
     assert writes[session_health] == 1  # the refresh's one full update
     # The visited targets' likes did show mid-cycle.
     likes_today = next(

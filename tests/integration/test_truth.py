@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from unittest.mock import patch
@@ -276,3 +277,47 @@ async def test_the_warm_up_shows_on_the_rate_limit_state_until_its_end(
     assert state.attributes["warmup_until"] is None
     assert state.attributes["likes_per_hour_limit"] == 8
     assert state.attributes["likes_per_day_limit"] == 160
+
+
+@pytest.mark.parametrize("entry_options", [SAFETY_OFF])
+async def test_likes_today_starts_again_at_local_midnight(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At local midnight "Likes today" reads 0, with no error in Home Assistant's log.
+
+    The midnight timer's job must run on the event loop: from an executor thread
+    every entity's state write fails ("Unexpected error updating listener").
+    """
+    account = setup_integration.unique_id
+    likes_today = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{account}_likes_today"
+    )
+    assert likes_today is not None
+    await run_cycle(hass, setup_integration)
+    state = hass.states.get(likes_today)
+    assert state is not None
+    assert int(state.state) > 0
+    # No cycle may publish the new day: only the midnight timer can.
+    await hass.services.async_call(
+        "switch",
+        "turn_off",
+        {"entity_id": "switch.alice_auto_like"},
+        blocking=True,
+    )
+
+    # The engine's day ends at the fake clock's midnight, Home Assistant's timer
+    # fires at the next real one.
+    local = dt_util.as_local(dt_util.utc_from_timestamp(clock.now))
+    clock.now = dt_util.start_of_local_day(local + timedelta(days=1)).timestamp() + 1
+    real = dt_util.start_of_local_day(dt_util.now() + timedelta(days=1))
+    async_fire_time_changed(hass, real + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    state = hass.states.get(likes_today)
+    assert state is not None
+    assert state.state == "0"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -19,7 +19,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from . import captures, payloads
+from . import captures, cdn, payloads
 from .crypto import PASSWORD_KEY_ID, decrypt_password, password_public_key_header
 from .faults import SILENT_FAULTS, Fault, FaultRule
 from .world import (
@@ -1076,7 +1076,14 @@ _CAPTURED_FAULTS: dict[Fault, Callable[[], captures.Answer]] = {
     Fault.IP_BLOCK: captures.ip_block,
     Fault.INVALID_USER: lambda: captures.invalid_user(typed=True),
 }
-_HTML_FAULTS = {Fault.HTTP_500: 500, Fault.HTTP_502: 502, Fault.HTTP_503: 503}
+_HTML = "text/html; charset=utf-8"
+#: Faults answered with a fixed status, body and content type.
+_PLAIN_FAULTS: dict[Fault, tuple[int, bytes, str]] = {
+    Fault.HTTP_500: (500, captures.SERVER_ERROR_HTML, _HTML),
+    Fault.HTTP_502: (502, captures.SERVER_ERROR_HTML, _HTML),
+    Fault.HTTP_503: (503, captures.SERVER_ERROR_HTML, _HTML),
+    Fault.CDN_SIGNATURE_EXPIRED: (403, cdn.SIGNATURE_EXPIRED, cdn.TEXT_PLAIN),
+}
 
 
 def fault_response(rule: FaultRule, request: Request, ctx: Context) -> Response:
@@ -1096,8 +1103,8 @@ def _fault_body(rule: FaultRule, request: Request, ctx: Context) -> Response:
     fault = rule.fault
     if (build := _CAPTURED_FAULTS.get(fault)) is not None:
         return captured(build())
-    if (status := _HTML_FAULTS.get(fault)) is not None:
-        return Response(status, captures.SERVER_ERROR_HTML, "text/html; charset=utf-8")
+    if (plain := _PLAIN_FAULTS.get(fault)) is not None:
+        return Response(*plain)
     if fault in {
         Fault.CHALLENGE_REQUIRED,
         Fault.CHALLENGE_CODES,
@@ -1114,6 +1121,17 @@ def _fault_body(rule: FaultRule, request: Request, ctx: Context) -> Response:
         return Response(rule.status, rule.body)
     msg = f"not a status fault: {fault}"
     raise ValueError(msg)
+
+
+def cdn_answer(request: Request, ctx: Context) -> Response:
+    """A picture from the image CDN (cdn.py): the JPEG, or its 403 for a bad path."""
+    pk = cdn.picture_pk(request.endpoint)
+    known = pk is not None and (
+        ctx.world.media(pk) is not None or ctx.world.user_by_pk(pk) is not None
+    )
+    if request.method != "GET" or pk is None or not known:
+        return Response(403, cdn.SIGNATURE_MISMATCH, cdn.TEXT_PLAIN)
+    return Response(200, cdn.picture(pk), cdn.JPEG)
 
 
 # ---------------------------------------------------------------------- app
@@ -1216,6 +1234,8 @@ class SandboxApp:
         return Context(self.world, viewer, session)
 
     def _route(self, request: Request, ctx: Context) -> Response:
+        if cdn.is_cdn_host(request.host):
+            return cdn_answer(request, ctx)
         for route in ROUTES:
             if route.method != request.method:
                 continue
@@ -1234,10 +1254,11 @@ class SandboxApp:
 
     async def _serve_instagram(self, request: Request, send: Send) -> None:
         ctx = self._context(request)
+        arrived = self.world.clock.now()
         rule = self.world.faults.check(request.method, request.endpoint)
         fault = rule.fault if rule is not None else None
         if fault is Fault.CONNECTION_RESET:
-            self._log(request, ctx, 0, fault)
+            self._log(request, ctx, 0, fault, arrived)
             aborted = (
                 self.abort_connection(request.client)
                 if self.abort_connection
@@ -1275,7 +1296,7 @@ class SandboxApp:
             # Instagram has acted (a like landed, the feeds show it); the answer is
             # what comes too late.
             await self._sleep(rule.delay)
-        self._log(request, ctx, response.status, fault)
+        self._log(request, ctx, response.status, fault, arrived)
         await self._write(send, response)
 
     def _handle(self, request: Request, ctx: Context) -> Response:
@@ -1295,11 +1316,17 @@ class SandboxApp:
             return
 
     def _log(
-        self, request: Request, ctx: Context, status: int, fault: Fault | None
+        self,
+        request: Request,
+        ctx: Context,
+        status: int,
+        fault: Fault | None,
+        arrived: float,
     ) -> None:
         self.world.record_request(
             RequestRecord(
                 at=self.world.clock.now(),
+                arrived=arrived,
                 wall=time.time(),
                 method=request.method,
                 host=request.host,

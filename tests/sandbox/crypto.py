@@ -22,6 +22,7 @@ CERT_NAMES = (
     "b.i.instagram.com",
     "*.instagram.com",
     "instagram.com",
+    "*.cdninstagram.com",  # the image CDN (cdn.py)
     "127.0.0.1",
     "localhost",
 )

@@ -78,6 +78,8 @@ class Fault(StrEnum):
     IP_BLOCK = "ip_block"  # 400 ip_block on a login (the message names the username)
     INVALID_USER = "invalid_user"  # 400 unknown username with error_type invalid_user
     RAW = "raw"  # answers `status` with `body` and `headers` verbatim
+    # The image CDN's 403 "URL signature expired" (cdn.py): a picture URL too old.
+    CDN_SIGNATURE_EXPIRED = "cdn_signature_expired"
     # Silent like blocks (likes only; see module docstring): answered ok, but...
     SILENT_DROP = "silent_drop"  # ...not kept: every later feed shows it unliked
     SILENT_UNDO = "silent_undo"  # ...kept for `delay` world seconds, then removed

@@ -2,7 +2,8 @@
 
 The proxy never decrypts: after `HTTP/1.1 200 Connection established` it relays raw
 bytes, so TLS (and certificate verification) stays end to end between the client and
-hypercorn. CONNECT to anything but Instagram's hosts on port 443 is refused with 403.
+hypercorn. CONNECT to anything but Instagram's hosts (API and image CDN) on port 443
+is refused with 403.
 It records only the CONNECT target host and counters, never headers or payload.
 """
 
@@ -20,9 +21,11 @@ _CHUNK = 64 * 1024
 
 
 def is_instagram_host(host: str) -> bool:
-    """instagram.com and its subdomains."""
+    """instagram.com and its subdomains, and the image CDN's `*.cdninstagram.com`."""
     host = host.lower().rstrip(".")
-    return host == "instagram.com" or host.endswith(".instagram.com")
+    return host == "instagram.com" or host.endswith(
+        (".instagram.com", ".cdninstagram.com")
+    )
 
 
 @dataclass

@@ -288,7 +288,9 @@ class RequestRecord:
     """One request as the sandbox saw it. Holds no secret.
 
     Attributes:
-        at: World time. wall: real time.time().
+        at: World time when it was answered (logged). wall: real time.time().
+        arrived: World time when it arrived (before a TIMEOUT fault's delay: an
+            answer held back in real time is logged at a later world time).
         method / host / path / endpoint: What was asked (path without query).
         query: Query parameters, values redacted except harmless paging keys.
         viewer_pk: pk of the valid session that sent it, else None.
@@ -315,6 +317,7 @@ class RequestRecord:
     fault: str | None = None
     batch: int | None = None
     media_pk: int | None = None
+    arrived: float | None = None
 
     @property
     def route(self) -> str:
@@ -325,6 +328,7 @@ class RequestRecord:
         """JSON-safe view."""
         return {
             "at": self.at,
+            "arrived": self.arrived,
             "method": self.method,
             "host": self.host,
             "path": self.path,

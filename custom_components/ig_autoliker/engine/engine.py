@@ -149,6 +149,21 @@ def target_view(stored: StoredData, target: Target) -> TargetView:
     )
 
 
+def _follow_pass(engine: Engine, clock: Clock, sleep: Sleep) -> FollowPass:
+    """Build the engine's follow pass, with its gate, limits and budget."""
+    return FollowPass(
+        engine.client,
+        engine.pacer,
+        engine.stored,
+        engine.media,
+        limiter=engine.limiter,
+        constraints=engine.planner_constraints,
+        refusal=engine.refusal,
+        clock=clock,
+        sleep=sleep,
+    )
+
+
 class Engine:
     """Runs the liking of one account within its limits and safety policy.
 
@@ -232,7 +247,7 @@ class Engine:
             listener=listener,
         )
         self.client = client
-        self.follow = FollowPass(client, self.pacer, stored, self.media, clock)
+        self.follow = _follow_pass(self, clock, sleep)
         self.steps = StepRunner(
             client, self.pacer, stored, self.media, clock=clock, listener=listener
         )
@@ -362,7 +377,13 @@ class Engine:
                 self.unchecked.clear()  # a cycle visits every target
                 await self._async_run(now, self.run_interval, None, poll)
                 if self._follow_due(now):
-                    await self.follow.async_run(self.policy.settings, self._targets())
+                    # Follow mode keeps its hourly pass and waits within it for
+                    # the like windows, as with hourly cycles.
+                    await self.follow.async_run(
+                        self.policy.settings,
+                        self._targets(),
+                        until=max(self.next_cycle_at, now + self.interval),
+                    )
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
@@ -467,6 +488,7 @@ class Engine:
             max_likes_per_hour=effective.max_likes_per_hour,
             max_likes_per_day=effective.max_likes_per_day,
             max_likes_per_target=self.policy.settings.max_likes_per_target_cycle,
+            like_check_requests=self.media.watch.check_requests(),
         )
         return self.planner_policy
 

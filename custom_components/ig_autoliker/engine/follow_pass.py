@@ -8,6 +8,13 @@ are never liked. An account seen for the first time is baselined at the previous
 read of the feeds: what it had published before is not liked (as a new target's
 backlog is not), what it published since is. Likes go through the target mode's
 `MediaService.async_like`, so the same limits, safety gate and budget apply.
+
+When a limit holds the next like back (likes or story views per hour or day, the
+warm-up's lower limits, the request budget), the pass waits for its window to
+free up, as the planner lets a target cycle wait, while that comes before the
+next cycle starts and the gate allows liking then (no freeze, backoff, pause or
+night). The likes thus keep the pauses the pacer gives them and spread over the
+hour instead of stopping at its limit until the next cycle.
 """
 
 from __future__ import annotations
@@ -19,14 +26,20 @@ from typing import TYPE_CHECKING, Final
 from .clock import DAY
 from .models import MediaItem, MediaKind, Target
 from .pacer import CycleStop
+from .planner import Step, StepKind, seconds_until_step
+from .safety import Act
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .client import InstagramClient
-    from .clock import Clock
+    from .clock import Clock, Sleep
     from .follow import FollowSettings
     from .media import MediaService
     from .pacer import Pacer
-    from .safety import SafetySettings
+    from .planner import Policy
+    from .ratelimit import RateLimiter
+    from .safety import Refusal, SafetySettings
     from .state import StoredData
 
 #: Reels per `feed/reels_media/` request: Instagram refuses more than about 20
@@ -50,24 +63,38 @@ class FollowPass:
         pacer: Sends each call within budget; raises `CycleStop` at its end.
         stored: The account state (ledger, `followed`, `follow_pass`).
         media: Likes within the limits and records each like.
+        limiter: The like and request windows (read, never written here).
+        constraints: Returns the safety policy's constraints as they are now
+            (freezes, the warm-up's and the pace's like limits).
+        refusal: The engine's gate (`Engine.refusal`).
         clock: Unix seconds.
+        sleep: Waits, seconds.
 
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the collaborators, each named
         self,
         client: InstagramClient,
         pacer: Pacer,
         stored: StoredData,
         media: MediaService,
+        *,
+        limiter: RateLimiter,
+        constraints: Callable[[], Policy],
+        refusal: Callable[..., Refusal | None],
         clock: Clock,
+        sleep: Sleep,
     ) -> None:
         """Hold the collaborators."""
         self._client = client
         self._pacer = pacer
         self._stored = stored
         self._media = media
+        self._limiter = limiter
+        self._constraints = constraints
+        self._refusal = refusal
         self._clock = clock
+        self._sleep = sleep
         #: pk -> the tray's `latest_reel_media` up to which every story of the
         #: account is liked or passed over: its reel is not read again until the
         #: tray shows a newer story (memory only: after a restart, one read each).
@@ -75,16 +102,21 @@ class FollowPass:
         #: pk -> `latest_reel_media` of the reels read in the current pass.
         self._reels_read: dict[str, int] = {}
 
-    async def async_run(self, settings: SafetySettings, chosen: list[Target]) -> int:
+    async def async_run(
+        self, settings: SafetySettings, chosen: list[Target], *, until: float
+    ) -> int:
         """Read the feeds and like what is new, stories nearest expiry first.
 
-        Does nothing unless `settings.follow` likes everyone followed.
+        Does nothing unless `settings.follow` likes everyone followed. A like the
+        limits hold back waits for room (module docstring) if that comes before
+        `until`; otherwise the pass ends and the next one reads the feeds anew.
 
         Args:
             settings: The safety options: `follow` (mode, exclusions) and
                 `max_likes_per_target_cycle` (likes per account and pass).
             chosen: The chosen targets: in `both` mode their own cycle likes
                 them (or not, when switched off), so this pass leaves them alone.
+            until: Unix seconds the next cycle starts; no wait goes past it.
 
         Returns:
             How many likes were sent.
@@ -108,7 +140,7 @@ class FollowPass:
             )
         self._stored.follow_pass = now
         self.cleanup(now)
-        return await self._async_like(candidates, names, targets, per_account)
+        return await self._async_like(candidates, names, targets, per_account, until)
 
     async def _async_read(
         self,
@@ -188,14 +220,13 @@ class FollowPass:
         names: dict[str, str],
         targets: frozenset[str],
         per_account: int,
+        until: float,
     ) -> int:
         """Like stories by expiry, then posts oldest first, a few per account."""
-        now = self._clock()
         stories = sorted(
             (c for c in candidates if c.kind is MediaKind.STORY),
             key=lambda c: c.taken_at,
         )
-        stories = [s for s in stories if s.taken_at.timestamp() + _STORY_LIFETIME > now]
         posts = sorted(
             (c for c in candidates if c.kind is not MediaKind.STORY),
             key=lambda c: c.taken_at,
@@ -209,7 +240,7 @@ class FollowPass:
                     continue
                 seen.add(item.pk)
                 target = Target(pk=pk, username=names.get(pk, pk))
-                if await self._media.async_like(target, item):
+                if await self._async_like_in_time(target, item, until):
                     liked += 1
                     count[pk] += 1
                     self._stored.followed[pk][2] = self._clock()
@@ -218,12 +249,67 @@ class FollowPass:
                     self._stored.targets.pop(pk, None)
         except CycleStop:
             pass
-        left = {c.owner_pk for c in stories if not self._stored.is_liked(c.kind, c.pk)}
+        now = self._clock()
+        left = {
+            c.owner_pk
+            for c in stories
+            if not self._stored.is_liked(c.kind, c.pk) and not _expired(c, now)
+        }
         self._reels_done |= {
             pk: latest for pk, latest in self._reels_read.items() if pk not in left
         }
         self._reels_read = {}
         return liked
+
+    async def _async_like_in_time(
+        self, target: Target, item: MediaItem, until: float
+    ) -> bool:
+        """Like `item` once the limits have room for it, waiting up to `until`.
+
+        Returns:
+            True when liked; False when it is gone, or a story that expired.
+
+        Raises:
+            CycleStop: No room before `until`, or the gate or Instagram stopped
+                liking (as `MediaService.async_like`).
+            IgAutolikerError: As `MediaService.async_like`.
+
+        """
+        while True:
+            if (wait := self._room_in(item)) > 0.0:
+                await self._async_wait(wait, until)
+                continue  # the windows are asked again: a lookup may have sent
+            if _expired(item, self._clock()):
+                return False
+            try:
+                return await self._media.async_like(target, item)
+            except CycleStop:
+                if self._room_in(item) == 0.0:
+                    raise  # not a limit: the gate or Instagram stopped it
+                # A limit was reached during the like's pauses (a read of the
+                # silent-block check took the last request): wait for its room.
+
+    def _room_in(self, item: MediaItem) -> float:
+        """Seconds until the limits and the freezes allow liking `item` (0.0: now)."""
+        step = Step(StepKind.LIKE, item.owner_pk, item)
+        return seconds_until_step(
+            self._limiter, self._constraints(), step, self._clock()
+        )
+
+    async def _async_wait(self, wait: float, until: float) -> None:
+        """Sleep `wait` seconds for a window to free up, if liking may go on then.
+
+        Raises:
+            CycleStop: Room comes only at or after `until` (the next cycle), or
+                the gate refuses a like at its end: a freeze or backoff, a pause,
+                or the active hours over by then (nothing is waited for).
+
+        """
+        if self._clock() + wait >= until:
+            raise CycleStop
+        if self._refusal(Act.LIKE, within=wait) is not None:
+            raise CycleStop
+        await self._sleep(wait)
 
     def cleanup(self, now: float) -> int:
         """Forget accounts not seen for `FOLLOWED_RETENTION`; keep `FOLLOWED_CAP`.
@@ -243,3 +329,11 @@ class FollowPass:
                 del followed[pk]
             gone += extra
         return len(gone)
+
+
+def _expired(item: MediaItem, now: float) -> bool:
+    """Tell whether `item` is a story past its 24 h (it can no longer be liked)."""
+    return (
+        item.kind is MediaKind.STORY
+        and item.taken_at.timestamp() + (_STORY_LIFETIME) <= now
+    )

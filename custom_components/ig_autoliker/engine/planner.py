@@ -181,6 +181,10 @@ class Policy:
         max_likes_per_day: The same per sliding 24 h, count; None: the limiter's.
         max_likes_per_target: Most likes of one target in one cycle, count;
             None: no cap. Its other items wait for the next cycle.
+        like_check_requests: Requests the next like sends before its own: the
+            feed read of the silent-block check (`silent.py`) when one is due,
+            count. A like waits until its budget covers both; else the read
+            would take the like's requests and end the cycle early.
 
     """
 
@@ -189,6 +193,7 @@ class Policy:
     max_likes_per_hour: int | None = None
     max_likes_per_day: int | None = None
     max_likes_per_target: int | None = None
+    like_check_requests: int = 0
 
 
 def _check_time(value: float | None) -> float:
@@ -521,25 +526,48 @@ class CyclePlanner:
 
     def _wait_for(self, step: Step, now: float) -> float:
         """Seconds until the budget and the policy allow `step` (0.0: now)."""
-        limiter = self._limiter
-        policy = self.policy
-        wait = max(
-            seconds_until(now, policy.requests_frozen_until),
-            limiter.seconds_until_allowed(Action.REQUEST, step.requests),
-        )
-        if step.item is None:
-            return wait
-        wait = max(
-            wait,
-            seconds_until(now, policy.likes_frozen_until),
-            limiter.seconds_until_allowed(Action.LIKE),
-        )
-        for window, limit in (
-            (HOUR, policy.max_likes_per_hour),
-            (DAY, policy.max_likes_per_day),
-        ):
-            if limit is not None:
-                wait = max(wait, limiter.seconds_until_fits(Action.LIKE, window, limit))
-        if step.item.kind is MediaKind.STORY:
-            wait = max(wait, limiter.seconds_until_allowed(Action.STORY_VIEW))
+        return seconds_until_step(self._limiter, self.policy, step, now)
+
+
+def seconds_until_step(
+    limiter: RateLimiter, policy: Policy, step: Step, now: float
+) -> float:
+    """Return the seconds until the budget and the policy allow `step`.
+
+    Also for the follow pass's likes, which the planner does not plan.
+
+    Args:
+        limiter: The account's rate limiter; read, never written.
+        policy: The safety policy's constraints (freezes, warm-up limits).
+        step: A step that sends requests (a LIKE also counts against the like
+            and, for a story, the story-view limits).
+        now: Unix seconds.
+
+    Returns:
+        Seconds, 0.0 when allowed now; `math.inf` when it never fits.
+
+    """
+    requests = step.requests
+    if step.item is not None:
+        # A like may first need its silent-block check read (SilentBlockWatch).
+        requests += policy.like_check_requests
+    wait = max(
+        seconds_until(now, policy.requests_frozen_until),
+        limiter.seconds_until_allowed(Action.REQUEST, requests),
+    )
+    if step.item is None:
         return wait
+    wait = max(
+        wait,
+        seconds_until(now, policy.likes_frozen_until),
+        limiter.seconds_until_allowed(Action.LIKE),
+    )
+    for window, limit in (
+        (HOUR, policy.max_likes_per_hour),
+        (DAY, policy.max_likes_per_day),
+    ):
+        if limit is not None:
+            wait = max(wait, limiter.seconds_until_fits(Action.LIKE, window, limit))
+    if step.item.kind is MediaKind.STORY:
+        wait = max(wait, limiter.seconds_until_allowed(Action.STORY_VIEW))
+    return wait

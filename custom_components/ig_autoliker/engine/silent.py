@@ -6,8 +6,11 @@ the target's totals and is held back; once enough of the latest likes were dropp
 likes are frozen like after `feedback_required` (`safety.py`) and the listener hears
 `Blocked` with the kind `silent`. So that a block is noticed within a few likes, a
 like waits while too many earlier ones are unseen (`LikeOutcomes.unseen`): one feed
-read, of the newest of them, comes first. Once a block is found, the likes still
-unseen are read once, so that the totals are right during the freeze.
+read, of the newest of them, comes first; the planner lets such a like wait until
+the request budget has room for the read as well (`check_requests`), so that the
+read never takes the like's requests and ends the cycle early. Once a block is
+found, the likes still unseen are read once, so that the totals are right during
+the freeze.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from .exceptions import TargetNotFound, TargetPrivate
 from .models import MediaKind
 from .outcomes import Change
 from .pace import WarningKind
+from .planner import SINGLE_REQUEST
 from .safety import BlockKind, FreezeScope
 
 if TYPE_CHECKING:
@@ -167,6 +171,17 @@ class SilentBlockWatch:
         record.restart_count(now)
         self._settle = True
         self._pacer.report_freeze(self._policy.feedback_required("", BlockKind.SILENT))
+
+    def check_requests(self) -> int:
+        """Return the requests `async_check` sends before the next like, count.
+
+        One feed read while a check is due (`LikeOutcomes.to_check`), else 0. A
+        read that finds its like stuck covers the older unseen ones, so one is
+        what a check costs unless it finds a drop.
+        """
+        if self._settle or self._stored.like_outcomes.to_check() is not None:
+            return SINGLE_REQUEST
+        return 0
 
     async def async_check(self) -> None:
         """Read the feed of our newest unseen like, while too many likes are unseen.
