@@ -91,7 +91,7 @@ def planner(
     )
 
 
-def test_stories_are_liked_before_posts_and_closest_to_expiry_first() -> None:
+def test_likes_go_closest_to_their_deadline_first_when_all_fit() -> None:
     clock = Clock()
     plan = planner(clock)
     plan.on_tray({})
@@ -110,7 +110,8 @@ def test_stories_are_liked_before_posts_and_closest_to_expiry_first() -> None:
         assert step.item is not None
         order.append(step.item)
         plan.on_handled(step.item, liked=True)
-    assert order == [old_story, young_story, old_post]
+    # A story expires after 24 h, a post is in time within its first 24 h.
+    assert order == [old_story, old_post, young_story]
 
 
 def test_story_feed_whose_stories_may_expire_first_is_fetched_first() -> None:

@@ -426,6 +426,44 @@ def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
     assert isinstance(outcome[0], CannotConnect)
 
 
+def test_a_slow_server_acts_within_its_world_time_not_a_quarter_hour_later(
+    socket_enabled: None,
+) -> None:
+    """A like answered too late lands `act_within` world seconds after it arrived.
+
+    A simulation moves the world clock far ahead while the client waits out its
+    read timeout; the slow server must act by its world deadline, before a feed
+    read of the next simulated quarter hour, not when its real delay has passed.
+    """
+    from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415
+        ConnectionOptions,
+        InstagramClient,
+    )
+    from custom_components.ig_autoliker.engine.exceptions import CannotConnect  # noqa: PLC0415
+
+    sandbox = Sandbox(build_test_world()).start()
+    try:
+        options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=1)
+        api = InstagramClient("alice", "alice-pass-1", options=options)
+        api.login()
+        owner = sandbox.world.user(PUBLIC)
+        assert owner is not None
+        post = api.user_posts(str(owner.pk))[0]
+        sandbox.world.faults.add(
+            "media/*/like/", Fault.TIMEOUT, delay=60, act_late=True, act_within=30
+        )
+        with pytest.raises(CannotConnect):
+            api.like_post(post)
+        alice = sandbox.world.user("alice")
+        assert alice is not None
+        assert not sandbox.world.has_liked(alice.pk, int(post.pk))  # not yet acted
+        sandbox.world.clock.advance(15 * 60)  # the next cycle's feed read
+
+        assert sandbox.world.has_liked(alice.pk, int(post.pk))
+    finally:
+        sandbox.stop()
+
+
 def test_instagrapi_v1_helpers_against_the_emulator(sandbox: Sandbox) -> None:
     """instagrapi's own *_v1 parsers accept the emulator's answers (incl. paging)."""
     from custom_components.ig_autoliker.engine.client import (  # noqa: PLC0415

@@ -15,11 +15,13 @@ from homeassistant.const import CONF_PASSWORD
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_SESSION
+from .engine import fairness
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import IgAutolikerConfigEntry
+    from .engine.state import TargetState
 
 #: Keys redacted wherever they occur (nested too): credentials, cookies and device ids.
 TO_REDACT = {
@@ -64,6 +66,14 @@ TIME_KEYS = frozenset(
 )
 
 
+def _target(state: TargetState) -> dict[str, Any]:
+    """Return a target's state; its fair-share counts as one share, percent."""
+    shown = {k: v for k, v in asdict(state).items() if not k.startswith("fair_")}
+    share = fairness.share(state.fair_liked, state.fair_seen)
+    shown["fair_share_percent"] = round(100 * share, 1)
+    return shown
+
+
 def iso_times(value: Any, key: str | None = None) -> Any:
     """Return `value` with each Unix-seconds number under a `TIME_KEYS` key in ISO 8601.
 
@@ -106,7 +116,7 @@ async def async_get_config_entry_diagnostics(
             "last_cycle": stored.last_cycle,
             "liked_stories": len(stored.liked_stories),
             "liked_posts": len(stored.liked_posts),
-            "targets": {pk: asdict(state) for pk, state in stored.targets.items()},
+            "targets": {pk: _target(state) for pk, state in stored.targets.items()},
             "like_outcomes": stored.like_outcomes.summary(),
             "limiter": {
                 "state": coordinator.engine.limiter.state().value,

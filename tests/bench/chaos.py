@@ -90,6 +90,10 @@ FAULT_SHARE = 0.2
 #: (429, 5xx, resets, timeouts, bad JSON), which weigh 1. Drawn as often as those,
 #: a fifth of requests would escalate the freezes over most of the week.
 RARE = 0.1
+#: World seconds within which a slow server acts on a request whose answer the
+#: client gave up on (its read timeout is real seconds, during which the simulated
+#: clock may run on for many minutes): a slow answer, not a request kept for later.
+SLOW_SERVER = 60.0
 #: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern,
 #: draw weight).
 FAULTS: tuple[tuple[Fault, dict[str, Any], str, float], ...] = (
@@ -100,7 +104,12 @@ FAULTS: tuple[tuple[Fault, dict[str, Any], str, float], ...] = (
     (Fault.HTTP_503, {}, "*", 1.0),
     (Fault.CONNECTION_RESET, {"times": 2}, "*", 1.0),
     (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*", 1.0),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY, "act_late": True}, "*", 1.0),
+    (
+        Fault.TIMEOUT,
+        {"delay": TIMEOUT_DELAY, "act_late": True, "act_within": SLOW_SERVER},
+        "*",
+        1.0,
+    ),
     (Fault.MALFORMED_JSON, {}, "*", 1.0),
     (Fault.LOGIN_REQUIRED, {}, "*", 1.0),
     (Fault.CHALLENGE_REQUIRED, {}, "*", RARE),

@@ -129,6 +129,7 @@ class SimResult:
             judged media liked in time (stories before expiry, posts within
             24 h), percent: the worst target and the median one (fairness).
         capacity: Targets the default-like figures say the limits can cover.
+        requests_per_like: Every request sent / every like of the account.
         wall_seconds: Real time the simulation took.
         world: The emulator's world afterwards.
         blocked: Every `ig_autoliker_action_blocked` event: (simulated Unix
@@ -151,6 +152,7 @@ class SimResult:
     target_share_min: float
     target_share_median: float
     capacity: int
+    requests_per_like: float
     wall_seconds: float
     world: World
     blocked: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
@@ -164,7 +166,11 @@ class SimResult:
             f"max_req_hour={self.max_req_hour} "
             f"max_likes_hour={self.max_likes_hour} "
             f"max_likes_day={self.max_likes_day} "
-            f"starved={self.starved}"
+            f"starved={self.starved} "
+            f"latency_median_min={self.latency_median / 60:.1f} "
+            f"worst_share={self.target_share_min:.1f} "
+            f"requests_per_like={self.requests_per_like:.2f} "
+            "mode=targets"
         )
 
     def details(self) -> str:
@@ -406,6 +412,7 @@ def _judge(sim: _Simulation, config: SimConfig, wall: float) -> SimResult:
         target_share_min=min(shares),
         target_share_median=statistics.median(shares),
         capacity=capacity(options, config),
+        requests_per_like=len(requests) / len(like_times) if like_times else 0.0,
         wall_seconds=wall,
         world=world,
         blocked=sim.blocked,

@@ -396,9 +396,13 @@ def make_rig(
     stored: StoredData | None = None,
     restore: bool = False,
     seed: int = 7,
+    story_check: float | None = None,
 ) -> Rig:
     """
     Build an engine as the coordinator does, with seeded jitter.
+
+    Cycles come every `interval` (each reads every feed due) unless `story_check`
+    asks for tray reads in between.
 
     With `restore`, the limiter and the policy come from `stored` through
     `restore_limits`, as after a restart (its jitter is not seeded).
@@ -431,5 +435,6 @@ def make_rig(
         listener=events.append,
         interval=interval,
         rng=random.Random(seed),  # noqa: S311 - jitter, not cryptography
+        story_check=interval if story_check is None else story_check,
     )
     return Rig(engine, client, time, targets, events, disk)

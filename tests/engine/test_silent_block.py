@@ -148,8 +148,11 @@ async def test_story_likes_count_only_once_a_story_feed_showed_one_liked() -> No
     assert len(client.likes()) == 2 * TARGETS
     assert rig.of(Blocked) == []
     assert engine.stored.like_outcomes.story_flag_seen is False
-    # And no reads are spent on story likes that cannot be told.
-    assert len(client.calls("user_stories")) == 2 * TARGETS
+    # And no reads are spent on story likes that cannot be told: each cycle reads
+    # every story feed in one batched request.
+    assert client.calls("user_stories") == []
+    batches = [call.arg.split(",") for call in client.calls("reels_media")]
+    assert [len(batch) for batch in batches] == [TARGETS, TARGETS]
 
 
 async def test_once_the_story_flag_is_seen_dropped_story_likes_count() -> None:

@@ -96,8 +96,9 @@ async def test_a_story_like_that_did_not_land_is_not_lost_behind_the_tray() -> N
     """
     time = FakeTime()
     client = FakeClient(time)
-    client.add("11", "anna", stories=[START - HOUR])
-    client.add("22", "ben", stories=[START - 2 * HOUR])
+    # Anna's story is the closer to its expiry: liked first, its answer lost.
+    client.add("11", "anna", stories=[START - 2 * HOUR])
+    client.add("22", "ben", stories=[START - HOUR])
     client.fail("like_story", CannotConnect("read timed out"), landed=False)
     targets = [
         Target("11", "anna", like_posts=False),

@@ -77,7 +77,12 @@ async def test_oldest_first_and_already_liked_items_are_skipped(
 ) -> None:
     public = world.user(PUBLIC)
     assert public is not None
-    posts_newest_first = world.posts_of(public.pk)
+    # Oldest first while in time (a post's first 24 h), then the older ones.
+    oldest_first = list(reversed(world.posts_of(public.pk)))
+    day_ago = world.clock.now() - 24 * 3600
+    expected = [p for p in oldest_first if p.taken_at > day_ago] + [
+        p for p in oldest_first if p.taken_at <= day_ago
+    ]
     liked_by_hand = world.add_post(PUBLIC, "photo", liked_by=(ALICE.username,))
 
     await run_cycle(hass, setup_integration)
@@ -85,7 +90,7 @@ async def test_oldest_first_and_already_liked_items_are_skipped(
     liked_posts = [
         pk for pk in liked_by_alice(world, PUBLIC) if world.media(pk).kind != "story"
     ]
-    assert liked_posts == [post.pk for post in reversed(posts_newest_first)]
+    assert liked_posts == [post.pk for post in expected]
     assert liked_by_hand.pk not in liked_posts
     # Remembered as liked, so the next cycle does not even consider it.
     assert str(liked_by_hand.pk) in coordinator_of(setup_integration).stored.liked_posts

@@ -144,7 +144,9 @@ async def test_a_hard_kill_30_s_after_the_hourly_limit_keeps_every_like(
     assert quiet is not None
     assert coordinator.stored.targets[str(quiet.pk)].posts_liked == 3
     assert hass.states.get("sensor.alice_likes_today").state == "3"
-    await run_cycle(hass, config_entry)  # waits for the hour's budget, then likes
+    for _ in range(5):  # quarter-hour cycles: the hour's budget frees, then likes
+        clock.advance(900.0)
+        await run_cycle(hass, config_entry)
 
     assert len(liked_by_alice(world)) == 5
     assert max_in_window([like.at for like in world.likes], 3600) == 3
@@ -339,7 +341,7 @@ async def test_a_hard_kill_before_the_delayed_save_keeps_the_hour_full(
     assert hass.states.get("sensor.alice_likes_today").state == "4"
     assert hass.states.get("sensor.alice_likes_this_hour").state == "4"
     assert coordinator.data.likes_today == coordinator.data.likes_this_hour == 4
-    for _ in range(4):  # cycles in the same hour and after it
+    for _ in range(12):  # quarter-hour cycles in the same hour and the two after
         clock.advance(900.0)
         await run_cycle(hass, config_entry)
 

@@ -120,13 +120,14 @@ async def test_first_cycle_keeps_the_schedule_across_restarts(
         "version": 1,
         "minor_version": 1,
         "key": _store_key(config_entry),
-        "data": {"last_cycle": clock.now - 20 * 60},
+        "data": {"last_cycle": clock.now - 5 * 60},
     }
     config_entry.add_to_hass(hass)
     with patch("custom_components.ig_autoliker.async_call_later") as later:
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
-    assert later.call_args.args[1] == pytest.approx(40 * 60)
+    # Cycles come every quarter hour (a tray read each; the feeds hourly).
+    assert later.call_args.args[1] == pytest.approx(10 * 60)
 
     # The scheduled callback starts a cycle.
     later.call_args.args[2](None)

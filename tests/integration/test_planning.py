@@ -120,3 +120,60 @@ async def test_a_target_never_in_the_tray_is_asked_about_once_then_polled(
 
     assert world.count("friendships/show/*/") == 0
     assert world.count(f"feed/user/{quiet.pk}/story/") == 1
+
+
+async def test_the_stories_of_several_tray_targets_come_in_one_batched_request(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    targets: list[str],
+) -> None:
+    await run_cycle(hass, setup_integration)
+
+    # Fifteen followed targets with a story: one feed/reels_media/ for all.
+    [batch] = world.requests("feed/reels_media/")
+    assert batch.method == "POST"
+    assert batch.batch == FRIENDS
+    assert world.count("feed/user/*/story/") == 0
+    stories = set()
+    for name in targets:
+        user = world.user(name)
+        assert user is not None
+        stories |= {story.pk for story in world.stories_of(user.pk)}
+    assert len(stories) == FRIENDS
+    assert stories <= set(liked_by_alice(world))
+
+    clock.advance(3600)
+    fresh = [world.add_story(f"friend_{index}") for index in (2, 5, 11)]
+    world.clear_log()
+    await run_cycle(hass, setup_integration)
+
+    # Only the three with a newer story in the tray are asked for, together.
+    [batch] = world.requests("feed/reels_media/")
+    assert batch.batch == len(fresh)
+    assert world.count("feed/user/*/story/") == 0
+    assert {story.pk for story in fresh} <= set(liked_by_alice(world))
+
+
+async def test_a_quarter_hour_later_the_tray_alone_finds_and_likes_a_new_story(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    world: World,
+    clock: FakeClock,
+    targets: list[str],
+) -> None:
+    await run_cycle(hass, setup_integration)
+    clock.advance(15 * 60)
+    fresh = world.add_story("friend_4")
+    world.clear_log()
+
+    await run_cycle(hass, setup_integration)
+
+    # One tray read and one story read (its feed: one target alone needs no
+    # batch); the post feeds wait for the hour (one
+    # may be read to see whether the last cycle's likes stuck, `silent.py`).
+    assert feed_requests(world)["tray"] == 1
+    assert feed_requests(world)["posts"] <= 1
+    assert feed_requests(world)["stories"] == 1
+    assert fresh.pk in liked_by_alice(world)

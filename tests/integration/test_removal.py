@@ -71,8 +71,11 @@ async def test_no_logout_while_instagram_asks_to_wait(
     hass_storage: dict[str, Any],
 ) -> None:
     """ "Please wait" froze every request: the removal sends none either."""
-    world.faults.add("media/*/like/", Fault.PLEASE_WAIT)
+    # The cycle's first request meets it, whatever the cycle reads or likes first.
+    world.faults.add("*", Fault.PLEASE_WAIT)
+    world.clear_log()
     await run_cycle(hass, setup_integration)
+    assert [r.fault for r in world.requests()] == [Fault.PLEASE_WAIT.value]
     world.clear_log()
 
     await _remove(hass, setup_integration, clock, freezer)

@@ -218,7 +218,7 @@ async def test_network_errors_are_retried_then_fail_the_update(
     world: World,
     clock: FakeClock,
 ) -> None:
-    flaky = world.faults.add("feed/user/*/story/", Fault.HTTP_503, times=2)
+    flaky = world.faults.add("feed/reels_tray/", Fault.HTTP_503, times=2)
     await run_cycle(hass, setup_integration)
     assert flaky.fired == 2
     assert coordinator_of(setup_integration).last_update_success

@@ -487,7 +487,9 @@ async def test_cycle_starts_are_jittered(
         )
         clock.now = coordinator.engine.next_cycle_at
     assert len(intervals) == 6
-    assert all(0.9 * HOUR <= seconds <= 1.1 * HOUR for seconds in intervals)
+    # Every quarter hour (a tray read each), jittered by +-10 %.
+    quarter = HOUR / 4
+    assert all(0.9 * quarter <= seconds <= 1.1 * quarter for seconds in intervals)
 
 
 # -- pacing and backlog ------------------------------------------------------------

@@ -100,8 +100,9 @@ async def test_next_cycle_is_planned_from_the_start_of_the_last(
     await run_cycle(hass, setup_integration)
 
     assert clock.now > started  # the cycle took a while (pauses)
-    # An hour from the start, jittered by +-10 %: never the same minute.
-    assert started + 3240 <= coordinator.engine.next_cycle_at <= started + 3960
+    # A quarter hour from the start (the tray's next read), jittered by +-10 %:
+    # never the same minute.
+    assert started + 810 <= coordinator.engine.next_cycle_at <= started + 990
     assert coordinator.update_interval is not None
     assert coordinator.update_interval.total_seconds() == pytest.approx(
         coordinator.engine.next_cycle_at - clock.now, abs=1e-3

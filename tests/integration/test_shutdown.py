@@ -216,7 +216,7 @@ def issues_of(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     ("endpoint", "fault", "issue"),
     [
         ("feed/user/*", Fault.CHALLENGE_REQUIRED, "challenge_required"),
-        ("feed/user/*/story/", Fault.ACCOUNT_SUSPENDED, "account_suspended"),
+        ("feed/user/*/", Fault.ACCOUNT_SUSPENDED, "account_suspended"),
         ("media/*/like/", Fault.FEEDBACK_REQUIRED, "action_blocked"),
     ],
 )

@@ -55,7 +55,7 @@ async def test_login_required_logs_in_afresh_with_the_saved_device(
     coordinator = coordinator_of(setup_integration)
     device = dict(coordinator.stored.session["uuids"])  # type: ignore[index]
     sessions = len(world.sessions_of(ALICE.username))
-    world.faults.add("feed/user/*/story/", Fault.LOGIN_REQUIRED, times=2)
+    world.faults.add("feed/user/*/", Fault.LOGIN_REQUIRED, times=2)
 
     await run_cycle(hass, setup_integration)  # refused again right after: "error"
     assert coordinator.engine.session.health is SessionHealth.ERROR

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -1280,7 +1281,10 @@ class SandboxApp:
         late = fault is Fault.TIMEOUT and rule is not None and rule.act_late
         if late:
             assert rule is not None
-            await self._sleep(rule.delay)  # a slow server: it acts only now
+            response = await self._act_late(request, ctx, arrived, rule)
+            self._log(request, ctx, response.status, fault, arrived)
+            await self._write(send, response)
+            return
         if fault in SILENT_FAULTS:
             ctx.silent = rule  # answered normally; the like handlers obey it
         if (
@@ -1298,6 +1302,30 @@ class SandboxApp:
             await self._sleep(rule.delay)
         self._log(request, ctx, response.status, fault, arrived)
         await self._write(send, response)
+
+    async def _act_late(
+        self, request: Request, ctx: Context, arrived: float, rule: FaultRule
+    ) -> Response:
+        """A slow server: handle the request after `rule.delay` real seconds.
+
+        Or earlier, once the world clock is `rule.act_within` seconds past the
+        arrival: a simulation moves the world clock much faster than real time,
+        and a server acting a quarter of an hour of world time late is no model
+        of a slow answer.
+        """
+        lock = threading.Lock()
+        answer: list[Response] = []
+
+        def act() -> None:
+            with lock:
+                if not answer:
+                    answer.append(self._handle(request, ctx))
+
+        if rule.act_within is not None:
+            self.world.clock.call_at(arrived + rule.act_within, act)
+        await self._sleep(rule.delay)
+        act()
+        return answer[0]
 
     def _handle(self, request: Request, ctx: Context) -> Response:
         """Route the request; a sandbox bug still answers like a server (500)."""

@@ -103,6 +103,10 @@ class FaultRule:
             SILENT_UNDO, world-clock seconds the like stays before it is removed.
         act_late: TIMEOUT only: handle the request after the delay (a slow server)
             instead of on arrival (an answer lost after Instagram acted).
+        act_within: act_late only: the slow server acts at the latest this many
+            world-clock seconds after the request arrived, even if `delay` real
+            seconds have not passed (a simulation moves the world clock far
+            faster than real time; None: real time only).
         retry_after: Seconds for a Retry-After header (HTTP_429 / PLEASE_WAIT only).
         status / body / headers: The verbatim answer of a RAW fault (`status` also
             sets PLEASE_WAIT's status when not 200; `headers` are added to any
@@ -118,6 +122,7 @@ class FaultRule:
     method: str | None = None
     delay: float = 5.0
     act_late: bool = False
+    act_within: float | None = None
     retry_after: int | None = None
     status: int = 200
     body: bytes = b""
@@ -166,6 +171,7 @@ class Faults:
         method: str | None = None,
         delay: float = 5.0,
         act_late: bool = False,
+        act_within: float | None = None,
         retry_after: int | None = None,
         status: int = 200,
         body: bytes = b"",
@@ -186,6 +192,7 @@ class Faults:
             method=method,
             delay=delay,
             act_late=act_late,
+            act_within=act_within,
             retry_after=retry_after,
             status=status,
             body=body,

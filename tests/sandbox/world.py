@@ -11,6 +11,7 @@ query and the viewer's pk, never bodies, cookies, passwords or authorization hea
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 import secrets
@@ -19,9 +20,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .faults import Faults
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STORY_LIFETIME = 24 * 3600  # seconds a story stays visible
 
@@ -63,11 +67,18 @@ _NUMBER = re.compile(r"(?<![A-Za-z])\d+")
 
 
 class Clock:
-    """A settable clock (Unix seconds). Thread-safe."""
+    """A settable clock (Unix seconds). Thread-safe.
+
+    `call_at` runs an action once the clock reaches its time, in the thread that
+    moves the clock, before that move returns: a simulation whose clock runs ahead
+    of real time still sees the action happen at its world time.
+    """
 
     def __init__(self, start: float | None = None) -> None:
         self._now = float(int(time.time()) if start is None else start)
         self._lock = threading.Lock()
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = 0
 
     def now(self) -> float:
         """Current world time, seconds."""
@@ -81,12 +92,33 @@ class Clock:
             raise ValueError(msg)
         with self._lock:
             self._now += seconds
-            return self._now
+            now = self._now
+        self._run_due(now)
+        return now
 
     def set(self, when: float) -> None:
         """Jump to an absolute time."""
         with self._lock:
             self._now = float(when)
+        self._run_due(float(when))
+
+    def call_at(self, when: float, action: Callable[[], None]) -> None:
+        """Run `action()` when the clock first reaches `when` (world seconds).
+
+        The action runs in the thread that moves the clock there; an action that
+        must not run twice guards itself (its owner may run it first).
+        """
+        with self._lock:
+            self._order += 1
+            heapq.heappush(self._due, (when, self._order, action))
+
+    def _run_due(self, now: float) -> None:
+        while True:
+            with self._lock:
+                if not self._due or self._due[0][0] > now:
+                    return
+                _, _, action = heapq.heappop(self._due)
+            action()
 
 
 @dataclass

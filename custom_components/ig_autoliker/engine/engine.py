@@ -19,17 +19,15 @@ from .events import Changed, Progress, SessionHealth
 from .exceptions import (
     FeedbackRequired,
     RateLimited,
-    TargetNotFound,
-    TargetPrivate,
 )
-from .follow_pass import FollowPass
+from .follow_pass import REELS_BATCH, FollowPass
 from .media import MediaService
-from .models import MediaKind
 from .pacer import CycleStop, Pacer
-from .planner import CyclePlanner, Policy, StepKind, TargetView
+from .planner import STORY_CHECK, CyclePlanner, Policy, StepKind, TargetView
 from .ratelimit import Action, LimitState, RateLimiter
 from .safety import Act, FreezeScope, RefusalReason, SafetyPolicy
 from .session import SessionManager
+from .steps import StepRunner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
     from .events import Listener
     from .media import Persist, RecallPosts
     from .models import Target, TargetUser
-    from .planner import Step
     from .ratelimit import Limits
     from .safety import Refusal, SafetySettings
     from .session import JobRunner
@@ -147,6 +144,8 @@ def target_view(stored: StoredData, target: Target) -> TargetView:
         last_story_check=state.last_story_check,
         last_post_check=state.last_post_check,
         latest_reel_media=state.latest_reel_media,
+        fair_liked=state.fair_liked,
+        fair_seen=state.fair_seen,
     )
 
 
@@ -180,8 +179,10 @@ class Engine:
         recall_posts: Brings posts liked long ago back from the like history.
         persist: Writes `state_to_save()` now; a like is sent only once it has.
         listener: Receives every engine event.
-        interval: Cycle interval, seconds.
+        interval: Cycle interval, seconds: how often every feed is read;  the
+            tray is read every `run_interval` (`story_check` at most).
         rng: Source of the jitter of cycle starts.
+        story_check: Longest time between two reads of the tray, seconds.
 
     """
 
@@ -201,6 +202,7 @@ class Engine:
         listener: Listener,
         interval: float,
         rng: random.Random | None = None,
+        story_check: float = STORY_CHECK,
     ) -> None:
         """Wire the building blocks; no request is sent until `async_login`."""
         self.stored = stored
@@ -246,13 +248,19 @@ class Engine:
         )
         self.client = client
         self.follow = _follow_pass(self, clock, sleep)
+        self.steps = StepRunner(
+            client, self.pacer, stored, self.media, clock=clock, listener=listener
+        )
         #: New targets not checked yet because the gate said no (pks).
         self.unchecked: set[str] = set()
+        #: Seconds between two cycles: each reads the tray, the feeds are read
+        #: once per `interval`.
+        self.run_interval = min(interval, story_check)
         #: Unix seconds when the next regular cycle is due.
         self.next_cycle_at = (
             clock()
             if stored.last_cycle is None
-            else max(clock(), stored.last_cycle + interval)
+            else max(clock(), stored.last_cycle + self.run_interval)
         )
         #: What the safety policy imposes on the planner (`planner_policy()`).
         self.planner_policy = Policy()
@@ -355,19 +363,27 @@ class Engine:
             interrupted = False
             try:
                 now = self._clock()
+                # Before its time it was asked for (the button, the action): it
+                # reads every feed, not only those due.
+                poll = self.run_interval if now < self.next_cycle_at - 1.0 else None
                 # Not on the same minute every hour, and never into the night.
                 self.next_cycle_at = now + self.policy.next_cycle_delay(
-                    self.interval, self._rng
+                    self.run_interval, self._rng
                 )
                 if purged := self.stored.purge_stories(now):
                     _LOGGER.debug("Forgot %s stories liked over 24 h ago", purged)
                 if self.refusal(Act.CYCLE) is not None:
                     return False
                 self.unchecked.clear()  # a cycle visits every target
-                await self._async_run(now, self.interval, focus=None)
-                await self.follow.async_run(
-                    self.policy.settings, self._targets(), until=self.next_cycle_at
-                )
+                await self._async_run(now, self.run_interval, None, poll)
+                if self._follow_due(now):
+                    # Follow mode keeps its hourly pass and waits within it for
+                    # the like windows, as with hourly cycles.
+                    await self.follow.async_run(
+                        self.policy.settings,
+                        self._targets(),
+                        until=max(self.next_cycle_at, now + self.interval),
+                    )
                 await self.session.async_refresh()
                 self.session.good_cycle()
             except asyncio.CancelledError:
@@ -381,6 +397,15 @@ class Engine:
                 if not interrupted:
                     self.stored.last_cycle = self._clock()
                 self._notify(Changed())
+
+    def _follow_due(self, now: float) -> bool:
+        """Follow mode reads its feeds once per cycle interval, not per tray read."""
+        last = self.stored.follow_pass
+        return (
+            self.run_interval >= self.interval
+            or last is None
+            or last + self.interval - self.run_interval / 2 <= now
+        )
 
     async def async_check_targets(self, pks: frozenset[str]) -> None:
         """Fetch the feeds of new targets once and like what is new, within limits.
@@ -410,7 +435,11 @@ class Engine:
                 self._notify(Changed())
 
     async def _async_run(
-        self, started: float, interval: float, focus: frozenset[str] | None
+        self,
+        started: float,
+        interval: float,
+        focus: frozenset[str] | None,
+        poll_interval: float | None = None,
     ) -> None:
         """Execute the planner's steps; a limit or backoff ends the run early."""
         self.pacer.cycle_id = secrets.token_hex(4)
@@ -422,6 +451,8 @@ class Engine:
             interval=interval,
             policy=self.planner_constraints(),
             focus=focus,
+            story_batch=REELS_BATCH,
+            poll_interval=poll_interval or self.interval,
         )
         previous: str | None = None
         try:
@@ -442,7 +473,7 @@ class Engine:
                         await self._sleep(self.limiter.account_delay())
                         self._notify(Progress(previous))
                     previous = step.target_pk
-                await self._async_step(planner, step, targets)
+                await self.steps.async_step(planner, step, targets)
         except CycleStop:
             pass
         finally:
@@ -460,50 +491,6 @@ class Engine:
             like_check_requests=self.media.watch.check_requests(),
         )
         return self.planner_policy
-
-    async def _async_step(
-        self, planner: CyclePlanner, step: Step, targets: dict[str, Target]
-    ) -> None:
-        """Execute one step and tell the planner what came of it."""
-        if step.kind is StepKind.TRAY:
-            entries = await self.pacer.async_call(self.client.reels_tray)
-            tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
-            for pk in tray.keys() & targets.keys():
-                # Only followed accounts appear in the tray.
-                state = self.stored.target(pk)
-                state.followed, state.followed_checked = True, self._clock()
-            planner.on_tray(tray)
-            return
-        assert step.target_pk is not None  # noqa: S101 - every other step has one
-        target = targets[step.target_pk]
-        state = self.stored.target(target.pk)
-        if step.kind is StepKind.LIKE:
-            assert step.item is not None  # noqa: S101 - a LIKE step has an item
-            liked = await self.media.async_like(target, step.item)
-            planner.on_handled(step.item, liked=liked)
-            if step.item.kind is MediaKind.STORY:
-                self.media.stories_handled(planner, state)
-            return
-        try:
-            await self.media.async_fetch(planner, step.kind, target, state)
-        except (TargetNotFound, TargetPrivate) as err:
-            planner.on_failed(target.pk)
-            state.error_count += 1
-            state.last_error = (
-                "not_found" if isinstance(err, TargetNotFound) else "private"
-            )
-            _LOGGER.warning(
-                "Target %s (%s) is %s; skipped in cycle %s",
-                target.username,
-                target.pk,
-                state.last_error,
-                self.pacer.cycle_id,
-            )
-        else:
-            state.error_count = 0
-            state.last_error = None
-        finally:
-            self._notify(Changed())
 
     async def async_shutdown(self) -> None:
         """Cancel the run in flight and wait for the client call it started."""

@@ -17,6 +17,7 @@ from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
+from . import fairness
 from .events import Changed, Liked, Progress
 from .exceptions import CannotConnect, IgAutolikerError, TargetNotFound
 from .models import MediaItem, MediaKind, RecentLike, media_link
@@ -27,7 +28,7 @@ from .safety import Act, baseline_cutoff
 from .silent import SilentBlockWatch
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Sequence
 
     from .client import InstagramClient
     from .clock import Clock, Sleep
@@ -123,11 +124,54 @@ class MediaService:
             planner.on_friendship(target.pk)
         elif kind is StepKind.STORIES:
             stories = await self._pacer.async_call(self._client.user_stories, target.pk)
-            state.last_story_check = self._clock()
-            self.watch.observe(target.pk, stories, story=True)
+            await self._async_take_stories(planner, [(target, state, stories)])
+        else:
+            posts = await self._pacer.async_call(self._client.user_posts, target.pk)
+            state.last_post_check = self._clock()
+            self.watch.observe(target.pk, posts, story=False)
             await self.watch.async_settle()
-            newest = max((int(s.taken_at.timestamp()) for s in stories), default=0)
-            stories = self._after_baseline(target, state, stories, story=True)
+            posts = self._after_baseline(target, state, posts, story=False)
+            fairness.note_seen(state, posts, state.last_post_check)
+            # A post liked long ago (pinned, or an idle target) is in the history.
+            await self._recall_posts([post.pk for post in posts], self._clock())
+            planner.on_posts(target.pk, self._unliked(target, posts))
+
+    async def async_fetch_stories(
+        self, planner: CyclePlanner, batch: Sequence[tuple[Target, TargetState]]
+    ) -> None:
+        """Read the stories of several targets in one `feed/reels_media/` request.
+
+        Args:
+            planner: Told each target's stories (`on_stories`), as after a
+                fetch of its own feed.
+            batch: The targets and their states (at most the client's batch).
+
+        Raises:
+            CycleStop, IgAutolikerError: As `Pacer.async_call`.
+
+        """
+        found = await self._pacer.async_call(
+            self._client.reels_media, [target.pk for target, _ in batch]
+        )
+        await self._async_take_stories(
+            planner, [(t, state, found.get(t.pk, [])) for t, state in batch]
+        )
+
+    async def _async_take_stories(
+        self,
+        planner: CyclePlanner,
+        fetched: Sequence[tuple[Target, TargetState, list[MediaItem]]],
+    ) -> None:
+        """Handle read story feeds: outcomes, baseline, unliked, handled mark."""
+        now = self._clock()
+        for target, state, stories in fetched:
+            state.last_story_check = now
+            self.watch.observe(target.pk, stories, story=True)
+        await self.watch.async_settle()
+        for target, state, everything in fetched:
+            newest = max((int(s.taken_at.timestamp()) for s in everything), default=0)
+            stories = self._after_baseline(target, state, everything, story=True)
+            fairness.note_seen(state, stories, now)
             unliked = self._unliked(target, stories)
             if waiting := [
                 s
@@ -140,15 +184,6 @@ class MediaService:
                 newest = min(int(s.taken_at.timestamp()) for s in waiting) - 1
             planner.on_stories(target.pk, unliked, newest)
             self.stories_handled(planner, state)
-        else:
-            posts = await self._pacer.async_call(self._client.user_posts, target.pk)
-            state.last_post_check = self._clock()
-            self.watch.observe(target.pk, posts, story=False)
-            await self.watch.async_settle()
-            posts = self._after_baseline(target, state, posts, story=False)
-            # A post liked long ago (pinned, or an idle target) is in the history.
-            await self._recall_posts([post.pk for post in posts], self._clock())
-            planner.on_posts(target.pk, self._unliked(target, posts))
 
     def _after_baseline(
         self, target: Target, state: TargetState, items: list[MediaItem], *, story: bool
@@ -343,6 +378,7 @@ class MediaService:
         self.watch.sent(target.pk, item, stuck=counted_at is not None)
         state = self._stored.target(target.pk)
         state.last_like = now
+        fairness.note_liked(state, item, now)
         if item.kind is MediaKind.STORY:
             state.stories_liked += 1
         else:

@@ -14,7 +14,10 @@ is past the next cycle):
 2. The friendship status of story targets the tray did not show whose status is
    unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
-4. Story likes, the story closest to its 24 h expiry first.
+4. A like (`fairness.next_like`): of the likes an hour allows, handed out
+   max-min fair (the target with the lowest share of its new media liked in time
+   first), the one closest to its deadline (a story's expiry, a post's first 24 h)
+   first; a post past its first 24 h only when nothing else waits.
 5. Story feeds worth a request, once no fetched story waits for its like (a story
    left unliked at the end of a cycle costs its feed request again in the next, and
    such repeated fetches would crowd the likes out of the request budget), the one
@@ -24,17 +27,23 @@ is past the next cycle):
    tray has no live story and costs nothing: the tray lists every followed account
    with live stories (mgp25/Instagram-API#1201: entries far back come without
    items but with `latest_reel_media`, which is all the planner reads; a new story
-   may reach the tray up to an hour late, far inside its 24 h).
-6. Post likes, oldest first.
-7. Post feeds due (not polled for a cycle interval), least recently polled first,
+   may reach the tray up to an hour late, far inside its 24 h). Targets in the
+   tray go together, up to `story_batch` in one `feed/reels_media/` request, the
+   lowest share first.
+6. Post feeds due (not polled for `poll_interval`), least recently polled first,
    while enough requests stay for the story likes still pending.
+
+A cycle may be shorter than `poll_interval`: the engine runs one every
+`STORY_CHECK` at most, each reading the tray once (the stories of followed
+targets), while every post feed and the story feed of a target outside the tray
+is read once per `poll_interval` (the configured cycle interval).
 
 Fairness: post feeds are ordered by the time of their last check, story feeds of
 equal urgency too, so a cycle that runs out of budget resumes next cycle with the
 targets it did not reach (round-robin across cycles without a stored cursor);
 targets never checked come first. When the targets publish more than the limits
 can like, this spreads the shortfall over all of them instead of starving the ones
-added last (the README has the simulated figures).
+added last; the likes themselves go max-min fair (`fairness.py`).
 
 A safety policy plugs in through `Policy`: frozen likes or requests, stricter like
 limits, a per-target like cap per cycle.
@@ -48,6 +57,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
+from . import fairness
 from .clock import DAY, HOUR, seconds_until
 from .models import MediaKind
 from .ratelimit import Action
@@ -63,6 +73,10 @@ STORY_LIFETIME: Final = DAY
 #: A post feed is never left unpolled longer than this, seconds: when the budget
 #: cannot poll every feed every interval, each is still seen several times a day.
 POST_POLL_CEILING: Final = 6 * HOUR
+#: The reels tray is read at least this often, seconds: one request shows which
+#: followed targets have a new story, so their stories are liked within minutes
+#: while the post feeds (one request per target) keep the configured interval.
+STORY_CHECK: Final = 15 * 60
 #: How long a learned friendship status is trusted, seconds.
 FRIENDSHIP_MAX_AGE: Final = 7 * DAY
 #: The tray is worth its request from this many story targets on.
@@ -94,6 +108,9 @@ class Step:
         target_pk: The target concerned (FRIENDSHIP, STORIES, POSTS, LIKE).
         item: The story or post to like (LIKE).
         seconds: How long to wait (WAIT), seconds.
+        batch: STORIES only: the targets one `feed/reels_media/` request reads
+            (`target_pk` first, two or more; still one request); empty: the
+            story feed of `target_pk` alone.
 
     """
 
@@ -101,6 +118,7 @@ class Step:
     target_pk: str | None = None
     item: MediaItem | None = None
     seconds: float = 0.0
+    batch: tuple[str, ...] = ()
 
     @property
     def requests(self) -> int:
@@ -128,6 +146,8 @@ class TargetView:
         last_story_check: Unix seconds of the last story-feed fetch, or None.
         last_post_check: Unix seconds of the last post-feed fetch, or None.
         latest_reel_media: Unix seconds of the newest story handled, or None.
+        fair_liked: Its decayed likes in time (`fairness.py`), count.
+        fair_seen: Its decayed new media seen in time, count.
 
     """
 
@@ -139,6 +159,13 @@ class TargetView:
     last_story_check: float | None = None
     last_post_check: float | None = None
     latest_reel_media: int | None = None
+    fair_liked: float = 0.0
+    fair_seen: float = 0.0
+
+    @property
+    def share(self) -> float:
+        """Its share of new media liked in time, 0.0-1.0 (`fairness.share`)."""
+        return fairness.share(self.fair_liked, self.fair_seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +212,14 @@ class CyclePlanner:
         policy: The safety policy's constraints.
         focus: Only these target pks (a check of new targets: no tray, every
             feed of theirs fetched once); None: a regular cycle.
+        story_batch: Most targets one STORIES step reads (`feed/reels_media/`);
+            1: one story feed per request.
+        poll_interval: How often each post feed (and the story feed of a target
+            outside the tray) is read, seconds; None: `interval`.
 
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the cycle's parameters, each named
         self,
         limiter: RateLimiter,
         *,
@@ -196,10 +227,15 @@ class CyclePlanner:
         interval: float,
         policy: Policy | None = None,
         focus: frozenset[str] | None = None,
+        story_batch: int = 1,
+        poll_interval: float | None = None,
     ) -> None:
         """Start planning; nothing is known of this cycle yet."""
         self._limiter = limiter
         self.interval = interval
+        self.story_batch = story_batch
+        self.poll_interval = interval if poll_interval is None else poll_interval
+        self.started = started
         self.deadline = started + interval
         self.policy = policy or Policy()
         self._focus = focus
@@ -235,7 +271,9 @@ class CyclePlanner:
 
         """
         self._stories_done.add(pk)
-        self._newest_story[pk] = newest
+        # Absent from a batched answer (expired meanwhile, or hidden from us): the
+        # tray's story is as handled as it can be.
+        self._newest_story[pk] = newest or (self._tray or {}).get(pk, 0)
         for item in unliked:
             self._pending[item.pk] = item
 
@@ -315,16 +353,19 @@ class CyclePlanner:
             yield Step(StepKind.POSTS, overdue[0].pk)
         stories = self._stories_due(targets, now)
         by_pk = {t.pk: t for t in targets}
-        story_likes = self._likeable(by_pk, MediaKind.STORY)
-        if story_likes:
-            yield Step(StepKind.LIKE, story_likes[0].owner_pk, story_likes[0])
-        elif stories:
+        likeable = self._likeable(by_pk)
+        story_likes = [i for i in likeable if i.kind is MediaKind.STORY]
+        counts = {t.pk: (t.fair_liked, t.fair_seen) for t in targets}
+        horizon = (
+            self.policy.max_likes_per_hour or self._limiter.limits.max_likes_per_hour
+        )
+        item = fairness.next_like(likeable, counts, horizon, now)
+        if item is not None:
+            yield Step(StepKind.LIKE, item.owner_pk, item)
+        if stories and not story_likes:
             # Only once the stories fetched are liked: fetched stories left for
             # the next cycle cost their feed request again there.
-            yield Step(StepKind.STORIES, stories[0].pk)
-        post_likes = self._likeable(by_pk, None)
-        if post_likes:
-            yield Step(StepKind.LIKE, post_likes[0].owner_pk, post_likes[0])
+            yield Step(StepKind.STORIES, stories[0].pk, batch=self._batch(stories))
         if posts_due and self._spare_requests(len(story_likes) + len(stories)):
             yield Step(StepKind.POSTS, posts_due[0].pk)
 
@@ -353,8 +394,15 @@ class CyclePlanner:
                 yield target
 
     def _due(self, last_check: float | None) -> bool:
-        """Tell whether a feed would go a cycle interval unchecked otherwise."""
-        return last_check is None or last_check + self.interval < self.deadline
+        """Tell whether a feed went `poll_interval` unchecked by this cycle.
+
+        With cycles as long as the interval: unless checked in this one already.
+        """
+        if last_check is None:
+            return True
+        if self.poll_interval <= self.interval:
+            return last_check + self.interval < self.deadline
+        return last_check + self.poll_interval <= self.started
 
     def _overdue(self, target: TargetView) -> bool:
         """Tell whether skipping the poll may exceed the 6 h ceiling (next cycle)."""
@@ -387,20 +435,35 @@ class CyclePlanner:
             and self._story_feed_worth(t)
         ]
 
-        def urgency(target: TargetView) -> tuple[float, float]:
-            # Stories newer than this may wait; the older they can be, the sooner
-            # they expire. Ties (every target left for 24 h when the budget cannot
-            # cover them all) go round-robin, the least recently checked first:
-            # the order of the targets must not decide who is left out.
+        def urgency(target: TargetView) -> tuple[float, float, float]:
+            # The worst-served first (a new story in the tray already counts
+            # against its share, `fairness.note_tray`). Then: stories newer than
+            # this may wait; the older they can be, the sooner they expire. Ties
+            # (every target left for 24 h when the budget cannot cover them all)
+            # go round-robin, the least recently checked first: the order of the
+            # targets must not decide who is left out.
             known = (
                 target.latest_reel_media
                 if self._tray is not None and target.pk in self._tray
                 else target.last_story_check
             )
             handled_until = max(_check_time(known), now - STORY_LIFETIME)
-            return handled_until, _check_time(target.last_story_check)
+            share = round(target.share, 1)  # within a tenth: by expiry
+            return share, handled_until, _check_time(target.last_story_check)
 
         return sorted(due, key=urgency)
+
+    def _batch(self, stories: list[TargetView]) -> tuple[str, ...]:
+        """Pick the targets the next story request reads, in `stories`' order.
+
+        Targets in the tray (followed, with a live story) go together, up to
+        `story_batch`; a target outside it is read alone from its own feed, which
+        tells a private or deleted account apart (a batch leaves both out).
+        """
+        if self._tray is None or stories[0].pk not in self._tray:
+            return ()
+        batch = tuple(t.pk for t in stories if t.pk in self._tray)[: self.story_batch]
+        return batch if len(batch) > 1 else ()
 
     def _story_feed_worth(self, target: TargetView) -> bool:
         if self._focus is not None:
@@ -416,17 +479,18 @@ class CyclePlanner:
             return False  # followed and absent from the tray: no live story
         return self._due(target.last_story_check)
 
-    def _likeable(
-        self, targets: Mapping[str, TargetView], kind: MediaKind | None
-    ) -> list[MediaItem]:
-        """Pending stories (STORY) or posts (None) whose target still wants them."""
+    def _likeable(self, targets: Mapping[str, TargetView]) -> list[MediaItem]:
+        """Pending stories and posts whose target still wants them, oldest first."""
         cap = self.policy.max_likes_per_target
         items = [
             item
             for item in self._pending.values()
-            if (item.kind is MediaKind.STORY) == (kind is MediaKind.STORY)
-            and (target := targets.get(item.owner_pk)) is not None
-            and (target.like_stories if kind is MediaKind.STORY else target.like_posts)
+            if (target := targets.get(item.owner_pk)) is not None
+            and (
+                target.like_stories
+                if item.kind is MediaKind.STORY
+                else target.like_posts
+            )
             and (cap is None or self._likes[item.owner_pk] < cap)
         ]
         return sorted(items, key=lambda item: item.taken_at)

@@ -46,6 +46,11 @@ class TargetState:
             the target was added and are never liked (the baseline).
             None: not baselined yet (or a target from before baselining).
         stories_since: The same for stories.
+        fair_seen: New media seen in time, decayed (`fairness.py`), count.
+        fair_liked: Our likes in time, decayed the same way, count.
+        fair_at: Unix seconds both counters were decayed to, or None.
+        fair_story_until: Unix seconds of the newest story counted as seen.
+        fair_post_until: Unix seconds of the newest post counted as seen.
 
     """
 
@@ -62,6 +67,11 @@ class TargetState:
     followed_checked: float | None = None
     posts_since: float | None = None
     stories_since: float | None = None
+    fair_seen: float = 0.0
+    fair_liked: float = 0.0
+    fair_at: float | None = None
+    fair_story_until: float | None = None
+    fair_post_until: float | None = None
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
@@ -118,8 +128,16 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
         return value is None or isinstance(value, bool)
     if isinstance(value, bool):
         return False
-    if name in {"stories_liked", "posts_liked", "error_count"}:
-        return isinstance(value, int) and value >= 0
+    if name in {
+        "stories_liked",
+        "posts_liked",
+        "error_count",
+        "fair_seen",
+        "fair_liked",
+    }:
+        # The fair_* counts decay (fairness.py): fractions.
+        kinds = (int, float) if name.startswith("fair_") else int
+        return isinstance(value, kinds) and value >= 0
     if name == "latest_reel_media":
         return value is None or isinstance(value, int)
     if name == "last_error":
