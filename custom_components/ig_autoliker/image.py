@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import httpx
 from homeassistant.components.image import (
@@ -34,6 +34,7 @@ from homeassistant.components.image import (
     infer_image_type,
     valid_image_content_type,
 )
+from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .entity import IgAutolikerTargetEntity, async_add_target_entities
@@ -68,11 +69,40 @@ class IgAutolikerTargetImageEntityDescription(ImageEntityDescription):
     Attributes:
         url_fn: The picture's URL (None: none known).
         updated_fn: When the picture last changed; the entity's state (None: never).
+        attrs_fn: The entity's attributes beside the picture.
 
     """
 
     url_fn: Callable[[TargetSnapshot], str | None]
     updated_fn: Callable[[TargetSnapshot], datetime | None]
+    attrs_fn: Callable[[TargetSnapshot], dict[str, Any]]
+
+
+#: The attribute listing a target's latest likes.
+ATTR_RECENT_LIKES: Final = "recent_likes"
+
+
+def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
+    """Return the target's latest likes, newest first, with links to the media.
+
+    Returns:
+        `{"recent_likes": [{"at": ISO 8601 UTC, whole seconds, "kind": str,
+        "url": str | None}]}`.
+
+    """
+    return {
+        ATTR_RECENT_LIKES: [
+            {
+                # Whole seconds, as the state shows the last one.
+                "at": dt_util.utc_from_timestamp(like.at)
+                .replace(microsecond=0)
+                .isoformat(),
+                "kind": like.kind.value,
+                "url": like.url,
+            }
+            for like in target.recent_likes
+        ]
+    }
 
 
 TARGET_IMAGES: tuple[IgAutolikerTargetImageEntityDescription, ...] = (
@@ -81,6 +111,7 @@ TARGET_IMAGES: tuple[IgAutolikerTargetImageEntityDescription, ...] = (
         translation_key="last_media",
         url_fn=lambda target: target.last_thumbnail,
         updated_fn=lambda target: whole_seconds(target.last_like),
+        attrs_fn=recent_likes_attribute,
     ),
 )
 
@@ -154,6 +185,12 @@ class IgAutolikerTargetImage(IgAutolikerTargetEntity, ImageEntity):
         return (
             None if snapshot is None else self.entity_description.updated_fn(snapshot)
         )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The latest likes with links to the media (`recent_likes_attribute`)."""
+        snapshot = self.snapshot
+        return None if snapshot is None else self.entity_description.attrs_fn(snapshot)
 
     @property
     def entity_picture(self) -> str | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_LIKED
 from homeassistant.const import STATE_UNKNOWN
+from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import SSL_ALPN_HTTP11, SSLCipherList, client_context
 
 from tests.sandbox import Fault, Sandbox, World, cdn
@@ -88,15 +89,16 @@ async def test_the_proxy_serves_the_last_liked_media(
     await run_cycle(hass, setup_integration)
     like = last_like_of(events, PUBLIC)
     image = image_of(hass, setup_integration, world)
-    last_like = entity_id(
-        hass,
-        "sensor",
-        f"{setup_integration.unique_id}_{target_pk(world, PUBLIC)}_last_like",
+    stored = setup_integration.runtime_data.engine.stored.target(
+        target_pk(world, PUBLIC)
     )
 
     state = hass.states.get(image)
     assert state is not None
-    assert state.state == hass.states.get(last_like).state  # the like's time
+    assert stored.last_like is not None
+    assert state.state == (  # the like's time, in whole seconds
+        dt_util.utc_from_timestamp(stored.last_like).replace(microsecond=0).isoformat()
+    )
     assert state.attributes["entity_picture"].startswith(f"/api/image_proxy/{image}?")
 
     assert await proxy(hass_client, image) == (
@@ -108,8 +110,7 @@ async def test_the_proxy_serves_the_last_liked_media(
     assert pictures_fetched(world) == 1
     assert (await proxy(hass_client, image))[2] == cdn.picture(like.data["media_pk"])
     assert pictures_fetched(world) == 1
-    # The signed CDN URL is in no state: the sensor has no picture any more.
-    assert "entity_picture" not in hass.states.get(last_like).attributes
+    # The signed CDN URL is in no state (the image's picture is the proxy's path).
     for shown in hass.states.async_all():
         assert CDN not in str(shown.attributes), shown.entity_id
 
