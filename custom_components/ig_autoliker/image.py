@@ -1,7 +1,8 @@
 """Image: each target's last liked media, served through Home Assistant's image proxy.
 
 The feed answer the cycle reads gives each liked item's preview as a signed URL on
-Instagram's CDN (`engine/media.py` keeps the last one per target, in memory). The
+Instagram's CDN; the engine stores the last one per target with the like
+(`engine/state.py`, TargetState.last_thumbnail), so it outlives a restart. The
 image entity hands it to Home Assistant's image proxy (`/api/image_proxy/<entity
 id>`, `homeassistant/components/image`): Home Assistant loads the picture once per
 URL and serves it to the frontend, so the browser never contacts the CDN and the
@@ -11,11 +12,11 @@ path, with its rotating access token).
 The CDN answers 403 "URL signature expired" once a URL is a few days old
 (tests/sandbox/SOURCES.md, "Image CDN"), may be unreachable, or may answer something
 that is not a picture; the entity then serves a bundled placeholder
-(`placeholder.svg`) instead of an error. After a restart the URL is gone (in memory
-only) while the like's time is stored: the entity keeps the like's time as its
-state and serves the placeholder, the same as for an expired URL, until the next
-like brings a new picture. Before any like there is no last liked media: the state
-is unknown and there is no picture.
+(`placeholder.svg`) instead of an error, until the next like brings a new picture.
+Before any like there is no last liked media: the state is unknown and there is no
+picture. The state is the last like's time: the target's page shows it, and, as an
+image, it adds no logbook row (`ALWAYS_CONTINUOUS_DOMAINS`), unlike a timestamp
+sensor. The attribute `recent_likes` lists the latest likes with links to the media.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ TARGET_IMAGES: tuple[IgAutolikerTargetImageEntityDescription, ...] = (
 
 
 def whole_seconds(moment: datetime | None) -> datetime | None:
-    """Drop the microseconds, as the "Last like" timestamp sensor's state does."""
+    """Drop the microseconds, as a timestamp sensor's state does."""
     return None if moment is None else moment.replace(microsecond=0)
 
 
