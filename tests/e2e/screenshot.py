@@ -28,7 +28,7 @@ the run enables them first, as a user would, so that the device pages show them 
 fails unless Cycle running is off once the cycle ended). The logbook page filtered
 by the account device (the Activity card's arrow) is not pictured: the frontend
 filters that page by the device's enabled entities only, and a like's event names
-the account's Last like event entity, which is disabled by default, so no like shows
+the target's Enabled switch (so that the target's views list it), so no like shows
 there.
 
 The emulator's media previews point at Instagram's CDN, which this closed network
@@ -349,7 +349,13 @@ async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None
             await shoot(
                 page,
                 f"{base}/{setup.device('enabled', TARGETS[0])}",
-                ["Enabled", "Like now", "Last like", "Last checked", "Posts liked"],
+                [
+                    "Enabled",
+                    "Like now",
+                    "Last liked media",
+                    "Last checked",
+                    "Posts liked",
+                ],
                 IMAGES / "target_device.png",
             )
             await shoot_activity(
