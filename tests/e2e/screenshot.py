@@ -21,7 +21,8 @@ docs/images/:
   I follow" step with 50 accounts picked in one form, and its summary
   (tests/e2e/screenshot_more.py);
 - logbook_de.png: the Activity page with Home Assistant's and the user's language
-  German, the likes in German.
+  German, the likes in German; logbook_target_de.png: the same page filtered by
+  the first target's device (its likes, no "Letztes Like" rows).
 
 The account's Cycle running and the target's Last checked are disabled by default;
 the run enables them first, as a user would, so that the device pages show them (and
@@ -378,6 +379,7 @@ async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None
                 likes=likes,
                 images=IMAGES,
                 workdir=workdir,
+                target=TARGETS[0],
             )
         finally:
             await context.close()
