@@ -41,12 +41,34 @@ def test_round_trip_keeps_everything() -> None:
         session={"cookies": {"sessionid": "x"}},
         liked_stories={"1": 100.0},
         liked_posts={"2": 200.0},
-        targets={"9": TargetState(pk="9", stories_liked=3, last_error="private")},
+        targets={
+            "9": TargetState(
+                pk="9",
+                stories_liked=3,
+                last_error="private",
+                last_thumbnail="https://cdn.example/v/t51.2885-15/1.jpg?oe=6A00&oh=x",
+            )
+        },
         limiter={"likes": [1.0]},
         auto_like=False,
         last_cycle=123.0,
     )
     assert StoredData.from_dict(stored.as_dict()) == stored
+
+
+def test_a_store_from_before_the_stored_preview_loads_without_one() -> None:
+    """Targets written before `last_thumbnail` existed: no picture, nothing lost."""
+    stored, lost = StoredData.parse(
+        {"targets": {"9": {"stories_liked": 3, "last_like": 100.0}}}
+    )
+    assert stored.targets["9"] == TargetState(
+        pk="9", stories_liked=3, last_like=100.0, last_thumbnail=None
+    )
+    assert lost == []
+    # A preview of the wrong kind is dropped and named.
+    stored, lost = StoredData.parse({"targets": {"9": {"last_thumbnail": 5}}})
+    assert stored.targets["9"] == TargetState(pk="9")
+    assert lost == ["targets"]
 
 
 def test_malformed_parts_fall_back_to_defaults_and_keep_the_rest() -> None:

@@ -1,10 +1,19 @@
 """What the integration tells automations and the logbook: its bus events.
 
 Every event carries `config_entry_id`, `device_id` (the account device) and
-`entity_id` (the event entity that shows it), so the event entities (event.py) pick
-their account's events and Home Assistant's logbook shows them in that device's
-Activity and on the logbook page filtered by the device, which asks for its
-entities (logbook.py describes them).
+`entity_id`, so the event entities (event.py) pick their account's events and Home
+Assistant's logbook (logbook.py describes them) lists each one where it belongs.
+The logbook matches an event to a view by these two fields only
+(`homeassistant/components/logbook/queries`): the device page's Activity card asks
+for the device and its entities, the Activity page filtered by a device asks for
+the device's enabled entities alone. So `device_id` puts every event in the
+account's card, and `entity_id` names the entity the event is about: the event
+entity that shows it, and for a like the target's "Enabled" switch
+(`liked_entity_id`), which puts the like in the target's card and in the Activity
+page filtered by the target. That switch changes only when the user turns it, so
+it adds no row of its own; the target's "Last liked media" image would, as an
+image, be left out of the filter by the logbook (`ALWAYS_CONTINUOUS_DOMAINS`), and
+a "Last like" timestamp sensor would add a second row per like.
 """
 
 from __future__ import annotations
@@ -37,9 +46,28 @@ def account_device_id(hass: HomeAssistant, entry: ConfigEntry) -> str | None:
     return None if device is None else device.id
 
 
+def liked_entity_id(
+    hass: HomeAssistant, entry: ConfigEntry, target_pk: str
+) -> str | None:
+    """Return the entity id of a target's "Enabled" switch (None: not registered).
+
+    Args:
+        hass: Home Assistant.
+        entry: The account's config entry.
+        target_pk: The target's Instagram user pk.
+
+    """
+    unique_id = f"{entry.unique_id}_{target_pk}_enabled"  # switch.py's key
+    return er.async_get(hass).async_get_entity_id(Platform.SWITCH, DOMAIN, unique_id)
+
+
 @callback
 def async_fire(
-    hass: HomeAssistant, entry: ConfigEntry, event_type: str, data: dict[str, Any]
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    event_type: str,
+    data: dict[str, Any],
+    entity_id: str | None = None,
 ) -> None:
     """Fire one of the integration's events for an account.
 
@@ -49,18 +77,20 @@ def async_fire(
         event_type: One of the `EVENT_*` names in const.py.
         data: The event's own fields; `config_entry_id`, `device_id` and
             `entity_id` are added (the ids are None before setup registered them).
+        entity_id: The entity the event is about; None: the event entity that
+            shows it.
 
     """
+    if entity_id is None:
+        entity_id = er.async_get(hass).async_get_entity_id(
+            Platform.EVENT, DOMAIN, f"{entry.unique_id}_{EVENT_ENTITY_OF[event_type]}"
+        )
     hass.bus.async_fire(
         event_type,
         {
             ATTR_CONFIG_ENTRY_ID: entry.entry_id,
             ATTR_DEVICE_ID: account_device_id(hass, entry),
-            ATTR_ENTITY_ID: er.async_get(hass).async_get_entity_id(
-                Platform.EVENT,
-                DOMAIN,
-                f"{entry.unique_id}_{EVENT_ENTITY_OF[event_type]}",
-            ),
+            ATTR_ENTITY_ID: entity_id,
             **data,
         },
     )

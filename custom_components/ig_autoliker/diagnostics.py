@@ -43,6 +43,8 @@ TO_REDACT = {
     "client_session_id",
     "phone_number",
     "email",
+    # The last liked item's signed CDN URL (engine/state.py, TargetState).
+    "last_thumbnail",
 }
 
 #: Keys whose numbers are Unix seconds (store, targets, limiter, safety policy).
@@ -116,7 +118,9 @@ async def async_get_config_entry_diagnostics(
             "last_cycle": stored.last_cycle,
             "liked_stories": len(stored.liked_stories),
             "liked_posts": len(stored.liked_posts),
-            "targets": {pk: _target(state) for pk, state in stored.targets.items()},
+            "targets": async_redact_data(
+                {pk: _target(state) for pk, state in stored.targets.items()}, TO_REDACT
+            ),
             "like_outcomes": stored.like_outcomes.summary(),
             "limiter": {
                 "state": coordinator.engine.limiter.state().value,

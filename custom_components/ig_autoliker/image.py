@@ -1,7 +1,8 @@
 """Image: each target's last liked media, served through Home Assistant's image proxy.
 
 The feed answer the cycle reads gives each liked item's preview as a signed URL on
-Instagram's CDN (`engine/media.py` keeps the last one per target, in memory). The
+Instagram's CDN; the engine stores the last one per target with the like
+(`engine/state.py`, TargetState.last_thumbnail), so it outlives a restart. The
 image entity hands it to Home Assistant's image proxy (`/api/image_proxy/<entity
 id>`, `homeassistant/components/image`): Home Assistant loads the picture once per
 URL and serves it to the frontend, so the browser never contacts the CDN and the
@@ -11,11 +12,11 @@ path, with its rotating access token).
 The CDN answers 403 "URL signature expired" once a URL is a few days old
 (tests/sandbox/SOURCES.md, "Image CDN"), may be unreachable, or may answer something
 that is not a picture; the entity then serves a bundled placeholder
-(`placeholder.svg`) instead of an error. After a restart the URL is gone (in memory
-only) while the like's time is stored: the entity keeps the like's time as its
-state and serves the placeholder, the same as for an expired URL, until the next
-like brings a new picture. Before any like there is no last liked media: the state
-is unknown and there is no picture.
+(`placeholder.svg`) instead of an error, until the next like brings a new picture.
+Before any like there is no last liked media: the state is unknown and there is no
+picture. The state is the last like's time: the target's page shows it, and, as an
+image, it adds no logbook row (`ALWAYS_CONTINUOUS_DOMAINS`), unlike a timestamp
+sensor. The attribute `recent_likes` lists the latest likes with links to the media.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import httpx
 from homeassistant.components.image import (
@@ -34,6 +35,7 @@ from homeassistant.components.image import (
     infer_image_type,
     valid_image_content_type,
 )
+from homeassistant.util import dt as dt_util
 
 from .const import LOGGER
 from .entity import IgAutolikerTargetEntity, async_add_target_entities
@@ -68,11 +70,40 @@ class IgAutolikerTargetImageEntityDescription(ImageEntityDescription):
     Attributes:
         url_fn: The picture's URL (None: none known).
         updated_fn: When the picture last changed; the entity's state (None: never).
+        attrs_fn: The entity's attributes beside the picture.
 
     """
 
     url_fn: Callable[[TargetSnapshot], str | None]
     updated_fn: Callable[[TargetSnapshot], datetime | None]
+    attrs_fn: Callable[[TargetSnapshot], dict[str, Any]]
+
+
+#: The attribute listing a target's latest likes.
+ATTR_RECENT_LIKES: Final = "recent_likes"
+
+
+def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
+    """Return the target's latest likes, newest first, with links to the media.
+
+    Returns:
+        `{"recent_likes": [{"at": ISO 8601 UTC, whole seconds, "kind": str,
+        "url": str | None}]}`.
+
+    """
+    return {
+        ATTR_RECENT_LIKES: [
+            {
+                # Whole seconds, as the state shows the last one.
+                "at": dt_util.utc_from_timestamp(like.at)
+                .replace(microsecond=0)
+                .isoformat(),
+                "kind": like.kind.value,
+                "url": like.url,
+            }
+            for like in target.recent_likes
+        ]
+    }
 
 
 TARGET_IMAGES: tuple[IgAutolikerTargetImageEntityDescription, ...] = (
@@ -81,12 +112,13 @@ TARGET_IMAGES: tuple[IgAutolikerTargetImageEntityDescription, ...] = (
         translation_key="last_media",
         url_fn=lambda target: target.last_thumbnail,
         updated_fn=lambda target: whole_seconds(target.last_like),
+        attrs_fn=recent_likes_attribute,
     ),
 )
 
 
 def whole_seconds(moment: datetime | None) -> datetime | None:
-    """Drop the microseconds, as the "Last like" timestamp sensor's state does."""
+    """Drop the microseconds, as a timestamp sensor's state does."""
     return None if moment is None else moment.replace(microsecond=0)
 
 
@@ -154,6 +186,12 @@ class IgAutolikerTargetImage(IgAutolikerTargetEntity, ImageEntity):
         return (
             None if snapshot is None else self.entity_description.updated_fn(snapshot)
         )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The latest likes with links to the media (`recent_likes_attribute`)."""
+        snapshot = self.snapshot
+        return None if snapshot is None else self.entity_description.attrs_fn(snapshot)
 
     @property
     def entity_picture(self) -> str | None:

@@ -2,8 +2,11 @@
 
 As `homeassistant/components/doorbird/logbook.py` does: the logbook calls
 `async_describe_events` once and then each describer per recorded event. An entry
-reads "<account> liked nat_geo_demo's story" and links to the target's "Last like"
-sensor, so a click opens the target.
+reads "<account> liked nat_geo_demo's story": every text has the account as its
+subject. So an entry links no entity: Home Assistant's frontend (2026.10,
+`ha-logbook-entry`) shows a linked entity's own name in place of the entry's name,
+and "Last like liked nat_geo_demo's story" would be the result. Where the entry is
+listed is up to the event's `device_id` and `entity_id` (activity.py).
 
 The logbook has no translation hook (no core `logbook.py` translates its texts), so
 the texts are the integration's translations, category "exceptions" (the category
@@ -21,14 +24,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.logbook.const import (
-    LOGBOOK_ENTRY_ENTITY_ID,
     LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
-from homeassistant.const import ATTR_ENTITY_ID, EVENT_CORE_CONFIG_UPDATE, Platform
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import translation
 
 from .const import (
@@ -43,8 +44,6 @@ from .engine.models import MediaKind
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-
-    from homeassistant.config_entries import ConfigEntry
 
 #: The translation category of the logbook texts (see the module docstring).
 CATEGORY = "exceptions"
@@ -112,18 +111,6 @@ def message(hass: HomeAssistant, key: str, placeholders: Mapping[str, str]) -> s
 
 
 @callback
-def _target_entity_id(
-    hass: HomeAssistant, entry: ConfigEntry, data: Mapping[str, Any]
-) -> str | None:
-    """Return the liked target's "Last like" sensor (None: no target, or gone)."""
-    if (target_pk := data.get("target_pk")) is None:
-        return None
-    return er.async_get(hass).async_get_entity_id(
-        Platform.SENSOR, DOMAIN, f"{entry.unique_id}_{target_pk}_last_like"
-    )
-
-
-@callback
 def async_describe_events(
     hass: HomeAssistant,
     async_describe_event: Callable[[str, str, Callable[[Event], dict[str, str]]], None],
@@ -137,17 +124,11 @@ def async_describe_events(
         )
         event_type = str(event.event_type)
         key, placeholders = MESSAGES[event_type](event.data)
-        described = {
+        return {
             LOGBOOK_ENTRY_NAME: entry.title if entry is not None else "Instagram",
             LOGBOOK_ENTRY_MESSAGE: message(hass, key, placeholders),
             LOGBOOK_ENTRY_ICON: ICONS[event_type],
         }
-        linked = _target_entity_id(hass, entry, event.data) if entry else None
-        if linked is None:
-            linked = event.data.get(ATTR_ENTITY_ID)
-        if linked is not None:
-            described[LOGBOOK_ENTRY_ENTITY_ID] = str(linked)
-        return described
 
     for event_type in MESSAGES:
         async_describe_event(DOMAIN, event_type, _describe)

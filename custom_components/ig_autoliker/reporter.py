@@ -73,7 +73,7 @@ class EngineReporter:
                     "kind": event.kind.value,
                     "media_pk": event.media_pk,
                     "url": event.url,
-                })  # fmt: skip
+                }, activity.liked_entity_id(hass, entry, event.target_pk))  # fmt: skip
             case Blocked(freeze=freeze):
                 activity.async_fire(hass, entry, EVENT_ACTION_BLOCKED, {
                     "username": entry.title,

@@ -13,7 +13,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory
-from homeassistant.util import dt as dt_util
 
 from .engine.engine import RATE_LIMIT_STATES
 from .engine.events import SessionHealth
@@ -41,7 +40,6 @@ type StateType = int | str | datetime | None
 ATTR_LIKES_PER_HOUR = "likes_per_hour_limit"
 ATTR_LIKES_PER_DAY = "likes_per_day_limit"
 ATTR_WARMUP_UNTIL = "warmup_until"
-ATTR_RECENT_LIKES = "recent_likes"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,29 +70,6 @@ def rate_limit_attributes(data: IgAutolikerData) -> dict[str, str | int | None]:
         ATTR_LIKES_PER_HOUR: data.effective_likes_per_hour,
         ATTR_LIKES_PER_DAY: data.effective_likes_per_day,
         ATTR_WARMUP_UNTIL: None if until is None else until.isoformat(),
-    }
-
-
-def recent_likes_attribute(target: TargetSnapshot) -> dict[str, Any]:
-    """Return the target's latest likes, newest first, with links to the media.
-
-    Returns:
-        `{"recent_likes": [{"at": ISO 8601 UTC, whole seconds, "kind": str,
-        "url": str | None}]}`.
-
-    """
-    return {
-        ATTR_RECENT_LIKES: [
-            {
-                # Whole seconds, as a timestamp sensor's state shows them.
-                "at": dt_util.utc_from_timestamp(like.at)
-                .replace(microsecond=0)
-                .isoformat(),
-                "kind": like.kind.value,
-                "url": like.url,
-            }
-            for like in target.recent_likes
-        ]
     }
 
 
@@ -182,13 +157,14 @@ TARGET_SENSORS: tuple[IgAutolikerTargetSensorEntityDescription, ...] = (
     IgAutolikerTargetSensorEntityDescription(
         key="last_like",
         translation_key="last_like",
+        # Each like is one logbook row already ("liked chef_demo's story",
+        # logbook.py), and a timestamp sensor's every change is another: the
+        # logbook skips only sensors with a unit or state class, which a timestamp
+        # cannot have. The target page shows the like's time as the state of the
+        # "Last liked media" image (image.py), which the logbook always skips.
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda target: target.last_like,
-        # No picture: the liked item's preview is the "Last liked media" image
-        # (image.py), which Home Assistant's image proxy serves. As this sensor's
-        # entity_picture it would put the signed CDN URL into the state (and the
-        # recorder) and send the browser to Instagram's CDN.
-        attrs_fn=recent_likes_attribute,
     ),
     # Totals, not total_increasing: a like a feed later shows dropped is taken back
     # out (engine/silent.py), and Home Assistant's statistics read a dip of more

@@ -33,7 +33,7 @@ class TargetSnapshot:
     stories_liked: int
     posts_liked: int
     error: str | None
-    #: Preview image of the last liked item (this run only; CDN URLs expire).
+    #: Preview image of the last liked item (stored; its signature expires).
     last_thumbnail: str | None = None
     #: The last successful fetch of the target's stories or posts.
     last_checked: datetime | None = None
@@ -74,9 +74,7 @@ class IgAutolikerData:
 
 
 def target_snapshot(
-    state: TargetState,
-    thumbnail: str | None,
-    recent: Iterable[RecentLike] = (),
+    state: TargetState, recent: Iterable[RecentLike] = ()
 ) -> TargetSnapshot:
     """Build one target's part from its bookkeeping and its latest likes."""
     return TargetSnapshot(
@@ -84,7 +82,7 @@ def target_snapshot(
         stories_liked=state.stories_liked,
         posts_liked=state.posts_liked,
         error=state.last_error,
-        last_thumbnail=thumbnail,
+        last_thumbnail=state.last_thumbnail,
         last_checked=utc(_latest(state.last_story_check, state.last_post_check)),
         recent_likes=tuple(recent),
     )
@@ -148,10 +146,8 @@ def build_snapshot(
             (mid-cycle progress of one target); None to show only `pks`.
 
     """
-    thumbnails, recent = engine.media.last_thumbnails, engine.media.recent_likes
+    recent = engine.media.recent_likes
     targets = dict(previous.targets) if previous is not None else {}
     for pk in pks:
-        targets[pk] = target_snapshot(
-            engine.stored.target(pk), thumbnails.get(pk), recent.get(pk, ())
-        )
+        targets[pk] = target_snapshot(engine.stored.target(pk), recent.get(pk, ()))
     return account_snapshot(engine, targets, now)

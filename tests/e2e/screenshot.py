@@ -21,14 +21,15 @@ docs/images/:
   I follow" step with 50 accounts picked in one form, and its summary
   (tests/e2e/screenshot_more.py);
 - logbook_de.png: the Activity page with Home Assistant's and the user's language
-  German, the likes in German.
+  German, the likes in German; logbook_target_de.png: the same page filtered by
+  the first target's device (its likes, no "Letztes Like" rows).
 
 The account's Cycle running and the target's Last checked are disabled by default;
 the run enables them first, as a user would, so that the device pages show them (and
 fails unless Cycle running is off once the cycle ended). The logbook page filtered
 by the account device (the Activity card's arrow) is not pictured: the frontend
 filters that page by the device's enabled entities only, and a like's event names
-the account's Last like event entity, which is disabled by default, so no like shows
+the target's Enabled switch (so that the target's views list it), so no like shows
 there.
 
 The emulator's media previews point at Instagram's CDN, which this closed network
@@ -349,7 +350,13 @@ async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None
             await shoot(
                 page,
                 f"{base}/{setup.device('enabled', TARGETS[0])}",
-                ["Enabled", "Like now", "Last like", "Last checked", "Posts liked"],
+                [
+                    "Enabled",
+                    "Like now",
+                    "Last liked media",
+                    "Last checked",
+                    "Posts liked",
+                ],
                 IMAGES / "target_device.png",
             )
             await shoot_activity(
@@ -372,6 +379,7 @@ async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None
                 likes=likes,
                 images=IMAGES,
                 workdir=workdir,
+                target=TARGETS[0],
             )
         finally:
             await context.close()

@@ -110,11 +110,12 @@ async def test_each_like_is_an_event_a_logbook_entry_and_moves_the_counter(
         "name": ALICE.username,
         "message": f"liked {first.data['target']}'s {first.data['kind']}",
         "icon": "mdi:heart-plus",  # the "Last like" event entity's icon
-        # A click opens the liked target's "Last like".
-        "entity_id": entity_id(
-            hass, "sensor", f"{account}_{first.data['target_pk']}_last_like"
-        ),
     }
+    # The like is about the target: its "Enabled" switch puts it in the target's
+    # Activity (test_logbook.py).
+    assert first.data["entity_id"] == entity_id(
+        hass, "switch", f"{account}_{first.data['target_pk']}_enabled"
+    )
     story = next(event for event in likes if event.data["kind"] == "story")
     assert describe(hass, story)["message"] == f"liked {PUBLIC}'s story"
 

@@ -139,7 +139,7 @@ async def test_sensors_show_likes_and_progress(
         == "5"
     )
     last_like = hass.states.get(
-        entity_id(hass, "sensor", f"{account}_{pk}_last_like")
+        entity_id(hass, "image", f"{account}_{pk}_last_media")
     ).state
     assert last_like not in {"unknown", STATE_UNAVAILABLE}
     assert (

@@ -93,16 +93,17 @@ async def test_entities(
     entries = er.async_entries_for_config_entry(
         entity_registry, setup_integration.entry_id
     )
-    # Cycle bookkeeping (each target's "Last checked" too) and the "Last like"
-    # event entity would repeat themselves in the Activity every cycle and every
-    # like (test_logbook.py).
-    account = setup_integration.unique_id
+    # Cycle bookkeeping (each target's "Last checked" too), the "Last like" event
+    # entity and each target's "Last like" sensor would repeat themselves in the
+    # Activity every cycle and every like (test_logbook.py).
+    account, pks = setup_integration.unique_id, coordinator_pks(setup_integration)
     assert {e.unique_id for e in entries if e.disabled_by is not None} == {
         f"{account}_last_like_event",
         f"{account}_next_cycle",
         f"{account}_last_cycle",
         f"{account}_cycle_running",
-        *(f"{account}_{pk}_last_checked" for pk in coordinator_pks(setup_integration)),
+        *(f"{account}_{pk}_last_checked" for pk in pks),
+        *(f"{account}_{pk}_last_like" for pk in pks),
     }
     assert {e.disabled_by for e in entries} == {
         None,

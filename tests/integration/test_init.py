@@ -211,14 +211,18 @@ async def test_a_target_added_while_paused_shows_nothing_liked_yet(
 
     assert world.requests() == []  # not checked while paused
     shown = {}
-    for key in ("last_like", "stories_liked", "posts_liked"):
+    for platform, key in (
+        ("image", "last_media"),
+        ("sensor", "stories_liked"),
+        ("sensor", "posts_liked"),
+    ):
         state = hass.states.get(
-            entity_id(hass, "sensor", f"{account}_{data['unique_id']}_{key}")
+            entity_id(hass, platform, f"{account}_{data['unique_id']}_{key}")
         )
         assert state is not None
         assert "entity_picture" not in state.attributes
         shown[key] = state.state
-    assert shown == {"last_like": "unknown", "stories_liked": "0", "posts_liked": "0"}
+    assert shown == {"last_media": "unknown", "stories_liked": "0", "posts_liked": "0"}
 
 
 async def test_stop_saves_the_store(

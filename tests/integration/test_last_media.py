@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from custom_components.ig_autoliker.const import DOMAIN, EVENT_LIKED
+from custom_components.ig_autoliker.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
 from homeassistant.const import STATE_UNKNOWN
+from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import SSL_ALPN_HTTP11, SSLCipherList, client_context
 
 from tests.sandbox import Fault, Sandbox, World, cdn
@@ -88,15 +92,16 @@ async def test_the_proxy_serves_the_last_liked_media(
     await run_cycle(hass, setup_integration)
     like = last_like_of(events, PUBLIC)
     image = image_of(hass, setup_integration, world)
-    last_like = entity_id(
-        hass,
-        "sensor",
-        f"{setup_integration.unique_id}_{target_pk(world, PUBLIC)}_last_like",
+    stored = setup_integration.runtime_data.engine.stored.target(
+        target_pk(world, PUBLIC)
     )
 
     state = hass.states.get(image)
     assert state is not None
-    assert state.state == hass.states.get(last_like).state  # the like's time
+    assert stored.last_like is not None
+    assert state.state == (  # the like's time, in whole seconds
+        dt_util.utc_from_timestamp(stored.last_like).replace(microsecond=0).isoformat()
+    )
     assert state.attributes["entity_picture"].startswith(f"/api/image_proxy/{image}?")
 
     assert await proxy(hass_client, image) == (
@@ -108,8 +113,7 @@ async def test_the_proxy_serves_the_last_liked_media(
     assert pictures_fetched(world) == 1
     assert (await proxy(hass_client, image))[2] == cdn.picture(like.data["media_pk"])
     assert pictures_fetched(world) == 1
-    # The signed CDN URL is in no state: the sensor has no picture any more.
-    assert "entity_picture" not in hass.states.get(last_like).attributes
+    # The signed CDN URL is in no state (the image's picture is the proxy's path).
     for shown in hass.states.async_all():
         assert CDN not in str(shown.attributes), shown.entity_id
 
@@ -201,25 +205,55 @@ async def test_the_cdn_back_brings_the_picture_back(
     )
 
 
-async def test_after_a_restart_the_placeholder_stands_for_the_last_like(
+async def test_after_a_restart_the_last_liked_media_comes_back(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     setup_integration: MockConfigEntry,
     world: World,
 ) -> None:
-    """The like's time is stored, its picture's URL is not: the placeholder shows."""
+    """The preview's URL is stored with the like: the picture outlives a reload."""
+    events = capture(hass)
     await run_cycle(hass, setup_integration)
+    media_pk = last_like_of(events, PUBLIC).data["media_pk"]
     image = image_of(hass, setup_integration, world)
     liked_at = hass.states.get(image).state
 
     assert await hass.config_entries.async_reload(setup_integration.entry_id)
     await hass.async_block_till_done()
 
-    state = hass.states.get(image)
-    assert state.state == liked_at
+    assert hass.states.get(image).state == liked_at
+    assert await proxy(hass_client, image) == (
+        HTTPStatus.OK,
+        "image/jpeg",
+        cdn.picture(media_pk),
+    )
+    assert pictures_fetched(world) == 1  # asked anew: nothing of it is in memory
+    # Stored, and still in no state or diagnostics.
+    for shown in hass.states.async_all():
+        assert CDN not in str(shown.attributes), shown.entity_id
+    dump = await async_get_config_entry_diagnostics(hass, setup_integration)
+    assert CDN not in str(dump)
+
+
+async def test_after_a_restart_an_expired_preview_is_the_placeholder(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    setup_integration: MockConfigEntry,
+    world: World,
+) -> None:
+    """Once Instagram's signature expired the CDN refuses it: the placeholder."""
+    await run_cycle(hass, setup_integration)
+    image = image_of(hass, setup_integration, world)
+    liked_at = hass.states.get(image).state
+
+    assert await hass.config_entries.async_reload(setup_integration.entry_id)
+    await hass.async_block_till_done()
+    world.faults.add(PICTURES, Fault.CDN_SIGNATURE_EXPIRED, times=None)
+
+    assert hass.states.get(image).state == liked_at
     assert await proxy(hass_client, image) == (
         HTTPStatus.OK,
         "image/svg+xml",
         PLACEHOLDER,
     )
-    assert pictures_fetched(world) == 0
+    assert pictures_fetched(world) == 1  # asked once, refused

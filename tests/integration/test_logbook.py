@@ -2,11 +2,14 @@
 
 The account device's page asks the logbook for the device and all its entities
 (the frontend's `ha-logbook` with `entityIds` and `deviceIds`); `activity` asks
-the same. One like is one row; cycles, refused presses and bookkeeping add none.
+the same; a target's page and the Activity page filtered by the target ask for
+the target. One like is one row in each; cycles, refused presses and bookkeeping
+add none.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,6 +18,7 @@ from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN
 from homeassistant.components.button import SERVICE_PRESS
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -26,6 +30,8 @@ from .test_activity import account_device, capture
 from .test_controls import _switch, entity_id
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from homeassistant.components.recorder import Recorder
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -58,24 +64,15 @@ def auto_enable_custom_integrations(
     """The recorder starts before Home Assistant (its fixture insists on it)."""
 
 
-async def activity(
-    hass: HomeAssistant, ws: WebSocketGenerator, entry: MockConfigEntry
+async def logbook_rows(
+    hass: HomeAssistant, ws: WebSocketGenerator, **query: list[str]
 ) -> list[dict[str, Any]]:
-    """The rows of the account device's Activity, oldest first, as its page asks."""
+    """Every row Home Assistant's logbook API answers for a view, oldest first."""
     await hass.async_block_till_done()
     await async_wait_recording_done(hass)
-    device = account_device(hass, entry)
-    entities = er.async_entries_for_device(
-        er.async_get(hass), device, include_disabled_entities=True
-    )
     client = await ws(hass)
     await client.send_json_auto_id(
-        {
-            "type": "logbook/get_events",
-            "start_time": SINCE,
-            "entity_ids": [entity.entity_id for entity in entities],
-            "device_ids": [device],
-        }
+        {"type": "logbook/get_events", "start_time": SINCE, **query}
     )
     answer = await client.receive_json()
     assert answer["success"]
@@ -83,17 +80,69 @@ async def activity(
     return rows
 
 
+async def device_card(
+    hass: HomeAssistant, ws: WebSocketGenerator, device: str
+) -> list[dict[str, Any]]:
+    """The Activity card of a device's page: the device and all its entities.
+
+    As the frontend's `ha-config-device-page` asks (`entityIds` are every entity
+    of the device in the registry, disabled ones too, and `deviceIds` the device).
+    """
+    entities = er.async_entries_for_device(
+        er.async_get(hass), device, include_disabled_entities=True
+    )
+    return await logbook_rows(
+        hass,
+        ws,
+        entity_ids=[entity.entity_id for entity in entities],
+        device_ids=[device],
+    )
+
+
+async def activity_page(
+    hass: HomeAssistant, ws: WebSocketGenerator, device: str
+) -> list[dict[str, Any]]:
+    """The Activity page filtered by a device (the card's arrow, or its picker).
+
+    As the frontend's `ha-panel-logbook` asks: the device resolved to its entities
+    that have a state and are not hidden, no `device_ids`.
+    """
+    entities = er.async_entries_for_device(er.async_get(hass), device)
+    return await logbook_rows(
+        hass,
+        ws,
+        entity_ids=[
+            entity.entity_id
+            for entity in entities
+            if hass.states.get(entity.entity_id) is not None and not entity.hidden
+        ],
+    )
+
+
+async def activity(
+    hass: HomeAssistant, ws: WebSocketGenerator, entry: MockConfigEntry
+) -> list[dict[str, Any]]:
+    """The rows of the account device's Activity card, oldest first."""
+    return await device_card(hass, ws, account_device(hass, entry))
+
+
+def target_device(hass: HomeAssistant, entry: MockConfigEntry, target_pk: str) -> str:
+    """The id of a target's device."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{entry.unique_id}_{target_pk}"), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
 def expected_likes(
-    hass: HomeAssistant, entry: MockConfigEntry, likes: list[Any], language: str
+    entry: MockConfigEntry, likes: list[Any], language: str
 ) -> list[dict[str, str]]:
-    """One row per like: the account, what it liked, a link to the target."""
+    """One row per like: "<account> liked <target>'s <kind>", the account first."""
     return [
         {
             "name": str(entry.title),
             "message": LIKED[language][like.data["kind"]].format(like.data["target"]),
-            "entity_id": entity_id(
-                hass, "sensor", f"{entry.unique_id}_{like.data['target_pk']}_last_like"
-            ),
             "icon": "mdi:heart-plus",
             "domain": DOMAIN,
         }
@@ -105,28 +154,43 @@ def without_time(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "when"} for row in rows]
 
 
-async def test_each_like_is_one_row_and_a_cycle_adds_no_other(
+async def test_each_like_is_one_row_in_every_view_and_a_cycle_adds_no_other(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
     setup_integration: MockConfigEntry,
 ) -> None:
-    """A cycle's likes are its only rows: no event entity, no bookkeeping."""
+    """A cycle's likes are its only rows: on the Activity page, unfiltered and
+    filtered by a target, and on the account's and each target's device page."""
     assert await async_setup_component(hass, "logbook", {})
+    entry = setup_integration
+    devices = {
+        target.pk: target_device(hass, entry, target.pk)
+        for target in entry.runtime_data.targets
+    }
+    views: dict[str, Callable[[], Awaitable[list[dict[str, Any]]]]] = {
+        "unfiltered": lambda: logbook_rows(hass, hass_ws_client),
+        "account card": lambda: activity(hass, hass_ws_client, entry),
+    }
+    for pk, device in devices.items():
+        views[f"{pk} card"] = partial(device_card, hass, hass_ws_client, device)
+        views[f"{pk} page"] = partial(activity_page, hass, hass_ws_client, device)
+    before = {view: await rows() for view, rows in views.items()}
     events = capture(hass)
-    await run_cycle(hass, setup_integration)
+
+    await run_cycle(hass, entry)
 
     likes = [event for event in events if event.event_type == EVENT_LIKED]
-    assert len(likes) >= 2
-    rows = await activity(hass, hass_ws_client, setup_integration)
-    assert without_time(rows) == expected_likes(hass, setup_integration, likes, "en")
-    # The logbook page (no filter) shows no second row for any like either: the
-    # target's "Last like" is the row's link, its state changes are the only others.
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": "logbook/get_events", "start_time": SINCE})
-    everything = (await client.receive_json())["result"]
-    ours = {row["entity_id"] for row in rows}
-    assert [row for row in everything if row.get("domain") == DOMAIN] == rows
-    assert {row["entity_id"] for row in everything if "domain" not in row} <= ours
+    assert len(likes) > len({like.data["target_pk"] for like in likes}) >= 2
+    for view, rows in views.items():
+        pk = view.split()[0]
+        theirs = likes
+        if pk in devices:  # a target's view: its likes only
+            theirs = [like for like in likes if like.data["target_pk"] == pk]
+        after = await rows()
+        assert after[: len(before[view])] == before[view], view
+        assert without_time(after[len(before[view]) :]) == (
+            expected_likes(entry, theirs, "en")
+        ), view
 
 
 async def test_a_cycle_with_nothing_to_like_adds_no_row(
@@ -190,9 +254,7 @@ async def test_an_accepted_press_is_one_pressed_row(
     assert rows[0]["entity_id"] == button  # "Pressed"
     likes = [event for event in events if event.event_type == EVENT_LIKED]
     assert likes
-    assert without_time(rows[1:]) == expected_likes(
-        hass, setup_integration, likes, "en"
-    )
+    assert without_time(rows[1:]) == expected_likes(setup_integration, likes, "en")
 
 
 @pytest.fixture
@@ -216,7 +278,7 @@ async def test_the_activity_speaks_home_assistants_language(
     likes = [event for event in events if event.event_type == EVENT_LIKED]
     assert {like.data["kind"] for like in likes} >= {"story", "photo"}
     rows = await activity(hass, hass_ws_client, setup_integration)
-    assert without_time(rows) == expected_likes(hass, setup_integration, likes, "de")
+    assert without_time(rows) == expected_likes(setup_integration, likes, "de")
 
 
 async def test_the_activity_follows_a_change_of_language(
@@ -229,7 +291,7 @@ async def test_the_activity_follows_a_change_of_language(
     events = capture(hass)
     await run_cycle(hass, setup_integration)
     likes = [event for event in events if event.event_type == EVENT_LIKED]
-    english = expected_likes(hass, setup_integration, likes, "en")
+    english = expected_likes(setup_integration, likes, "en")
     assert without_time(await activity(hass, hass_ws_client, setup_integration)) == (
         english
     )
@@ -240,4 +302,4 @@ async def test_the_activity_follows_a_change_of_language(
     await hass.async_block_till_done()
 
     rows = await activity(hass, hass_ws_client, setup_integration)
-    assert without_time(rows) == expected_likes(hass, setup_integration, likes, "de")
+    assert without_time(rows) == expected_likes(setup_integration, likes, "de")

@@ -131,7 +131,7 @@ async def test_like_now_at_night_says_when_liking_resumes(
     assert hass.states.get(button).state == STATE_UNKNOWN  # type: ignore[union-attr]
 
 
-async def test_last_like_lists_the_latest_likes_with_links(
+async def test_last_liked_media_lists_the_latest_likes_with_links(
     hass: HomeAssistant, setup_integration: MockConfigEntry, world: World
 ) -> None:
     """Stories link to /stories/<name>/<pk>/, posts to /p/<code>/; the event too."""
@@ -139,11 +139,11 @@ async def test_last_like_lists_the_latest_likes_with_links(
     events = async_capture_events(hass, EVENT_LIKED)
     await run_cycle(hass, setup_integration)
 
-    state = hass.states.get(entity_id(hass, "sensor", f"{account}_{pk}_last_like"))
+    state = hass.states.get(entity_id(hass, "image", f"{account}_{pk}_last_media"))
     assert state is not None
     recent = state.attributes["recent_likes"]
     assert len(recent) == len(liked_by_alice(world, PUBLIC)) > 0
-    assert recent[0]["at"] == state.state  # newest first: "Last like"
+    assert recent[0]["at"] == state.state  # newest first: the last like
     urls = {like["url"] for like in recent}
     for media in world.stories_of(int(pk)):
         assert f"https://www.instagram.com/stories/{PUBLIC}/{media.pk}/" in urls
@@ -154,7 +154,7 @@ async def test_last_like_lists_the_latest_likes_with_links(
     } == (urls)
 
 
-async def test_last_like_keeps_the_ten_latest(
+async def test_last_liked_media_keeps_the_ten_latest(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
     world: World,
@@ -168,7 +168,7 @@ async def test_last_like_keeps_the_ten_latest(
         await run_cycle(hass, setup_integration)
         clock.advance(3600)
 
-    state = hass.states.get(entity_id(hass, "sensor", f"{account}_{pk}_last_like"))
+    state = hass.states.get(entity_id(hass, "image", f"{account}_{pk}_last_media"))
     assert state is not None
     assert len(liked_by_alice(world, PUBLIC)) > 10
     recent = state.attributes["recent_likes"]

@@ -421,18 +421,23 @@ class Engine:
         self.unchecked |= pks
         if self.busy or not self.unchecked:
             return
-        async with self._lock:
-            self.task = asyncio.current_task()
-            try:
-                if self.refusal(Act.CYCLE) is not None:
-                    return  # checked once the gate allows (`unchecked`)
-                focus, now = frozenset(self.unchecked), self._clock()
-                self.unchecked.clear()
-                interval = max(MIN_CYCLE_GAP, self.next_cycle_at - now)
-                await self._async_run(now, interval, focus=focus)
-            finally:
-                self.task = None
-                self._notify(Changed())
+        try:
+            async with self._lock:
+                self.task = asyncio.current_task()
+                try:
+                    if self.refusal(Act.CYCLE) is not None:
+                        return  # checked once the gate allows (`unchecked`)
+                    focus, now = frozenset(self.unchecked), self._clock()
+                    self.unchecked.clear()
+                    interval = max(MIN_CYCLE_GAP, self.next_cycle_at - now)
+                    await self._async_run(now, interval, focus=focus)
+                finally:
+                    self.task = None
+                    self._notify(Changed())
+        finally:
+            # The lock is free only now (`busy`): "Cycle running" turns off at the
+            # check's end. A cycle's end is shown by the coordinator's refresh.
+            self._notify(Progress())
 
     async def _async_run(
         self,

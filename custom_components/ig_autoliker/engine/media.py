@@ -105,8 +105,6 @@ class MediaService:
         self.watch = SilentBlockWatch(
             client, pacer, stored, policy, clock=clock, listener=listener
         )
-        #: Target pk -> preview URL of its last liked item (CDN URLs expire).
-        self.last_thumbnails: dict[str, str] = {}
         #: Target pk -> its latest likes, newest first (this run only).
         self.recent_likes: dict[str, deque[RecentLike]] = {}
 
@@ -391,7 +389,7 @@ class MediaService:
             self._pacer.cycle_id,
         )
         if item.thumbnail_url:
-            self.last_thumbnails[target.pk] = item.thumbnail_url
+            state.last_thumbnail = item.thumbnail_url
         url = media_link(target.username, item)
         recent = self.recent_likes.setdefault(target.pk, deque(maxlen=RECENT_LIKES))
         recent.appendleft(RecentLike(now, item.kind, url))

@@ -51,6 +51,11 @@ class TargetState:
         fair_at: Unix seconds both counters were decayed to, or None.
         fair_story_until: Unix seconds of the newest story counted as seen.
         fair_post_until: Unix seconds of the newest post counted as seen.
+        last_thumbnail: The preview URL of the last liked item on Instagram's CDN,
+            as the feed gave it, or None. Stored so that the picture returns
+            after a restart while Instagram's signature in its query holds (the
+            CDN answers 403 once it expired); a secret of sorts, so it is never
+            shown: not in a state, an attribute, a log line or diagnostics.
 
     """
 
@@ -72,6 +77,7 @@ class TargetState:
     fair_at: float | None = None
     fair_story_until: float | None = None
     fair_post_until: float | None = None
+    last_thumbnail: str | None = None
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
@@ -140,7 +146,7 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
         return isinstance(value, kinds) and value >= 0
     if name == "latest_reel_media":
         return value is None or isinstance(value, int)
-    if name == "last_error":
+    if name in {"last_error", "last_thumbnail"}:
         return value is None or isinstance(value, str)
     return value is None or isinstance(value, (int, float)) or default is value
 
