@@ -107,6 +107,30 @@ async def test_both_mode_leaves_chosen_targets_to_their_own_cycle() -> None:
     assert not client.calls("user_posts", "user_stories"), "targets rest"
 
 
+async def test_both_mode_above_the_limits_likes_the_chosen_targets_first() -> None:
+    """The hour allows two likes: the named target's two posts, not the others'."""
+    time = FakeTime()
+    client = FakeClient(time)
+    client.add("11", "anna", posts=[START - DAY])
+    client.add("22", "bob", posts=[START - DAY])
+    targets = [Target("11", "anna", backlog_posts=0)]
+    rig = make_rig(
+        time,
+        client,
+        targets,
+        limits=Limits(max_likes_per_hour=2, max_likes_per_day=2),
+        settings=replace(ANY_HOUR, follow=_follow(LikeMode.BOTH)),
+    )
+    assert await rig.engine.async_cycle() is True
+    for pk in ("22", "11"):  # the followed account published first
+        for n in (1, 2):
+            client.accounts[pk].posts.append(post(f"{pk}90{n}", pk, START + 60 * n))
+
+    assert await rig.next_cycle() is True
+
+    assert sorted(client.likes()) == ["11901", "11902"]
+
+
 async def test_follow_mode_stays_within_the_like_limits_stories_first() -> None:
     """More new media than the limits allow: exactly the limit, stories first."""
     time = FakeTime()
