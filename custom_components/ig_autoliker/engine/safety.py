@@ -38,7 +38,6 @@ from .exceptions import Refused
 from .follow import FollowSettings
 from .hours import is_active_hour, next_active_change, next_active_start
 from .pace import Pace
-from .ratelimit import Action
 
 if TYPE_CHECKING:
     import random
@@ -525,9 +524,7 @@ class SafetyPolicy:
         everything; a pause stops liking; a freeze (of every request, or of likes
         for liking) and a backoff stop until they end; outside the active hours
         nothing is liked and no keep-alive is sent (a person sleeps), while a
-        lookup the user asked for still goes through. A like must also fit into
-        the effective like limits (`effective_limits`: warm-up and pace), whoever
-        asks: the planner plans within them, and the like itself is held to them.
+        lookup the user asked for still goes through.
 
         Args:
             act: What is asked.
@@ -536,9 +533,8 @@ class SafetyPolicy:
             auto_like: False while the user paused liking.
             backoff_until: Unix seconds a backoff after HTTP 429 ends, or None.
             within: Seconds until a like would be sent (its pauses); it must still
-                fall inside the active hours, and fit into the like limits, then.
-            likes: The account's limiter (the likes counted so far and the
-                configured limits), for `Act.LIKE`; None skips the like limits.
+                fall inside the active hours, and fit the effective like limits, then.
+            likes: The account's limiter, for `Act.LIKE`; None: no like limits.
 
         Returns:
             None when allowed, else why not and until when.
@@ -555,39 +551,16 @@ class SafetyPolicy:
         ends = [end for end in (self.frozen_until(scope), backoff_until) if end]
         if ends:
             return Refusal(RefusalReason.FROZEN, max(ends))
-        return self._timed_refusal(act, within, likes)
-
-    def _timed_refusal(
-        self, act: Act, within: float, likes: RateLimiter | None
-    ) -> Refusal | None:
-        """Ask the gate's last questions (`refusal`): active hours, then like limits."""
         if act is not Act.REQUEST and self.sleeping(within):
             opening = next_active_start(
                 self._settings, self._local(self._clock() + within)
             )
             return Refusal(RefusalReason.SLEEPING, opening.timestamp())
+        wait = 0.0  # until a like fits the effective like limits, whoever asks
         if act is Act.LIKE and likes is not None:
-            wait = self.like_wait(likes)
-            if wait > within:
-                return Refusal(RefusalReason.LIKE_LIMIT, self._clock() + wait)
-        return None
-
-    def like_wait(self, likes: RateLimiter) -> float:
-        """Return how long until one more like fits into the effective like limits.
-
-        Args:
-            likes: The account's limiter: the likes of the last hour and day, and
-                the configured limits that `effective_limits` scales.
-
-        Returns:
-            Seconds, 0.0 when a like fits now.
-
-        """
-        limits = self.effective_limits(likes.limits)
-        return max(
-            likes.seconds_until_fits(Action.LIKE, HOUR, limits.max_likes_per_hour),
-            likes.seconds_until_fits(Action.LIKE, DAY, limits.max_likes_per_day),
-        )
+            wait = likes.like_wait(self.effective_limits(likes.limits))
+        over = wait > within
+        return Refusal(RefusalReason.LIKE_LIMIT, self._clock() + wait) if over else None
 
     # -- persistence -------------------------------------------------------------
 
