@@ -119,14 +119,19 @@ class BulkTargetSteps(ConfigSubentryFlow):
         ]
         schema = vol.Schema(
             {
+                # What is liked first: below a list of 200 accounts it is unseen.
+                **LIKE_KINDS_SCHEMA,
+                # A checkbox a line, A-Z: one click an account. The dropdown mode
+                # closes after every pick (the frontend's ha-generic-picker), which
+                # makes 50 picks 50 searches; the list is searched with the
+                # browser's Find, which reaches the labels inside the dialog.
                 vol.Optional(CONF_ACCOUNTS, default=[]): SelectSelector(
                     SelectSelectorConfig(
                         options=options,
                         multiple=True,
-                        mode=SelectSelectorMode.DROPDOWN,
+                        mode=SelectSelectorMode.LIST,
                     )
                 ),
-                **LIKE_KINDS_SCHEMA,
             }
         )
         return self.async_show_form(

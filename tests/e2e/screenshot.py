@@ -18,8 +18,9 @@ docs/images/:
   automation then turns Auto-like off and on with the schedule;
 - options.png: the options form (default values) with its sections;
 - bulk_pick.png, bulk_added.png: the target subentry flow's "Pick from the accounts
-  I follow" step with 50 accounts picked in one form, and its summary
-  (tests/e2e/screenshot_more.py);
+  I follow" step with 50 accounts ticked in one form, and its summary
+  (tests/e2e/screenshot_more.py); `--only bulk` takes only these two, right after
+  the integration is set up (no cycle);
 - logbook_de.png: the Activity page with Home Assistant's and the user's language
   German, the likes in German; logbook_target_de.png: the same page filtered by
   the first target's device (its likes, no "Letztes Like" rows).
@@ -62,6 +63,7 @@ from tests.e2e.harness import (
     Emulator,
     Hass,
     HassClient,
+    Setup,
     say,
     set_options,
     set_up_integration,
@@ -385,7 +387,36 @@ async def take_pictures(run: Run, workdir: Path, likes: tuple[str, str]) -> None
             await context.close()
 
 
-async def main_async(workdir: Path) -> None:
+async def take_bulk_pictures(client: HassClient, setup: Setup, workdir: Path) -> None:
+    """Log into the frontend and take only the bulk pictures (`--only bulk`)."""
+    await ignore_other_repairs(client)
+    tokens = json.dumps(json.dumps(hass_tokens(client)))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(
+            viewport=VIEWPORT,  # type: ignore[arg-type]
+            device_scale_factor=1,
+            locale="en-US",
+            timezone_id="UTC",
+        )
+        try:
+            await context.add_init_script(
+                f"window.localStorage.setItem('hassTokens', {tokens});"
+            )
+            page = await context.new_page()
+            try:
+                await shoot_bulk_pick(page, client, setup, IMAGES)
+            except Exception:
+                await page.screenshot(path=str(workdir / "bulk.failed.png"))
+                raise
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def main_async(workdir: Path, only: str | None = None) -> None:
     """Set everything up like scripts/e2e, then take the pictures."""
     emulator = await Emulator.start(workdir)
     hass = Hass.create(workdir, emulator)
@@ -395,6 +426,10 @@ async def main_async(workdir: Path) -> None:
             await hass.start()
             await client.onboard(frontend=True)
             setup = await set_up_integration(client, emulator, TARGETS)
+            if only == "bulk":
+                # No cycle is needed: the pick form reads the following list.
+                await take_bulk_pictures(client, setup, workdir)
+                return
             await enable_for_pictures(client, setup, TARGETS[0])
             run = Run(emulator, hass, client, setup)
             likes_from = datetime.now(UTC).isoformat()
@@ -428,11 +463,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory (logs)"
     )
+    parser.add_argument(
+        "--only",
+        choices=["bulk"],
+        help="take only these pictures (bulk: bulk_pick.png and bulk_added.png)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="ig_autoliker_screenshot."))
     try:
-        asyncio.run(main_async(workdir))
+        asyncio.run(main_async(workdir, args.only))
     except KeyboardInterrupt, SystemExit:
         say(f"interrupted; both subprocesses were stopped; kept {workdir}")
         raise

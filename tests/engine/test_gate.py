@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from custom_components.ig_autoliker.engine.exceptions import (
     Refused,
 )
 from custom_components.ig_autoliker.engine.models import Target
+from custom_components.ig_autoliker.engine.pacer import CycleStop
 from custom_components.ig_autoliker.engine.safety import (
     Act,
     BlockKind,
@@ -38,7 +40,7 @@ from custom_components.ig_autoliker.engine.safety import (
 )
 from custom_components.ig_autoliker.engine.state import StoredData
 
-from .fakes import ANY_HOUR, FakeClient, FakeTime, Rig, make_rig
+from .fakes import ANY_HOUR, START, FakeClient, FakeTime, Rig, make_rig
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Instagram's wording without a date (instagrapi's best-practices page).
@@ -265,3 +267,40 @@ async def test_a_challenge_stops_everything_until_the_user_logs_in() -> None:
     assert client.log[sent].method == "login"
     assert client.likes().count("11002") == 2  # refused once, then liked
     assert "11002" in engine.stored.liked_posts
+
+
+async def test_a_like_over_the_warm_up_limit_is_refused_whoever_sends_it() -> None:
+    """A caller that skips the planner cannot like past the warm-up's 10 an hour.
+
+    The configured limit is 40 an hour; a new account warms up at 25 % of it. The
+    like itself asks the gate, so the eleventh like stops (CycleStop) unsent.
+    """
+    time = FakeTime()
+    client = FakeClient(time)
+    client.add("11", "anna", posts=[time.now - (n + 1) * 60 for n in range(15)])
+    settings = replace(ANY_HOUR, warmup_days=7)
+    rig = make_rig(
+        time, client, [Target("11", "anna")], settings=settings, restore=True
+    )
+    media = rig.engine.media
+    warm = rig.engine.policy.effective_limits(rig.engine.limiter.limits)
+    assert (rig.engine.limiter.limits.max_likes_per_hour, warm.max_likes_per_hour) == (
+        40,
+        10,
+    )
+
+    sent: list[str] = []
+    for item in client.accounts["11"].posts:
+        try:
+            await media.async_like(rig.targets[0], item)
+        except CycleStop:
+            continue
+        sent.append(item.pk)
+
+    assert len(sent) == 10
+    assert client.likes() == sent, "the five over the limit never reached Instagram"
+    assert time.now - START < HOUR, "all within the hour the limit counts"
+    refusal = rig.engine.refusal(Act.LIKE)
+    assert refusal is not None
+    assert refusal.reason is RefusalReason.LIKE_LIMIT
+    assert refusal.until == pytest.approx(client.calls("like_post")[0].at + HOUR)

@@ -114,7 +114,11 @@ async def test_pick_fifty_followed(
     assert result["step_id"] == "pick"
     schema = result["data_schema"].schema
     (field,) = [key for key in schema if str(key) == "accounts"]
-    offered = [option["value"] for option in schema[field].config["options"]]
+    config = schema[field].config
+    offered = [option["value"] for option in config["options"]]
+    # A checkbox a line (one click an account), A to Z by username.
+    assert (config["multiple"], config["mode"]) == (True, "list")
+    assert offered == sorted(offered)
     assert set(followed) <= set(offered)
     assert PUBLIC not in offered  # already a target
     assert result["description_placeholders"]["count"] == str(len(offered))

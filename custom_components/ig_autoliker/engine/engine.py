@@ -284,6 +284,7 @@ class Engine:
             auto_like=self.stored.auto_like,
             backoff_until=self.limiter.backoff_until,
             within=within,
+            likes=self.limiter,
         )
 
     @property

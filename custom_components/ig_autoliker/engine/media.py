@@ -266,8 +266,12 @@ class MediaService:
         delay = self._limiter.like_delay()
         # The like goes out after its pause and the request pause (at most 2x).
         lead = delay + 2 * self._limiter.limits.delay_between_requests
-        if self._refusal(Act.LIKE, within=lead) is not None:
-            raise CycleStop  # paused or frozen meanwhile, or the active hours end
+        # Paused or frozen meanwhile, the active hours end before the like is sent
+        # (`lead` at the latest), or the effective (warm-up, pace) like limits are
+        # reached: the gate holds every caller. The limits must hold already now:
+        # the like may go out before `lead`.
+        if self._refusal(Act.LIKE, within=lead) or self._refusal(Act.LIKE):
+            raise CycleStop
         if not self._limiter.allows(Action.LIKE) or (
             is_story and not self._limiter.allows(Action.STORY_VIEW)
         ):

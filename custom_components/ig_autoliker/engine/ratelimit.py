@@ -345,6 +345,26 @@ class RateLimiter:
         now = self._clock()
         return self._windows.seconds_until_fits(action, window, limit, count, now)
 
+    def like_wait(self, limits: Limits) -> float:
+        """Return how long until one more like fits under `limits`' like limits.
+
+        For like limits stricter than the configured ones (the safety policy's
+        warm-up and pace, `SafetyPolicy.effective_limits`); as `seconds_until_fits`
+        for the hourly and the daily window.
+
+        Args:
+            limits: The limits; only `max_likes_per_hour` and `max_likes_per_day`
+                are read.
+
+        Returns:
+            Seconds, 0.0 when a like fits now.
+
+        """
+        return max(
+            self.seconds_until_fits(Action.LIKE, HOUR, limits.max_likes_per_hour),
+            self.seconds_until_fits(Action.LIKE, DAY, limits.max_likes_per_day),
+        )
+
     def state(self) -> LimitState:
         """Return what holds the limiter back right now.
 

@@ -42,7 +42,7 @@ from .pace import Pace
 if TYPE_CHECKING:
     import random
 
-    from .ratelimit import Limits
+    from .ratelimit import Limits, RateLimiter
 
 #: A `feedback_required` within this long after the last freeze ended doubles it.
 REPEAT_WINDOW: Final = 7 * DAY
@@ -118,6 +118,7 @@ class RefusalReason(StrEnum):
     PAUSED = "paused"
     FROZEN = "frozen"  # an action block's freeze or a backoff after a 429
     SLEEPING = "sleeping"  # outside the active hours
+    LIKE_LIMIT = "like_limit"  # a like over the effective (warm-up, pace) limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,6 +516,7 @@ class SafetyPolicy:
         auto_like: bool,
         backoff_until: float | None,
         within: float = 0.0,
+        likes: RateLimiter | None = None,
     ) -> Refusal | None:
         """Decide whether the account may do `act` now: THE gate, asked by every path.
 
@@ -531,7 +533,8 @@ class SafetyPolicy:
             auto_like: False while the user paused liking.
             backoff_until: Unix seconds a backoff after HTTP 429 ends, or None.
             within: Seconds until a like would be sent (its pauses); it must still
-                fall inside the active hours then.
+                fall inside the active hours, and fit the effective like limits, then.
+            likes: The account's limiter, for `Act.LIKE`; None: no like limits.
 
         Returns:
             None when allowed, else why not and until when.
@@ -553,7 +556,11 @@ class SafetyPolicy:
                 self._settings, self._local(self._clock() + within)
             )
             return Refusal(RefusalReason.SLEEPING, opening.timestamp())
-        return None
+        wait = 0.0  # until a like fits the effective like limits, whoever asks
+        if act is Act.LIKE and likes is not None:
+            wait = likes.like_wait(self.effective_limits(likes.limits))
+        over = wait > within
+        return Refusal(RefusalReason.LIKE_LIMIT, self._clock() + wait) if over else None
 
     # -- persistence -------------------------------------------------------------
 
