@@ -166,3 +166,17 @@ def test_no_file_keeps_merge_conflict_markers() -> None:
         if line.startswith(markers)
     ]
     assert found == []
+
+
+def test_every_refusal_of_the_gate_has_a_message_in_both_languages() -> None:
+    """Whatever the gate refuses with, the user reads why, in English and German."""
+    from custom_components.ig_autoliker.engine.safety import (  # noqa: PLC0415
+        RefusalReason,
+    )
+    from custom_components.ig_autoliker.errors import REFUSALS  # noqa: PLC0415
+
+    for language in ("en", "de"):
+        texts = json.loads((PACKAGE / "translations" / f"{language}.json").read_text())
+        for reason in RefusalReason:
+            key = REFUSALS[reason.value][0]
+            assert texts["exceptions"][key]["message"], (language, reason)

@@ -103,6 +103,7 @@ REFUSALS: Final[Mapping[str, tuple[str, str]]] = {
     "paused": ("cycle_paused", "rate_limited"),
     "frozen": ("cycle_frozen", "rate_limited"),
     "sleeping": ("cycle_sleeping", "rate_limited"),
+    "like_limit": ("like_limit_reached", "rate_limited"),
 }
 
 

@@ -81,15 +81,25 @@ STORIES_PER_DAY = 6.0
 POSTS_PER_DAY = 1.5
 MEAN_STOP_GAP = 6 * HOUR
 #: The share of requests that meet a fault. Each fault makes the integration send
-#: less (a cycle ends, a backoff, a freeze), so the requests of a week fall as the
-#: share rises; README ("A chaos week") gives the measured curve and the choice.
-FAULT_SHARE = 0.2
-#: Draw weight of the answers that hold the account for hours (a checkpoint waits
-#: for the user; `feedback_required` freezes likes for 12-24 h and longer when it
-#: comes again; "Please wait" freezes everything): rarer than the transient ones
-#: (429, 5xx, resets, timeouts, bad JSON), which weigh 1. Drawn as often as those,
-#: a fifth of requests would escalate the freezes over most of the week.
-RARE = 0.1
+#: less (a cycle ends, a backoff, the adaptive pace, a freeze), so the requests of
+#: a week fall as the share rises; README ("A chaos week") gives the measured
+#: curve and the choice.
+FAULT_SHARE = 0.15
+#: Draw weights by what a fault does to the account. The network's own failures
+#: (reset, timeout before or after Instagram acted, a broken answer) weigh 1: the
+#: integration retries a read and marks a like unsure, and goes on.
+NETWORK = 1.0
+#: Each of the three 5xx answers: three in ten minutes are a warning (pace.py).
+SERVER = 0.3
+#: The answers that are warnings about the account (429 with and without
+#: Retry-After, `login_required`, a dropped like): each lowers the pace, which
+#: slows the rest of the week; drawn as often as the network's failures they
+#: would keep the account at its slowest pace all week.
+WARNING = 0.2
+#: The answers that hold the account for hours (a checkpoint waits for the user;
+#: `feedback_required` freezes likes for 12-24 h and longer when it comes again;
+#: "Please wait" freezes everything).
+RARE = 0.03
 #: World seconds within which a slow server acts on a request whose answer the
 #: client gave up on (its read timeout is real seconds, during which the simulated
 #: clock may run on for many minutes): a slow answer, not a request kept for later.
@@ -97,26 +107,26 @@ SLOW_SERVER = 60.0
 #: Every fault kind of the emulator, as (kind, rule keywords, endpoint pattern,
 #: draw weight).
 FAULTS: tuple[tuple[Fault, dict[str, Any], str, float], ...] = (
-    (Fault.HTTP_429, {}, "*", 1.0),
-    (Fault.HTTP_429, {"retry_after": 600}, "*", 1.0),
-    (Fault.HTTP_500, {}, "*", 1.0),
-    (Fault.HTTP_502, {}, "*", 1.0),
-    (Fault.HTTP_503, {}, "*", 1.0),
-    (Fault.CONNECTION_RESET, {"times": 2}, "*", 1.0),
-    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*", 1.0),
+    (Fault.HTTP_429, {}, "*", WARNING),
+    (Fault.HTTP_429, {"retry_after": 600}, "*", WARNING),
+    (Fault.HTTP_500, {}, "*", SERVER),
+    (Fault.HTTP_502, {}, "*", SERVER),
+    (Fault.HTTP_503, {}, "*", SERVER),
+    (Fault.CONNECTION_RESET, {"times": 2}, "*", NETWORK),
+    (Fault.TIMEOUT, {"delay": TIMEOUT_DELAY}, "*", NETWORK),
     (
         Fault.TIMEOUT,
         {"delay": TIMEOUT_DELAY, "act_late": True, "act_within": SLOW_SERVER},
         "*",
-        1.0,
+        NETWORK,
     ),
-    (Fault.MALFORMED_JSON, {}, "*", 1.0),
-    (Fault.LOGIN_REQUIRED, {}, "*", 1.0),
+    (Fault.MALFORMED_JSON, {}, "*", NETWORK),
+    (Fault.LOGIN_REQUIRED, {}, "*", WARNING),
     (Fault.CHALLENGE_REQUIRED, {}, "*", RARE),
     (Fault.CHALLENGE_CODES, {}, "*", RARE),
     (Fault.FEEDBACK_REQUIRED, {}, "*", RARE),
     (Fault.PLEASE_WAIT, {}, "*", RARE),
-    (Fault.SILENT_DROP, {}, "media/*/like/", 1.0),
+    (Fault.SILENT_DROP, {}, "media/*/like/", WARNING),
 )
 STOPS = ("graceful", "hard", "torn")
 
