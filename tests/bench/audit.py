@@ -100,6 +100,10 @@ class Auditor:
                 kept.setdefault(like.media_pk, like.at)
         return kept
 
+    def likes_kept(self) -> int:
+        """Return how many of our likes Instagram keeps (the week's work done)."""
+        return len(self._kept())
+
     def _check_instagram(self, now: float) -> None:
         kept = self._kept()
         for pk, at in _second_requests(self.world.requests(), kept).items():

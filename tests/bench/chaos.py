@@ -99,7 +99,7 @@ WARNING = 0.2
 #: The answers that hold the account for hours (a checkpoint waits for the user;
 #: `feedback_required` freezes likes for 12-24 h and longer when it comes again;
 #: "Please wait" freezes everything).
-RARE = 0.03
+RARE = 0.015
 #: World seconds within which a slow server acts on a request whose answer the
 #: client gave up on (its read timeout is real seconds, during which the simulated
 #: clock may run on for many minutes): a slow answer, not a request kept for later.
@@ -225,6 +225,8 @@ class ChaosResult:
     counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    requests: int = 0
+    likes: int = 0
 
     def line(self) -> str:
         """The benchmark's last line."""
@@ -479,6 +481,8 @@ class Chaos:
             counts=self.auditor.counts(),
             notes=self.auditor.notes,
             wall_seconds=time.perf_counter() - started,
+            requests=len(self.world.requests()),
+            likes=self.auditor.likes_kept(),
         )
 
 
@@ -501,6 +505,9 @@ def bench_chaos(days: float = 7.0, seed: int = 1) -> ChaosResult:
     result = asyncio.run(Chaos(days, seed).run())
     for note in result.notes:
         print(f"chaos-note: {note}")
-    print(f"chaos-detail: seed={seed} wall_s={result.wall_seconds:.0f}")
+    print(
+        f"chaos-detail: seed={seed} requests={result.requests} "
+        f"likes_kept={result.likes} wall_s={result.wall_seconds:.0f}"
+    )
     print(result.line())
     return result
