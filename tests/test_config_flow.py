@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import TYPE_CHECKING, Any
 from unittest.mock import AsyncMock, patch
 
@@ -1364,6 +1365,25 @@ def test_translations_complete(language: str) -> None:
         assert other[key] != text or key.endswith(".sms") or text in SAME_IN_GERMAN, (
             f"untranslated: {key}"
         )
+
+
+#: Variants the German texts must not use: the README's German terms give one word
+#: per concept (Duden's "gelikt", "Limit", "Zielkonto", "Drosselung", "Sperrdauer").
+REJECTED_GERMAN = {
+    r"\bgeliked\b": "gelikt",
+    r"Grenze": "Limit",
+    r"\bZiele?\b": "Zielkonto",
+    r"Rate-Limit": "Limit or Drosselung",
+    r"Sperrpause": "Sperrdauer",
+    r"Bestätigungscode": "Zwei-Faktor-Code",
+}
+
+
+def test_german_uses_one_term_per_concept() -> None:
+    """No German text uses a rejected variant of a term the README lists."""
+    for key, text in leaves(translations("de")).items():
+        for variant, term in REJECTED_GERMAN.items():
+            assert not re.search(variant, text), f"{key}: use {term!r}: {text}"
 
 
 @pytest.mark.parametrize(
