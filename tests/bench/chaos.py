@@ -26,7 +26,7 @@ import random
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
@@ -45,6 +45,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigSubentryData,
 )
+from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.helpers.storage import STORAGE_DIR
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -410,21 +411,32 @@ class Chaos:
             try:
                 await solve_challenge(hass, entry, self.world)
             except AssertionError:
-                self.auditor.notes.append(f"reauth not solved at {sim.now:.0f}")
+                # A fault cut the dialog short (a code Instagram took, its answer
+                # lost; a sign-in that kept failing): the user closes it, and the
+                # integration's next cycle opens a fresh one.
+                for flow in flows:
+                    with suppress(UnknownFlow):
+                        hass.config_entries.flow.async_abort(flow["flow_id"])
+                self.auditor.notes.append(f"reauth dialog closed at {sim.now:.0f}")
 
     async def _finish(
         self, hass: HomeAssistant, entry: MockConfigEntry, sim: _Simulation
     ) -> None:
-        """Every cause gone: two more cycles, then the last audit."""
+        """Every cause gone, the user answers at once: two more cycles, the audit.
+
+        A dialog the user had to close is opened afresh by the next cycle; the
+        user answers that one too (at most twice).
+        """
         self.faults.calm = True
         self.faults.clear()
-        self.answer_at = sim.now
-        await self._user(hass, entry, sim)
         for _ in range(2):
-            coordinator: IgAutolikerCoordinator = entry.runtime_data
-            sim.advance(max(0.0, coordinator.engine.next_cycle_at - sim.now))
-            await coordinator.async_refresh()
-            await hass.async_block_till_done()
+            self.answer_at = sim.now
+            await self._user(hass, entry, sim)
+            for _ in range(2):
+                coordinator: IgAutolikerCoordinator = entry.runtime_data
+                sim.advance(max(0.0, coordinator.engine.next_cycle_at - sim.now))
+                await coordinator.async_refresh()
+                await hass.async_block_till_done()
         self.auditor.at_end(hass, entry.runtime_data, sim.now)
 
     async def run(self) -> ChaosResult:
