@@ -5,16 +5,20 @@ targets publish, each account should get about the same share of its new media
 liked (max-min fairness): the worst-served account is served next, so the shortfall
 is spread over all of them instead of landing on a few.
 
-The share is liked / seen, kept as two exponentially decayed counters in the
+The share is liked / decided, kept as two exponentially decayed counters in the
 target's stored state (`TargetState.fair_*`): a count halves every `HALF_LIFE`, so
-the share covers about the last week and no list of timestamps grows with the
-media. "Seen" counts each new media once, as soon as we know of it: a followed
-target's new story when the reels tray first shows it (the tray lists every
-followed account with a live story, so a story left unfetched still counts against
-its account's share, which then moves it up), other stories and posts at the fetch
-that first shows them. Only media that can still be liked in time count (a story
-before its expiry, a post within `IN_TIME` of its publication): media met too late
-(after a freeze or a night) count against nobody's share; so do likes made late.
+no list of timestamps grows with the media. A media is decided when we like it in
+time (it counts in both) or when its deadline passes unliked (it counts in
+"decided" only); until then it is open (`fair_open`) and counts in neither, so a
+target is not pushed ahead of others merely because its new media came before
+theirs, nor left behind once they are liked. Each new media opens once, as soon
+as we know of it: a followed target's newest story when the reels tray first
+shows it (the tray lists every followed account with a live story, so a story
+left unread still counts against its account once it expires), other stories and
+posts at the read that first shows them. Only media that can still be liked in
+time count (a story before its expiry, a post within `IN_TIME` of its
+publication): media met too late (after a freeze or a night) count against
+nobody's share; so do likes made late.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ if TYPE_CHECKING:
     from .models import MediaItem
     from .state import TargetState
 
-#: Seconds in which a count halves: three days, so the share covers about the last
-#: week (older media weigh under a fifth) and one like of a quiet account does not
-#: swing it from last to first.
-HALF_LIFE: Final = 3 * DAY
+#: Seconds in which a count halves: a week, so the share covers about the last
+#: fortnight (media of two weeks ago weigh a quarter): a shortfall of a few days
+#: ago is still made up, and one like of a quiet account does not swing it from
+#: last to first.
+HALF_LIFE: Final = 7 * DAY
 #: A like counts as in time within this many seconds of the publication: a story
 #: lives 24 h (Instagram), and a post is judged on the same day.
 IN_TIME: Final = DAY
@@ -57,8 +62,39 @@ def deadline(item: MediaItem) -> float:
     return item.taken_at.timestamp() + IN_TIME
 
 
+def _key(item: MediaItem) -> str:
+    """Return the key of `item` among the open media: a story by its time.
+
+    The tray tells a story by its `latest_reel_media` (seconds) alone.
+    """
+    if item.kind is MediaKind.STORY:
+        return f"s{int(item.taken_at.timestamp())}"
+    return f"p{item.pk}"
+
+
+def settle(state: TargetState, now: float) -> None:
+    """Count the open media whose deadline passed unliked as decided (missed).
+
+    Args:
+        state: The target's state (its `fair_*` fields change).
+        now: Unix seconds.
+
+    """
+    missed = [key for key, until in state.fair_open.items() if until <= now]
+    if missed:
+        _decay(state, now)
+        for key in missed:
+            del state.fair_open[key]
+        state.fair_seen += len(missed)
+
+
+def _open(state: TargetState, key: str, until: float, now: float) -> None:
+    if until > now:
+        state.fair_open.setdefault(key, until)
+
+
 def note_tray(state: TargetState, latest: int, now: float) -> None:
-    """Count a followed target's newest story the first time the tray shows it.
+    """Open a followed target's newest story the first time the tray shows it.
 
     Args:
         state: The target's state (its `fair_*` fields change).
@@ -70,19 +106,17 @@ def note_tray(state: TargetState, latest: int, now: float) -> None:
     until = state.fair_story_until
     if latest <= since or (until is not None and latest <= until):
         return
-    if latest + IN_TIME <= now:
-        return
-    _decay(state, now)
-    state.fair_seen += 1.0
-    state.fair_story_until = latest
+    settle(state, now)
+    _open(state, f"s{latest}", latest + IN_TIME, now)
 
 
 def note_seen(state: TargetState, items: Iterable[MediaItem], now: float) -> None:
-    """Count the media a feed shows for the first time (after the baseline).
+    """Open the media a feed shows for the first time (after the baseline).
 
-    A media counts once: stories newer than `fair_story_until`, posts newer than
+    A media opens once: stories newer than `fair_story_until`, posts newer than
     `fair_post_until` (each feed is complete from its newest on, so older ones
-    were counted or are past counting); media past `IN_TIME` do not count.
+    were counted or are past counting), a story the tray opened is the same
+    entry; media past `IN_TIME` do not count.
 
     Args:
         state: The target's state (its `fair_*` fields change).
@@ -90,33 +124,38 @@ def note_seen(state: TargetState, items: Iterable[MediaItem], now: float) -> Non
         now: Unix seconds.
 
     """
-    _decay(state, now)
+    settle(state, now)
     for story in (True, False):
         until = state.fair_story_until if story else state.fair_post_until
-        stamps = [
-            item.taken_at.timestamp()
+        new = [
+            item
             for item in items
             if (item.kind is MediaKind.STORY) == story
             and (until is None or item.taken_at.timestamp() > until)
         ]
-        if not stamps:
+        if not new:
             continue
-        state.fair_seen += sum(stamp + IN_TIME > now for stamp in stamps)
+        for item in new:
+            _open(state, _key(item), deadline(item), now)
+        newest = max(item.taken_at.timestamp() for item in new)
         if story:
-            state.fair_story_until = max(stamps)
+            state.fair_story_until = newest
         else:
-            state.fair_post_until = max(stamps)
+            state.fair_post_until = newest
 
 
 def note_liked(state: TargetState, item: MediaItem, now: float) -> None:
     """Count one like of ours of the target's `item` at `now`, if in time."""
+    settle(state, now)
+    state.fair_open.pop(_key(item), None)
     if deadline(item) > now:
         _decay(state, now)
         state.fair_liked += 1.0
+        state.fair_seen += 1.0
 
 
 def share(liked: float, seen: float) -> float:
-    """Return the liked / seen ratio, 0.0-1.0 (`NEUTRAL_SHARE` when nothing seen).
+    """Return the liked / decided ratio, 0.0-1.0 (`NEUTRAL_SHARE`: none decided).
 
     Both counters decay alike, so the ratio needs no clock.
     """
@@ -144,8 +183,8 @@ def next_like(
 
     Args:
         items: The pending items that may be liked now.
-        counts: Owner pk -> (liked, seen), the decayed counts; a target missing
-            here counts as nothing seen.
+        counts: Owner pk -> (liked, decided), the decayed counts; a target
+            missing here counts as nothing decided.
         horizon: How many likes the choice looks ahead (>= 1), count.
         now: Unix seconds.
 
@@ -164,8 +203,6 @@ def next_like(
     for pk, queue in queues.items():
         queue.sort(key=deadline, reverse=True)  # pop() gives the earliest
         liked, seen = counts.get(pk, (0.0, 0.0))
-        # Pending items were seen even when the counts missed them.
-        seen = max(seen, liked + len(queue))
         heapq.heappush(heap, (share(liked, seen), deadline(queue[-1]), pk))
     chosen: list[MediaItem] = []
     handed: dict[str, int] = {}
@@ -176,8 +213,8 @@ def next_like(
         handed[pk] = handed.get(pk, 0) + 1
         if queue:
             liked, seen = counts.get(pk, (0.0, 0.0))
-            seen = max(seen, liked + handed[pk] + len(queue))
-            projected = share(liked + handed[pk], seen)
+            # A like in time decides its media: it counts in both.
+            projected = share(liked + handed[pk], seen + handed[pk])
             heapq.heappush(heap, (projected, deadline(queue[-1]), pk))
     if chosen:
         return min(chosen, key=deadline)

@@ -436,8 +436,7 @@ class CyclePlanner:
         ]
 
         def urgency(target: TargetView) -> tuple[float, float, float]:
-            # The worst-served first (a new story in the tray already counts
-            # against its share, `fairness.note_tray`). Then: stories newer than
+            # The worst-served first (`fairness.py`). Then: stories newer than
             # this may wait; the older they can be, the sooner they expire. Ties
             # (every target left for 24 h when the budget cannot cover them all)
             # go round-robin, the least recently checked first: the order of the
@@ -448,8 +447,7 @@ class CyclePlanner:
                 else target.last_story_check
             )
             handled_until = max(_check_time(known), now - STORY_LIFETIME)
-            share = round(target.share, 1)  # within a tenth: by expiry
-            return share, handled_until, _check_time(target.last_story_check)
+            return target.share, handled_until, _check_time(target.last_story_check)
 
         return sorted(due, key=urgency)
 

@@ -46,11 +46,14 @@ class TargetState:
             the target was added and are never liked (the baseline).
             None: not baselined yet (or a target from before baselining).
         stories_since: The same for stories.
-        fair_seen: New media seen in time, decayed (`fairness.py`), count.
+        fair_seen: New media decided (liked in time, or past their deadline
+            unliked), decayed (`fairness.py`), count.
         fair_liked: Our likes in time, decayed the same way, count.
         fair_at: Unix seconds both counters were decayed to, or None.
         fair_story_until: Unix seconds of the newest story counted as seen.
         fair_post_until: Unix seconds of the newest post counted as seen.
+        fair_open: The media known and not decided yet: key (`fairness._key`)
+            -> Unix seconds of its deadline.
 
     """
 
@@ -72,6 +75,7 @@ class TargetState:
     fair_at: float | None = None
     fair_story_until: float | None = None
     fair_post_until: float | None = None
+    fair_open: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, pk: str, data: Any) -> TargetState:
@@ -138,6 +142,13 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
         # The fair_* counts decay (fairness.py): fractions.
         kinds = (int, float) if name.startswith("fair_") else int
         return isinstance(value, kinds) and value >= 0
+    if name == "fair_open":
+        return isinstance(value, Mapping) and all(
+            isinstance(k, str)
+            and isinstance(v, (int, float))
+            and not isinstance(v, bool)
+            for k, v in value.items()
+        )
     if name == "latest_reel_media":
         return value is None or isinstance(value, int)
     if name == "last_error":
