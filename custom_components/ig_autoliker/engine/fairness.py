@@ -73,19 +73,18 @@ def _key(item: MediaItem) -> str:
 
 
 def settle(state: TargetState, now: float) -> None:
-    """Count the open media whose deadline passed unliked as decided (missed).
+    """Bring the counts to `now`; open media past their deadline count as missed.
 
     Args:
         state: The target's state (its `fair_*` fields change).
         now: Unix seconds.
 
     """
+    _decay(state, now)
     missed = [key for key, until in state.fair_open.items() if until <= now]
-    if missed:
-        _decay(state, now)
-        for key in missed:
-            del state.fair_open[key]
-        state.fair_seen += len(missed)
+    for key in missed:
+        del state.fair_open[key]
+    state.fair_seen += len(missed)
 
 
 def _open(state: TargetState, key: str, until: float, now: float) -> None:
