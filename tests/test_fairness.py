@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from custom_components.ig_autoliker.engine import fairness
 from custom_components.ig_autoliker.engine.clock import DAY, HOUR
 from custom_components.ig_autoliker.engine.state import TargetState
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_planner import START, post, story
 
