@@ -163,6 +163,18 @@ def share(liked: float, seen: float) -> float:
     return min(1.0, liked / seen)
 
 
+def at_risk(liked: float, seen: float) -> float:
+    """Return the share a target would have if its next media were missed, 0.0-1.0.
+
+    What max-min fairness weighs for a target with media waiting: a miss costs a
+    target with few media decided more of its share than one with many, so of two
+    equal shares the smaller target is served first (its share would fall
+    further), and a target far ahead still is once one miss would take it below
+    the others.
+    """
+    return share(liked, seen + 1.0)
+
+
 def next_like(
     items: Iterable[MediaItem],
     counts: Mapping[str, tuple[float, float]],
@@ -202,7 +214,7 @@ def next_like(
     for pk, queue in queues.items():
         queue.sort(key=deadline, reverse=True)  # pop() gives the earliest
         liked, seen = counts.get(pk, (0.0, 0.0))
-        heapq.heappush(heap, (share(liked, seen), deadline(queue[-1]), pk))
+        heapq.heappush(heap, (at_risk(liked, seen), deadline(queue[-1]), pk))
     chosen: list[MediaItem] = []
     handed: dict[str, int] = {}
     while heap and len(chosen) < max(1, horizon):
@@ -213,7 +225,7 @@ def next_like(
         if queue:
             liked, seen = counts.get(pk, (0.0, 0.0))
             # A like in time decides its media: it counts in both.
-            projected = share(liked + handed[pk], seen + handed[pk])
+            projected = at_risk(liked + handed[pk], seen + handed[pk])
             heapq.heappush(heap, (projected, deadline(queue[-1]), pk))
     if chosen:
         return min(chosen, key=deadline)

@@ -447,7 +447,8 @@ class CyclePlanner:
                 else target.last_story_check
             )
             handled_until = max(_check_time(known), now - STORY_LIFETIME)
-            return target.share, handled_until, _check_time(target.last_story_check)
+            risk = fairness.at_risk(target.fair_liked, target.fair_seen)
+            return risk, handled_until, _check_time(target.last_story_check)
 
         return sorted(due, key=urgency)
 
