@@ -138,6 +138,19 @@ def test_above_capacity_the_worst_served_target_is_liked_first() -> None:
     assert chosen == fresh
 
 
+def test_of_two_equal_shares_the_target_with_fewer_media_goes_first() -> None:
+    # Both have 80 % liked; one more miss costs the small one more.
+    small, large = TargetState("small"), TargetState("large")
+    small.fair_liked, small.fair_seen = 4.0, 5.0
+    large.fair_liked, large.fair_seen = 16.0, 20.0
+    sooner = story("large", DAY - HOUR)  # expires first
+    later = story("small", HOUR)
+
+    chosen = fairness.next_like([sooner, later], counts(small, large), 1, START)
+
+    assert chosen == later
+
+
 def test_when_the_likes_cover_all_the_closest_deadline_goes_first() -> None:
     ahead, behind = TargetState("ahead"), TargetState("behind")
     ahead.fair_liked, ahead.fair_seen = 9.0, 10.0

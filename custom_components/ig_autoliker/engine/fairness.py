@@ -184,8 +184,8 @@ def next_like(
     """Pick the item to like next: fair over the next likes, then by deadline.
 
     The `horizon` likes to come are handed out by water-filling: again and again
-    the target with the lowest share (counting the likes handed out so far) gets
-    one, its item closest to its deadline. Of those, the one closest to its
+    the target with the lowest share after one more miss (`at_risk`, counting
+    the likes handed out so far) gets one, its item closest to its deadline. Of those, the one closest to its
     deadline goes first (earliest deadline first): when the limits cover
     everything, every item is in that set and none expires for another's sake;
     when they do not, the set holds the worst-served targets' items only. Items
