@@ -185,12 +185,13 @@ def next_like(
 
     The `horizon` likes to come are handed out by water-filling: again and again
     the target with the lowest share after one more miss (`at_risk`, counting
-    the likes handed out so far) gets one, its item closest to its deadline. Of those, the one closest to its
-    deadline goes first (earliest deadline first): when the limits cover
-    everything, every item is in that set and none expires for another's sake;
-    when they do not, the set holds the worst-served targets' items only. Items
-    past their deadline (posts older than `IN_TIME`) come after all others,
-    oldest first: liked when there is room, for nobody's share.
+    the likes handed out so far) gets one, its item closest to its deadline. Of
+    those, the one closest to its deadline goes first (earliest deadline first):
+    when the limits cover everything, every item is in that set and none
+    expires for another's sake; when they do not, the set holds the
+    worst-served targets' items only. Items past their deadline (posts older
+    than `IN_TIME`) come after all others, oldest first: liked when there is
+    room, for nobody's share.
 
     Args:
         items: The pending items that may be liked now.

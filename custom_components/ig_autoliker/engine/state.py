@@ -126,10 +126,28 @@ def _parse_followed(data: Any) -> tuple[dict[str, list[float]], bool]:
     return followed, len(followed) == len(data)
 
 
+def _open_media(value: Any) -> bool:
+    """Tell whether a stored `fair_open` is key -> Unix seconds."""
+    return isinstance(value, Mapping) and all(
+        isinstance(key, str)
+        and isinstance(until, (int, float))
+        and not isinstance(until, bool)
+        for key, until in value.items()
+    )
+
+
+def _followed(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+#: Fields whose stored value has its own check.
+_CHECKS: Final = {"fair_open": _open_media, "followed": _followed}
+
+
 def _same_kind(value: Any, default: Any, name: str) -> bool:
     """Tell whether a stored value may replace a field's default."""
-    if name == "followed":
-        return value is None or isinstance(value, bool)
+    if (check := _CHECKS.get(name)) is not None:
+        return check(value)
     if isinstance(value, bool):
         return False
     if name in {
@@ -142,13 +160,6 @@ def _same_kind(value: Any, default: Any, name: str) -> bool:
         # The fair_* counts decay (fairness.py): fractions.
         kinds = (int, float) if name.startswith("fair_") else int
         return isinstance(value, kinds) and value >= 0
-    if name == "fair_open":
-        return isinstance(value, Mapping) and all(
-            isinstance(k, str)
-            and isinstance(v, (int, float))
-            and not isinstance(v, bool)
-            for k, v in value.items()
-        )
     if name == "latest_reel_media":
         return value is None or isinstance(value, int)
     if name == "last_error":
