@@ -50,8 +50,8 @@ class TargetState:
             unliked), decayed (`fairness.py`), count.
         fair_liked: Our likes in time, decayed the same way, count.
         fair_at: Unix seconds both counters were decayed to, or None.
-        fair_story_until: Unix seconds of the newest story counted as seen.
-        fair_post_until: Unix seconds of the newest post counted as seen.
+        fair_story_until: Unix seconds of the newest story a read showed.
+        fair_post_until: Unix seconds of the newest post a read showed.
         fair_open: The media known and not decided yet: key (`fairness._key`)
             -> Unix seconds of its deadline.
 
