@@ -5,16 +5,20 @@ targets publish, each account should get about the same share of its new media
 liked (max-min fairness): the worst-served account is served next, so the shortfall
 is spread over all of them instead of landing on a few.
 
-The share is liked / seen, kept as two exponentially decayed counters in the
+The share is liked / decided, kept as two exponentially decayed counters in the
 target's stored state (`TargetState.fair_*`): a count halves every `HALF_LIFE`, so
-the share covers about the last week and no list of timestamps grows with the
-media. "Seen" counts each new media once, as soon as we know of it: a followed
-target's new story when the reels tray first shows it (the tray lists every
-followed account with a live story, so a story left unfetched still counts against
-its account's share, which then moves it up), other stories and posts at the fetch
-that first shows them. Only media that can still be liked in time count (a story
-before its expiry, a post within `IN_TIME` of its publication): media met too late
-(after a freeze or a night) count against nobody's share; so do likes made late.
+no list of timestamps grows with the media. A media is decided when we like it in
+time (it counts in both) or when its deadline passes unliked (it counts in
+"decided" only); until then it is open (`fair_open`) and counts in neither, so a
+target is not pushed ahead of others merely because its new media came before
+theirs, nor left behind once they are liked. Each new media opens once, as soon
+as we know of it: a followed target's newest story when the reels tray first
+shows it (the tray lists every followed account with a live story, so a story
+left unread still counts against its account once it expires), other stories and
+posts at the read that first shows them. Only media that can still be liked in
+time count (a story before its expiry, a post within `IN_TIME` of its
+publication): media met too late (after a freeze or a night) count against
+nobody's share; so do likes made late.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ if TYPE_CHECKING:
     from .models import MediaItem
     from .state import TargetState
 
-#: Seconds in which a count halves: three days, so the share covers about the last
-#: week (older media weigh under a fifth) and one like of a quiet account does not
-#: swing it from last to first.
-HALF_LIFE: Final = 3 * DAY
+#: Seconds in which a count halves: a week, so the share covers about the last
+#: fortnight (media of two weeks ago weigh a quarter): a shortfall of a few days
+#: ago is still made up, and one like of a quiet account does not swing it from
+#: last to first.
+HALF_LIFE: Final = 7 * DAY
 #: A like counts as in time within this many seconds of the publication: a story
 #: lives 24 h (Instagram), and a post is judged on the same day.
 IN_TIME: Final = DAY
@@ -57,8 +62,38 @@ def deadline(item: MediaItem) -> float:
     return item.taken_at.timestamp() + IN_TIME
 
 
+def _key(item: MediaItem) -> str:
+    """Return the key of `item` among the open media: a story by its time.
+
+    The tray tells a story by its `latest_reel_media` (seconds) alone.
+    """
+    if item.kind is MediaKind.STORY:
+        return f"s{int(item.taken_at.timestamp())}"
+    return f"p{item.pk}"
+
+
+def settle(state: TargetState, now: float) -> None:
+    """Bring the counts to `now`; open media past their deadline count as missed.
+
+    Args:
+        state: The target's state (its `fair_*` fields change).
+        now: Unix seconds.
+
+    """
+    _decay(state, now)
+    missed = [key for key, until in state.fair_open.items() if until <= now]
+    for key in missed:
+        del state.fair_open[key]
+    state.fair_seen += len(missed)
+
+
+def _open(state: TargetState, key: str, until: float, now: float) -> None:
+    if until > now:
+        state.fair_open.setdefault(key, until)
+
+
 def note_tray(state: TargetState, latest: int, now: float) -> None:
-    """Count a followed target's newest story the first time the tray shows it.
+    """Open a followed target's newest story the first time the tray shows it.
 
     Args:
         state: The target's state (its `fair_*` fields change).
@@ -70,19 +105,17 @@ def note_tray(state: TargetState, latest: int, now: float) -> None:
     until = state.fair_story_until
     if latest <= since or (until is not None and latest <= until):
         return
-    if latest + IN_TIME <= now:
-        return
-    _decay(state, now)
-    state.fair_seen += 1.0
-    state.fair_story_until = latest
+    settle(state, now)
+    _open(state, f"s{latest}", latest + IN_TIME, now)
 
 
 def note_seen(state: TargetState, items: Iterable[MediaItem], now: float) -> None:
-    """Count the media a feed shows for the first time (after the baseline).
+    """Open the media a feed shows for the first time (after the baseline).
 
-    A media counts once: stories newer than `fair_story_until`, posts newer than
+    A media opens once: stories newer than `fair_story_until`, posts newer than
     `fair_post_until` (each feed is complete from its newest on, so older ones
-    were counted or are past counting); media past `IN_TIME` do not count.
+    were counted or are past counting), a story the tray opened is the same
+    entry; media past `IN_TIME` do not count.
 
     Args:
         state: The target's state (its `fair_*` fields change).
@@ -90,39 +123,56 @@ def note_seen(state: TargetState, items: Iterable[MediaItem], now: float) -> Non
         now: Unix seconds.
 
     """
-    _decay(state, now)
+    settle(state, now)
     for story in (True, False):
         until = state.fair_story_until if story else state.fair_post_until
-        stamps = [
-            item.taken_at.timestamp()
+        new = [
+            item
             for item in items
             if (item.kind is MediaKind.STORY) == story
             and (until is None or item.taken_at.timestamp() > until)
         ]
-        if not stamps:
+        if not new:
             continue
-        state.fair_seen += sum(stamp + IN_TIME > now for stamp in stamps)
+        for item in new:
+            _open(state, _key(item), deadline(item), now)
+        newest = max(item.taken_at.timestamp() for item in new)
         if story:
-            state.fair_story_until = max(stamps)
+            state.fair_story_until = newest
         else:
-            state.fair_post_until = max(stamps)
+            state.fair_post_until = newest
 
 
 def note_liked(state: TargetState, item: MediaItem, now: float) -> None:
     """Count one like of ours of the target's `item` at `now`, if in time."""
+    settle(state, now)
+    state.fair_open.pop(_key(item), None)
     if deadline(item) > now:
         _decay(state, now)
         state.fair_liked += 1.0
+        state.fair_seen += 1.0
 
 
 def share(liked: float, seen: float) -> float:
-    """Return the liked / seen ratio, 0.0-1.0 (`NEUTRAL_SHARE` when nothing seen).
+    """Return the liked / decided ratio, 0.0-1.0 (`NEUTRAL_SHARE`: none decided).
 
     Both counters decay alike, so the ratio needs no clock.
     """
     if seen <= 0.0:
         return NEUTRAL_SHARE
     return min(1.0, liked / seen)
+
+
+def at_risk(liked: float, seen: float) -> float:
+    """Return the share a target would have if its next media were missed, 0.0-1.0.
+
+    What max-min fairness weighs for a target with media waiting: a miss costs a
+    target with few media decided more of its share than one with many, so of two
+    equal shares the smaller target is served first (its share would fall
+    further), and a target far ahead still is once one miss would take it below
+    the others.
+    """
+    return share(liked, seen + 1.0)
 
 
 def next_like(
@@ -134,18 +184,19 @@ def next_like(
     """Pick the item to like next: fair over the next likes, then by deadline.
 
     The `horizon` likes to come are handed out by water-filling: again and again
-    the target with the lowest share (counting the likes handed out so far) gets
-    one, its item closest to its deadline. Of those, the one closest to its
-    deadline goes first (earliest deadline first): when the limits cover
-    everything, every item is in that set and none expires for another's sake;
-    when they do not, the set holds the worst-served targets' items only. Items
-    past their deadline (posts older than `IN_TIME`) come after all others,
-    oldest first: liked when there is room, for nobody's share.
+    the target with the lowest share after one more miss (`at_risk`, counting
+    the likes handed out so far) gets one, its item closest to its deadline. Of
+    those, the one closest to its deadline goes first (earliest deadline first):
+    when the limits cover everything, every item is in that set and none
+    expires for another's sake; when they do not, the set holds the
+    worst-served targets' items only. Items past their deadline (posts older
+    than `IN_TIME`) come after all others, oldest first: liked when there is
+    room, for nobody's share.
 
     Args:
         items: The pending items that may be liked now.
-        counts: Owner pk -> (liked, seen), the decayed counts; a target missing
-            here counts as nothing seen.
+        counts: Owner pk -> (liked, decided), the decayed counts; a target
+            missing here counts as nothing decided.
         horizon: How many likes the choice looks ahead (>= 1), count.
         now: Unix seconds.
 
@@ -164,9 +215,7 @@ def next_like(
     for pk, queue in queues.items():
         queue.sort(key=deadline, reverse=True)  # pop() gives the earliest
         liked, seen = counts.get(pk, (0.0, 0.0))
-        # Pending items were seen even when the counts missed them.
-        seen = max(seen, liked + len(queue))
-        heapq.heappush(heap, (share(liked, seen), deadline(queue[-1]), pk))
+        heapq.heappush(heap, (at_risk(liked, seen), deadline(queue[-1]), pk))
     chosen: list[MediaItem] = []
     handed: dict[str, int] = {}
     while heap and len(chosen) < max(1, horizon):
@@ -176,8 +225,8 @@ def next_like(
         handed[pk] = handed.get(pk, 0) + 1
         if queue:
             liked, seen = counts.get(pk, (0.0, 0.0))
-            seen = max(seen, liked + handed[pk] + len(queue))
-            projected = share(liked + handed[pk], seen)
+            # A like in time decides its media: it counts in both.
+            projected = at_risk(liked + handed[pk], seen + handed[pk])
             heapq.heappush(heap, (projected, deadline(queue[-1]), pk))
     if chosen:
         return min(chosen, key=deadline)

@@ -15,9 +15,10 @@ is past the next cycle):
    unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
 4. A like (`fairness.next_like`): of the likes an hour allows, handed out
-   max-min fair (the target with the lowest share of its new media liked in time
-   first), the one closest to its deadline (a story's expiry, a post's first 24 h)
-   first; a post past its first 24 h only when nothing else waits.
+   max-min fair (the target whose share of its media liked in time would be
+   lowest after one more miss first), the one closest to its deadline (a story's
+   expiry, a post's first 24 h) first; a post past its first 24 h only when
+   nothing else waits.
 5. Story feeds worth a request, once no fetched story waits for its like (a story
    left unliked at the end of a cycle costs its feed request again in the next, and
    such repeated fetches would crowd the likes out of the request budget), the one
@@ -29,7 +30,7 @@ is past the next cycle):
    items but with `latest_reel_media`, which is all the planner reads; a new story
    may reach the tray up to an hour late, far inside its 24 h). Targets in the
    tray go together, up to `story_batch` in one `feed/reels_media/` request, the
-   lowest share first.
+   lowest share (after one more miss) first.
 6. Post feeds due (not polled for `poll_interval`), least recently polled first,
    while enough requests stay for the story likes still pending.
 
@@ -147,7 +148,7 @@ class TargetView:
         last_post_check: Unix seconds of the last post-feed fetch, or None.
         latest_reel_media: Unix seconds of the newest story handled, or None.
         fair_liked: Its decayed likes in time (`fairness.py`), count.
-        fair_seen: Its decayed new media seen in time, count.
+        fair_seen: Its decayed media decided (liked in time, or missed), count.
 
     """
 
@@ -436,8 +437,7 @@ class CyclePlanner:
         ]
 
         def urgency(target: TargetView) -> tuple[float, float, float]:
-            # The worst-served first (a new story in the tray already counts
-            # against its share, `fairness.note_tray`). Then: stories newer than
+            # The worst-served first (`fairness.py`). Then: stories newer than
             # this may wait; the older they can be, the sooner they expire. Ties
             # (every target left for 24 h when the budget cannot cover them all)
             # go round-robin, the least recently checked first: the order of the
@@ -448,8 +448,8 @@ class CyclePlanner:
                 else target.last_story_check
             )
             handled_until = max(_check_time(known), now - STORY_LIFETIME)
-            share = round(target.share, 1)  # within a tenth: by expiry
-            return share, handled_until, _check_time(target.last_story_check)
+            risk = fairness.at_risk(target.fair_liked, target.fair_seen)
+            return risk, handled_until, _check_time(target.last_story_check)
 
         return sorted(due, key=urgency)
 

@@ -46,11 +46,14 @@ class TargetState:
             the target was added and are never liked (the baseline).
             None: not baselined yet (or a target from before baselining).
         stories_since: The same for stories.
-        fair_seen: New media seen in time, decayed (`fairness.py`), count.
+        fair_seen: New media decided (liked in time, or past their deadline
+            unliked), decayed (`fairness.py`), count.
         fair_liked: Our likes in time, decayed the same way, count.
         fair_at: Unix seconds both counters were decayed to, or None.
-        fair_story_until: Unix seconds of the newest story counted as seen.
-        fair_post_until: Unix seconds of the newest post counted as seen.
+        fair_story_until: Unix seconds of the newest story a read showed.
+        fair_post_until: Unix seconds of the newest post a read showed.
+        fair_open: The media known and not decided yet: key (`fairness._key`)
+            -> Unix seconds of its deadline.
         last_thumbnail: The preview URL of the last liked item on Instagram's CDN,
             as the feed gave it, or None. Stored so that the picture returns
             after a restart while Instagram's signature in its query holds (the
@@ -77,6 +80,7 @@ class TargetState:
     fair_at: float | None = None
     fair_story_until: float | None = None
     fair_post_until: float | None = None
+    fair_open: dict[str, float] = field(default_factory=dict)
     last_thumbnail: str | None = None
 
     @classmethod
@@ -128,10 +132,28 @@ def _parse_followed(data: Any) -> tuple[dict[str, list[float]], bool]:
     return followed, len(followed) == len(data)
 
 
+def _open_media(value: Any) -> bool:
+    """Tell whether a stored `fair_open` is key -> Unix seconds."""
+    return isinstance(value, Mapping) and all(
+        isinstance(key, str)
+        and isinstance(until, (int, float))
+        and not isinstance(until, bool)
+        for key, until in value.items()
+    )
+
+
+def _followed(value: Any) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+#: Fields whose stored value has its own check.
+_CHECKS: Final = {"fair_open": _open_media, "followed": _followed}
+
+
 def _same_kind(value: Any, default: Any, name: str) -> bool:
     """Tell whether a stored value may replace a field's default."""
-    if name == "followed":
-        return value is None or isinstance(value, bool)
+    if (check := _CHECKS.get(name)) is not None:
+        return check(value)
     if isinstance(value, bool):
         return False
     if name in {

@@ -37,9 +37,13 @@ def take_tray(
     """Note what the reels tray tells of the targets; return pk -> newest story.
 
     Only followed accounts appear in the tray; a target's new story there counts
-    as seen for its fair share (`fairness.note_tray`) even before it is fetched.
+    for its fair share (`fairness.note_tray`) even before it is fetched, and
+    every target's media past their deadline count as missed.
     """
     tray = {entry.user_pk: entry.latest_reel_media for entry in entries}
+    for pk in targets:
+        # Stories and posts past their deadline unliked lower the share now.
+        fairness.settle(stored.target(pk), now)
     for pk in tray.keys() & targets.keys():
         state = stored.target(pk)
         state.followed, state.followed_checked = True, now
