@@ -452,6 +452,7 @@ def test_a_slow_server_acts_within_its_world_time_not_a_quarter_hour_later(
         sandbox.world.faults.add(
             "media/*/like/", Fault.TIMEOUT, delay=60, act_late=True, act_within=30
         )
+        sent = sandbox.world.clock.now()
         with pytest.raises(CannotConnect):
             api.like_post(post)
         alice = sandbox.world.user("alice")
@@ -460,6 +461,11 @@ def test_a_slow_server_acts_within_its_world_time_not_a_quarter_hour_later(
         sandbox.world.clock.advance(15 * 60)  # the next cycle's feed read
 
         assert sandbox.world.has_liked(alice.pk, int(post.pk))
+        # Instagram's like is stamped when the slow server acted, not at the jump.
+        landed = [
+            like.at for like in sandbox.world.likes if like.media_pk == int(post.pk)
+        ]
+        assert landed == [sent + 30]
     finally:
         sandbox.stop()
 

@@ -20,6 +20,7 @@ the next restart does not count it again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -136,6 +137,10 @@ class Auditor:
             )
             for key in ledger
         }
+        # Judged from when we asked: a slow server may act a little after the
+        # request, and the integration can only count the like from its request.
+        asked = _first_requests(self.world.requests(), kept)
+        kept = {pk: min(at, asked.get(pk, at)) for pk, at in kept.items()}
         recent = {pk: at for pk, at in kept.items() if now - at < DAY}
         missing = [str(pk) for pk in recent if pk not in known]
         found = history.find(missing) if missing else {}
@@ -223,6 +228,18 @@ def _second_requests(
         elif record.status == HTTP_OK and record.fault in ACTED_FAULTS:
             acted.add(pk)
     return found
+
+
+def _first_requests(
+    records: list[RequestRecord], kept: dict[int, float]
+) -> dict[int, float]:
+    """Return media pk -> arrival of its first like request, for kept likes."""
+    first: dict[int, float] = {}
+    for record in records:
+        pk = record.media_pk
+        if pk in kept and any(fnmatchcase(record.endpoint, p) for p in LIKE_ENDPOINTS):
+            first[pk] = min(first.get(pk, math.inf), _arrival(record))
+    return first
 
 
 def _arrival(record: RequestRecord) -> float:

@@ -91,16 +91,13 @@ class Clock:
             msg = "the clock only moves forward"
             raise ValueError(msg)
         with self._lock:
-            self._now += seconds
-            now = self._now
-        self._run_due(now)
-        return now
+            target = self._now + seconds
+        self._move(target)
+        return target
 
     def set(self, when: float) -> None:
         """Jump to an absolute time."""
-        with self._lock:
-            self._now = float(when)
-        self._run_due(float(when))
+        self._move(float(when))
 
     def call_at(self, when: float, action: Callable[[], None]) -> None:
         """Run `action()` when the clock first reaches `when` (world seconds).
@@ -112,12 +109,19 @@ class Clock:
             self._order += 1
             heapq.heappush(self._due, (when, self._order, action))
 
-    def _run_due(self, now: float) -> None:
+    def _move(self, target: float) -> None:
+        """Go to `target`, stopping at each due action's time to run it there.
+
+        An action sees the clock at its own time (what it stamps is when it was
+        due), as the simulation publishes media at their own times on the way.
+        """
         while True:
             with self._lock:
-                if not self._due or self._due[0][0] > now:
+                if not self._due or self._due[0][0] > target:
+                    self._now = target
                     return
-                _, _, action = heapq.heappop(self._due)
+                when, _, action = heapq.heappop(self._due)
+                self._now = max(self._now, when)
             action()
 
 
