@@ -23,6 +23,7 @@ from tests.sandbox import Fault, Faults, Sandbox, World
 from tests.sandbox.crypto import decrypt_password
 from tests.sandbox.demo import DEMO_CODE, DEMO_PASSWORD, DEMO_USERNAME
 from tests.sandbox.testworld import PUBLIC, build_test_world
+from tests.timebase import default_test_start
 
 REPO = Path(__file__).resolve().parent.parent
 CURL = shutil.which("curl")
@@ -243,7 +244,7 @@ def test_fault_rule_counts_per_call() -> None:
 
 
 def test_world_clock_and_story_expiry() -> None:
-    world = build_test_world()
+    world = build_test_world(default_test_start())
     owner = world.user(PUBLIC)
     assert owner is not None
     assert len(world.stories_of(owner.pk)) == 2
@@ -397,7 +398,7 @@ def test_stop_does_not_wait_for_slow_answers(socket_enabled: None) -> None:
     )
     from custom_components.ig_autoliker.engine.exceptions import CannotConnect  # noqa: PLC0415
 
-    sandbox = Sandbox(build_test_world()).start()
+    sandbox = Sandbox(build_test_world(default_test_start())).start()
     options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=30)
     api = InstagramClient("alice", "alice-pass-1", options=options)
     api.login()
@@ -441,7 +442,7 @@ def test_a_slow_server_acts_within_its_world_time_not_a_quarter_hour_later(
     )
     from custom_components.ig_autoliker.engine.exceptions import CannotConnect  # noqa: PLC0415
 
-    sandbox = Sandbox(build_test_world()).start()
+    sandbox = Sandbox(build_test_world(default_test_start())).start()
     try:
         options = ConnectionOptions(sandbox.proxy_url, str(sandbox.ca_path), timeout=1)
         api = InstagramClient("alice", "alice-pass-1", options=options)
@@ -513,7 +514,9 @@ def test_idle_connection_closed_by_the_server_is_not_reused(
         InstagramClient,
     )
 
-    with Sandbox(build_test_world(), keep_alive_timeout=2.0) as sandbox:
+    with Sandbox(
+        build_test_world(default_test_start()), keep_alive_timeout=2.0
+    ) as sandbox:
         options = ConnectionOptions(
             sandbox.proxy_url, str(sandbox.ca_path), timeout=3, max_idle_reuse=1
         )
@@ -537,7 +540,7 @@ def test_connection_ended_after_its_request_limit_answers_every_request(
         InstagramClient,
     )
 
-    world = build_test_world()
+    world = build_test_world(default_test_start())
     for minute in range(1, 6):
         world.add_story(PUBLIC, age=60.0 * minute)
     with Sandbox(world, max_requests_per_connection=3) as sandbox:
