@@ -306,6 +306,32 @@ def test_a_cycle_out_of_budget_resumes_with_the_targets_it_did_not_reach() -> No
     assert visits == [["0", "1", "2", "3"], ["4", "5", "6", "7"], ["8", "9", "0", "1"]]
 
 
+def test_a_post_left_unliked_is_liked_in_the_next_cycle_without_a_new_poll() -> None:
+    clock = Clock()
+    limiter = limiter_at(clock, Limits(max_likes_per_hour=1))
+    targets = [checked("1", like_stories=False), checked("2", like_stories=False)]
+    first, second = post("1", 2 * HOUR), post("2", HOUR)
+    stale = post("2", DAY + 60)  # past its first 24 h: its next poll brings it
+    plan = planner(clock, limiter)
+    plan.on_posts("1", [first])
+    plan.on_posts("2", [second, stale])
+    step = plan.next_step(targets, clock.now)
+    assert step.item == first
+    limiter.record(Action.LIKE)
+    plan.on_handled(first, liked=True)
+    # The hour's one like is spent: the cycle ends with the other post unliked.
+    assert plan.next_step(targets, clock.now).kind is StepKind.DONE
+    assert plan.leftover_posts(clock.now) == [second]
+
+    clock.now += HOUR
+    carried = planner(clock, limiter, carried=plan.leftover_posts(clock.now))
+    # The like goes before the polls now due: no read is needed to find it.
+    step = carried.next_step(targets, clock.now)
+    assert step.kind is StepKind.LIKE
+    assert step.item == second
+    assert carried.leftover_posts(clock.now + DAY) == []
+
+
 def test_the_cycle_waits_for_budget_that_frees_before_the_next_cycle() -> None:
     clock = Clock(START - 100)
     limiter = limiter_at(clock, Limits(max_requests_per_hour=1))

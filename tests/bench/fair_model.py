@@ -164,6 +164,7 @@ def run(targets: int = 400, seed: int = 1, jitter_seed: int = 7) -> dict[str, fl
     rng = random.Random(jitter_seed)
     limiter = RateLimiter(Limits(), clock=week.now, rng=rng)
     end = START + (config.days + 1) * DAY
+    carried: list[MediaItem] = []
     while week.now() < end:
         started = week.now()
         planner = pl.CyclePlanner(
@@ -173,6 +174,7 @@ def run(targets: int = 400, seed: int = 1, jitter_seed: int = 7) -> dict[str, fl
             policy=POLICY,
             story_batch=BATCH,
             poll_interval=3600.0,
+            carried=[p for p in carried if p.pk not in week.liked],
         )
         previous = None
         while True:
@@ -188,6 +190,7 @@ def run(targets: int = 400, seed: int = 1, jitter_seed: int = 7) -> dict[str, fl
                     week.clock[0] += limiter.account_delay()
                 previous = step.target_pk
             _step(week, planner, limiter, step)
+        carried = planner.leftover_posts(week.now())
         jitter = rng.uniform(1 - CYCLE_JITTER, 1 + CYCLE_JITTER)
         week.clock[0] = max(week.now(), started + CYCLE * jitter)
     return _judge(week)

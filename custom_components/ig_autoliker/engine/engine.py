@@ -21,7 +21,7 @@ from .exceptions import (
     RateLimited,
 )
 from .follow_pass import REELS_BATCH, FollowPass
-from .media import MediaService
+from .media import MediaService, still_unliked
 from .pacer import CycleStop, Pacer
 from .planner import STORY_CHECK, CyclePlanner, Policy, StepKind, TargetView
 from .ratelimit import Action, LimitState, RateLimiter
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .clock import Clock, Sleep
     from .events import Listener
     from .media import Persist, RecallPosts
-    from .models import Target, TargetUser
+    from .models import MediaItem, Target, TargetUser
     from .ratelimit import Limits
     from .safety import Refusal, SafetySettings
     from .session import JobRunner
@@ -264,6 +264,9 @@ class Engine:
         )
         #: What the safety policy imposes on the planner (`planner_policy()`).
         self.planner_policy = Policy()
+        #: Posts fetched and left unliked by the last regular cycle (in memory:
+        #: after a restart the next poll finds them again).
+        self._carried: list[MediaItem] = []
         self._lock = asyncio.Lock()
         self.task: asyncio.Task[Any] | None = None
 
@@ -459,6 +462,11 @@ class Engine:
             focus=focus,
             story_batch=REELS_BATCH,
             poll_interval=poll_interval or self.interval,
+            carried=(
+                still_unliked(self.stored, self.media.watch, self._carried)
+                if focus is None
+                else ()
+            ),
         )
         previous: str | None = None
         try:
@@ -483,6 +491,8 @@ class Engine:
         except CycleStop:
             pass
         finally:
+            if focus is None:
+                self._carried = planner.leftover_posts(self._clock())
             self._notify(Progress(previous))
 
     def planner_constraints(self) -> Policy:

@@ -405,3 +405,20 @@ class MediaService:
         self._notify(Changed())
         # The counters move with each like, not only at the end of the cycle.
         self._notify(Progress(target.pk))
+
+
+def still_unliked(
+    stored: StoredData, watch: SilentBlockWatch, items: Iterable[MediaItem]
+) -> list[MediaItem]:
+    """Return the items an earlier cycle fetched that may still be liked now.
+
+    Not those liked since (the ledger), whose like is unsure (only a feed tells
+    whether it landed) or held after a silent drop (`silent.py`).
+    """
+    return [
+        item
+        for item in items
+        if not stored.is_liked(item.kind, item.pk)
+        and item.pk not in stored.unsure_likes
+        and not watch.is_held(item.pk)
+    ]

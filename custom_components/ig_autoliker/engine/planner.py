@@ -18,7 +18,8 @@ is past the next cycle):
    max-min fair (the target whose share of its media liked in time would be
    lowest after one more miss first), the one closest to its deadline (a story's
    expiry, a post's first 24 h) first; a post past its first 24 h only when
-   nothing else waits.
+   nothing else waits. Posts an earlier cycle fetched and left unliked are
+   carried over (`carried`) and wait only for this cycle's story reads.
 5. Story feeds worth a request, once no fetched story waits for its like (a story
    left unliked at the end of a cycle costs its feed request again in the next, and
    such repeated fetches would crowd the likes out of the request budget), the one
@@ -217,6 +218,8 @@ class CyclePlanner:
             1: one story feed per request.
         poll_interval: How often each post feed (and the story feed of a target
             outside the tray) is read, seconds; None: `interval`.
+        carried: Posts an earlier cycle fetched and left unliked, still to like
+            (`leftover_posts`); checked against the ledger by the caller.
 
     """
 
@@ -230,8 +233,9 @@ class CyclePlanner:
         focus: frozenset[str] | None = None,
         story_batch: int = 1,
         poll_interval: float | None = None,
+        carried: Iterable[MediaItem] = (),
     ) -> None:
-        """Start planning; nothing is known of this cycle yet."""
+        """Start planning; only the posts carried over are known of this cycle."""
         self._limiter = limiter
         self.interval = interval
         self.story_batch = story_batch
@@ -247,7 +251,8 @@ class CyclePlanner:
         self._posts_done: set[str] = set()
         self._failed: set[str] = set()
         #: Fetched, not yet handled items, by media pk.
-        self._pending: dict[str, MediaItem] = {}
+        self._pending: dict[str, MediaItem] = {item.pk: item for item in carried}
+        self._carried = frozenset(self._pending)
         self._newest_story: dict[str, int] = {}
         self._likes = Counter[str]()
 
@@ -295,6 +300,20 @@ class CyclePlanner:
         self._failed.add(pk)
         for key in [k for k, item in self._pending.items() if item.owner_pk == pk]:
             del self._pending[key]
+
+    def leftover_posts(self, now: float) -> list[MediaItem]:
+        """Return the fetched posts left unliked and still in time, oldest first.
+
+        The next cycle carries them (`carried`): a post left now would otherwise
+        wait for its feed's next poll (up to `POST_POLL_CEILING`). Stories are
+        read again while one is unliked; a late post comes back with its poll.
+        """
+        posts = [
+            item
+            for item in self._pending.values()
+            if item.kind is not MediaKind.STORY and fairness.deadline(item) > now
+        ]
+        return sorted(posts, key=lambda item: item.taken_at)
 
     def stories_handled(self, pk: str) -> int | None:
         """Tell whether every story fetched of `pk` in this cycle was handled.
@@ -361,12 +380,16 @@ class CyclePlanner:
             self.policy.max_likes_per_hour or self._limiter.limits.max_likes_per_hour
         )
         item = fairness.next_like(likeable, counts, horizon, now)
-        if item is not None:
+        # Stories are read once the fetched ones are liked (fetched stories left
+        # for the next cycle cost their feed request again), but before a post
+        # carried over is liked: a story read now may expire sooner.
+        read = stories and not story_likes
+        if item is not None and not (read and item.pk in self._carried):
             yield Step(StepKind.LIKE, item.owner_pk, item)
-        if stories and not story_likes:
-            # Only once the stories fetched are liked: fetched stories left for
-            # the next cycle cost their feed request again there.
+        if read:
             yield Step(StepKind.STORIES, stories[0].pk, batch=self._batch(stories))
+        if item is not None and read:
+            yield Step(StepKind.LIKE, item.owner_pk, item)
         if posts_due and self._spare_requests(len(story_likes) + len(stories)):
             yield Step(StepKind.POSTS, posts_due[0].pk)
 
