@@ -383,13 +383,15 @@ class CyclePlanner:
         # Stories are read once the fetched ones are liked (fetched stories left
         # for the next cycle cost their feed request again), but before a post
         # carried over is liked: a story read now may expire sooner.
-        read = stories and not story_likes
-        if item is not None and not (read and item.pk in self._carried):
-            yield Step(StepKind.LIKE, item.owner_pk, item)
+        read = bool(stories) and not story_likes
+        like = None if item is None else Step(StepKind.LIKE, item.owner_pk, item)
+        after_reads = read and item is not None and item.pk in self._carried
+        if like is not None and not after_reads:
+            yield like
         if read:
             yield Step(StepKind.STORIES, stories[0].pk, batch=self._batch(stories))
-        if item is not None and read:
-            yield Step(StepKind.LIKE, item.owner_pk, item)
+        if like is not None and after_reads:
+            yield like
         if posts_due and self._spare_requests(len(story_likes) + len(stories)):
             yield Step(StepKind.POSTS, posts_due[0].pk)
 
