@@ -332,6 +332,26 @@ def test_a_post_left_unliked_is_liked_in_the_next_cycle_without_a_new_poll() -> 
     assert carried.leftover_posts(clock.now + DAY) == []
 
 
+def test_a_carried_post_waits_for_the_story_read_a_fresh_post_does_not() -> None:
+    # A story read now may expire before a post carried from the last cycle.
+    clock = Clock()
+    targets = [
+        checked("1", latest_reel_media=int(START - HOUR)),
+        checked("2", like_stories=False),
+    ]
+    left = post("2", 2 * HOUR)
+    plan = planner(clock, carried=[left])
+    plan.on_tray({"1": int(START - 60)})
+    assert plan.next_step(targets, clock.now) == Step(StepKind.STORIES, "1")
+    plan.on_stories("1", [], int(START - 60))
+    assert plan.next_step(targets, clock.now) == Step(StepKind.LIKE, "2", left)
+
+    fresh = planner(clock)
+    fresh.on_tray({"1": int(START - 60)})
+    fresh.on_posts("2", [left])
+    assert fresh.next_step(targets, clock.now) == Step(StepKind.LIKE, "2", left)
+
+
 def test_the_cycle_waits_for_budget_that_frees_before_the_next_cycle() -> None:
     clock = Clock(START - 100)
     limiter = limiter_at(clock, Limits(max_requests_per_hour=1))
