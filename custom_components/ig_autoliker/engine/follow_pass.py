@@ -24,6 +24,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Final
 
 from .clock import DAY
+from .media import likeable_unread
 from .models import MediaItem, MediaKind, Target
 from .pacer import CycleStop
 from .planner import Step, StepKind, seconds_until_step
@@ -202,11 +203,7 @@ class FollowPass:
         for item in items:
             if item.taken_at.timestamp() <= since or item.owner_pk != pk:
                 continue
-            if self._stored.is_liked(item.kind, item.pk):
-                continue
-            if item.pk in self._stored.unsure_likes or self._media.watch.is_held(
-                item.pk
-            ):
+            if not likeable_unread(self._stored, self._media.watch, item):
                 continue
             if item.has_liked:
                 self._stored.remember_found(item.kind, item.pk, self._clock())

@@ -407,18 +407,37 @@ class MediaService:
         self._notify(Progress(target.pk))
 
 
+def likeable_unread(
+    stored: StoredData, watch: SilentBlockWatch, item: MediaItem
+) -> bool:
+    """Tell whether `item` may be liked without a feed read telling more.
+
+    Not when it is liked in the ledger, its like is unsure (only a feed's
+    `has_liked` tells whether it landed) or held after a silent drop
+    (`silent.py`).
+
+    Args:
+        stored: The entry's stored data (ledger and unsure likes).
+        watch: The silent-block watch (held likes).
+        item: A story or post fetched earlier.
+
+    Returns:
+        True when a like may be sent for it now.
+
+    """
+    return not (
+        stored.is_liked(item.kind, item.pk)
+        or item.pk in stored.unsure_likes
+        or watch.is_held(item.pk)
+    )
+
+
 def still_unliked(
     stored: StoredData, watch: SilentBlockWatch, items: Iterable[MediaItem]
 ) -> list[MediaItem]:
-    """Return the items an earlier cycle fetched that may still be liked now.
+    """Return the items an earlier cycle fetched that may be liked now, in order.
 
-    Not those liked since (the ledger), whose like is unsure (only a feed tells
-    whether it landed) or held after a silent drop (`silent.py`).
+    Those `likeable_unread` passes: the ledger, unsure likes and held likes may
+    have changed since the fetch.
     """
-    return [
-        item
-        for item in items
-        if not stored.is_liked(item.kind, item.pk)
-        and item.pk not in stored.unsure_likes
-        and not watch.is_held(item.pk)
-    ]
+    return [item for item in items if likeable_unread(stored, watch, item)]
