@@ -57,11 +57,13 @@ from tests.bench.sim import (
     DAY,
     HOUR,
     KEEP_ALIVE_CHECK,
+    START,
     SimConfig,
     _entry,
     _environment,
     _Simulation,
     build_world,
+    seeded_jitter,
 )
 from tests.integration.test_fault_matrix import (
     CLIENT_TIMEOUT,
@@ -442,7 +444,7 @@ class Chaos:
     async def run(self) -> ChaosResult:
         """The whole run (see the module docstring)."""
         started = time.perf_counter()
-        start = 1_800_000_000.0 // DAY * DAY  # a fixed midnight: replayable
+        start = START
         sim = _Simulation(
             self.config,
             self.world,
@@ -462,6 +464,7 @@ class Chaos:
             stack.enter_context(
                 patch.object(IgAutolikerCoordinator, "_sleep", self.timers.sleeper())
             )
+            stack.enter_context(seeded_jitter(self.config.seed))
             stack.enter_context(
                 patch(
                     "custom_components.ig_autoliker.store.async_call_later",

@@ -28,11 +28,9 @@ from custom_components.ig_autoliker.engine.models import MediaItem, MediaKind
 from custom_components.ig_autoliker.engine.ratelimit import Action, Limits, RateLimiter
 from custom_components.ig_autoliker.engine.state import TargetState
 
-from tests.bench.sim import SimConfig, schedule, target_name
+from tests.bench.sim import START, SimConfig, schedule, target_name
 
 DAY = 86400.0
-#: A midnight (UTC), as the simulation starts at one.
-START = 1_800_000_000.0 - 1_800_000_000.0 % DAY
 #: The tray is read every quarter hour (`planner.STORY_CHECK`), cycles jittered.
 CYCLE = pl.STORY_CHECK
 CYCLE_JITTER = 0.1

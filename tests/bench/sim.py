@@ -66,6 +66,9 @@ if TYPE_CHECKING:
 
 HOUR = 3600.0
 DAY = 86400.0
+#: Where every simulated week starts: a fixed midnight (UTC), never the wall clock,
+#: so that a week (with its seeded jitter, `seeded_jitter`) replays alike.
+START = 1_800_000_000.0 // DAY * DAY
 #: Keep-alive timer period in `__init__.py` (the interval itself is an option).
 KEEP_ALIVE_CHECK = 300.0
 #: Requests per target and day in the capacity estimate, besides the post polls:
@@ -423,7 +426,7 @@ async def async_simulate(config: SimConfig) -> SimResult:
     """Run one simulation in a test Home Assistant (see the module docstring)."""
     started = time.perf_counter()
     world = build_world(config)
-    start = float(int(time.time()) // int(DAY) * int(DAY))  # a midnight (UTC)
+    start = START
     sim = _Simulation(config, world, start)
     world.clock.set(start)
     if config.prepare is not None:
@@ -439,10 +442,24 @@ async def async_simulate(config: SimConfig) -> SimResult:
             with (
                 patch.object(IgAutolikerCoordinator, "_now", staticmethod(sim.time)),
                 patch.object(IgAutolikerCoordinator, "_sleep", _fake_sleep(sim)),
+                seeded_jitter(config.seed),
             ):
                 await _async_run(hass, sim)
             await hass.async_stop(force=True)
     return _judge(sim, config, time.perf_counter() - started)
+
+
+def seeded_jitter(seed: int) -> contextlib.AbstractContextManager[Any]:
+    """Seed the jitter of the engine's pauses and cycle starts with `seed`.
+
+    Each coordinator built within (one per setup or restart) draws from
+    `random.Random(seed)`, so the same week makes the same choices every run.
+    """
+    return patch.object(
+        IgAutolikerCoordinator,
+        "_random",
+        staticmethod(lambda: random.Random(seed)),
+    )
 
 
 def _fake_sleep(sim: _Simulation) -> Callable[[Any, float], Any]:

@@ -45,12 +45,14 @@ from tests.bench.sim import (
     DAY,
     HOUR,
     KEEP_ALIVE_CHECK,
+    START,
     SimConfig,
     _environment,
     _fake_sleep,
     _max_in_window,
     _Simulation,
     build_world,
+    seeded_jitter,
     target_name,
 )
 from tests.sandbox import Sandbox, World
@@ -289,7 +291,7 @@ async def async_simulate_follow(config: SimConfig) -> FollowResult:
     """Run one follow-mode week in a test Home Assistant (module docstring)."""
     started = time.perf_counter()
     world = build_world(config)
-    start = float(int(time.time()) // int(DAY) * int(DAY))  # a midnight (UTC)
+    start = START
     feed = _Feed(start)
     sim = _Simulation(config, world, start)
     sim.config = SimConfig(**{**config.__dict__, "on_tick": feed.tick})
@@ -309,6 +311,7 @@ async def async_simulate_follow(config: SimConfig) -> FollowResult:
             with (
                 patch.object(IgAutolikerCoordinator, "_now", staticmethod(sim.time)),
                 patch.object(IgAutolikerCoordinator, "_sleep", _fake_sleep(sim)),
+                seeded_jitter(config.seed),
             ):
                 await _async_run(hass, sim)
             await hass.async_stop(force=True)

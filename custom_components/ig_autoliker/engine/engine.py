@@ -62,13 +62,14 @@ RATE_LIMIT_STATES: Final = [
 ]
 
 
-def restore_limits(
+def restore_limits(  # noqa: PLR0913 - the state, the options and the environment
     stored: StoredData,
     limits: Limits,
     settings: SafetySettings,
     *,
     clock: Clock,
     tz: tzinfo,
+    rng: random.Random | None = None,
 ) -> tuple[RateLimiter, SafetyPolicy]:
     """Restore the account's rate limiter and safety policy from its stored state.
 
@@ -94,6 +95,7 @@ def restore_limits(
         settings: The safety settings of the options now.
         clock: Unix seconds.
         tz: The time zone of the active hours.
+        rng: Source of the jitter of the limiter's pauses (default: OS-seeded).
 
     Returns:
         The limiter and the policy. An account with nothing stored yet (first
@@ -102,7 +104,9 @@ def restore_limits(
     """
     likes, story_views = stored.own_likes(clock())
     known = {Action.LIKE: likes, Action.STORY_VIEW: story_views}
-    limiter = RateLimiter.from_dict(stored.limiter, limits, clock=clock, known=known)
+    limiter = RateLimiter.from_dict(
+        stored.limiter, limits, clock=clock, rng=rng, known=known
+    )
     new_account = not stored.policy and stored.last_cycle is None
     policy = SafetyPolicy.from_dict(
         stored.policy or None,
