@@ -123,13 +123,18 @@ SAFETY_PACING_OFF = {
 }
 
 
-def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS) -> None:
-    """A simulated week per target count; the `simulate:` lines come last."""
+def bench_simulate(counts: tuple[int, ...] = SIMULATED_TARGETS, seed: int = 1) -> None:
+    """A simulated week per target count; the `simulate:` lines come last.
+
+    `seed` draws the media schedule and the jitter: one seed gives the same
+    figures every run.
+    """
     from tests.bench.sim import SimConfig, simulate  # noqa: PLC0415 - heavy import
 
     results = []
     for count in counts:
-        result = simulate(SimConfig(targets=count, options=dict(SAFETY_PACING_OFF)))
+        config = SimConfig(targets=count, seed=seed, options=dict(SAFETY_PACING_OFF))
+        result = simulate(config)
         print(result.details(), flush=True)
         results.append(result)
     for result in results:
@@ -157,7 +162,8 @@ def bench_simulate_follow(
 
 def main(argv: list[str]) -> None:
     """
-    `--simulate [N ...]`: a simulated week; `--safety [days targets]`: a month.
+    `--simulate [--seed S] [N ...]`: a simulated week (seed 1 unless given);
+    `--safety [days targets]`: a month.
 
     `--safety` runs the silent-block scenario (`--silent`: only that) and the
     soft-throttle one (`--pace`: only that) first, so its last line stays the
@@ -191,8 +197,10 @@ def main(argv: list[str]) -> None:
         bench_chaos(days, seed)
         return
     if argv[:1] == ["--simulate"]:
-        counts = tuple(int(value) for value in argv[1:]) or SIMULATED_TARGETS
-        bench_simulate(counts)
+        seed = int(argv[2]) if argv[1:2] == ["--seed"] else 1
+        rest = argv[3:] if argv[1:2] == ["--seed"] else argv[1:]
+        counts = tuple(int(value) for value in rest) or SIMULATED_TARGETS
+        bench_simulate(counts, seed)
         return
     bench_store()
     bench_limiter()

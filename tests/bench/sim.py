@@ -89,7 +89,7 @@ class SimConfig:
         stories_per_day: Mean stories per target and day (Poisson, waking hours).
         posts_per_day: Mean posts per target and day (Poisson, waking hours).
         waking: Hours of the day (UTC) in which targets publish, [start, end).
-        seed: Seed of the media schedule.
+        seed: Seed of the media schedule and of the engine's jitter.
         options: Integration options (limits, interval); defaults otherwise.
         on_tick: Called as `on_tick(world, now)` after every move of the clock
             (inject faults, freeze the account...).

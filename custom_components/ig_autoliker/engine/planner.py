@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from .models import MediaItem
-    from .ratelimit import RateLimiter
+    from .ratelimit import Limits, RateLimiter
 
 #: A story expires this many seconds after it was posted (Instagram's 24 h).
 STORY_LIFETIME: Final = DAY
@@ -196,6 +196,23 @@ class Policy:
     max_likes_per_day: int | None = None
     max_likes_per_target: int | None = None
     like_check_requests: int = 0
+
+    def like_limits(self, limits: Limits) -> Limits:
+        """Return `limits` with the like limits this policy makes stricter.
+
+        Args:
+            limits: The rate limiter's limits (the options).
+
+        Returns:
+            The same limits, `max_likes_per_hour` and `max_likes_per_day`
+            replaced where the policy sets them (counts per hour, per 24 h).
+
+        """
+        return replace(
+            limits,
+            max_likes_per_hour=self.max_likes_per_hour or limits.max_likes_per_hour,
+            max_likes_per_day=self.max_likes_per_day or limits.max_likes_per_day,
+        )
 
 
 def _check_time(value: float | None) -> float:
@@ -376,9 +393,7 @@ class CyclePlanner:
         likeable = self._likeable(by_pk)
         story_likes = [i for i in likeable if i.kind is MediaKind.STORY]
         counts = {t.pk: (t.fair_liked, t.fair_seen) for t in targets}
-        horizon = (
-            self.policy.max_likes_per_hour or self._limiter.limits.max_likes_per_hour
-        )
+        horizon = self.policy.like_limits(self._limiter.limits).max_likes_per_hour
         item = fairness.next_like(likeable, counts, horizon, now)
         # Stories are read once the fetched ones are liked (fetched stories left
         # for the next cycle cost their feed request again), but before a post
@@ -587,12 +602,7 @@ def seconds_until_step(
         seconds_until(now, policy.likes_frozen_until),
         limiter.seconds_until_allowed(Action.LIKE),
     )
-    for window, limit in (
-        (HOUR, policy.max_likes_per_hour),
-        (DAY, policy.max_likes_per_day),
-    ):
-        if limit is not None:
-            wait = max(wait, limiter.seconds_until_fits(Action.LIKE, window, limit))
+    wait = max(wait, limiter.like_wait(policy.like_limits(limiter.limits)))
     if step.item.kind is MediaKind.STORY:
         wait = max(wait, limiter.seconds_until_allowed(Action.STORY_VIEW))
     return wait
