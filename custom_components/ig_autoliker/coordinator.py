@@ -9,7 +9,6 @@ long cycle does not push the next one.
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -80,14 +79,12 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
         )
         self.store = store
         store.clock = self.clock
-        rng = self._random()
         limiter, policy = restore_limits(
             stored,
             limits_from_options(options),
             safety_settings_from_options(options),
             clock=self.clock,
             tz=dt_util.get_default_time_zone(),
-            rng=rng,
         )
         #: Shows what the engine reports (events, repair issues, entities).
         self.reporter = EngineReporter(self)
@@ -105,7 +102,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
             persist=lambda: store.async_save_data(self.engine.state_to_save()),
             listener=self.reporter.on_event,
             interval=interval,
-            rng=rng,
         )
         self.keep_alive_interval = keep_alive_interval(options)
         #: Device models in Home Assistant's language (entity.async_device_models).
@@ -128,15 +124,6 @@ class IgAutolikerCoordinator(DataUpdateCoordinator[IgAutolikerData]):
     def _now() -> float:
         """Return Unix seconds from Home Assistant's clock (replaced in tests)."""
         return dt_util.utcnow().timestamp()
-
-    @staticmethod
-    def _random() -> random.Random:
-        """Return the source of the jitter of pauses and cycle starts.
-
-        OS-seeded; the simulated weeks of `scripts/benchmark` replace it with a
-        seeded one, so a week gives the same figures every run.
-        """
-        return random.Random()  # noqa: S311 - jitter, not cryptography
 
     def clock(self) -> float:
         """Return the engine's clock, Unix seconds (`_now`, looked up at call time)."""

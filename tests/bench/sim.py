@@ -42,6 +42,7 @@ from custom_components.ig_autoliker.const import (
     SUBENTRY_TYPE_TARGET,
 )
 from custom_components.ig_autoliker.coordinator import IgAutolikerCoordinator
+from custom_components.ig_autoliker.engine.engine import Engine, restore_limits
 from custom_components.ig_autoliker.engine.planner import (
     POST_POLL_CEILING,
     STORY_LIFETIME,
@@ -69,6 +70,8 @@ DAY = 86400.0
 #: Where every simulated week starts: a fixed midnight (UTC), never the wall clock,
 #: so that a week (with its seeded jitter, `seeded_jitter`) replays alike.
 START = 1_800_000_000.0 // DAY * DAY
+#: The module that builds the engine (patched by `seeded_jitter`).
+COORDINATOR = IgAutolikerCoordinator.__module__
 #: Keep-alive timer period in `__init__.py` (the interval itself is an option).
 KEEP_ALIVE_CHECK = 300.0
 #: Requests per target and day in the capacity estimate, besides the post polls:
@@ -452,14 +455,24 @@ async def async_simulate(config: SimConfig) -> SimResult:
 def seeded_jitter(seed: int) -> contextlib.AbstractContextManager[Any]:
     """Seed the jitter of the engine's pauses and cycle starts with `seed`.
 
-    Each coordinator built within (one per setup or restart) draws from
-    `random.Random(seed)`, so the same week makes the same choices every run.
+    The coordinator builds its rate limiter (`restore_limits`) and its engine
+    with OS-seeded jitter; within this, each coordinator built (one per setup or
+    restart) gives both one `random.Random(seed)`, so the same week makes the
+    same choices every run.
     """
-    return patch.object(
-        IgAutolikerCoordinator,
-        "_random",
-        staticmethod(lambda: random.Random(seed)),
-    )
+    drawn: list[random.Random] = []
+
+    def limits(*args: Any, **kwargs: Any) -> Any:
+        drawn.append(random.Random(seed))
+        return restore_limits(*args, rng=drawn[-1], **kwargs)
+
+    def engine(*args: Any, **kwargs: Any) -> Engine:
+        return Engine(*args, rng=drawn[-1], **kwargs)
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(patch(f"{COORDINATOR}.restore_limits", limits))
+    stack.enter_context(patch(f"{COORDINATOR}.Engine", engine))
+    return stack
 
 
 def _fake_sleep(sim: _Simulation) -> Callable[[Any, float], Any]:
