@@ -452,7 +452,8 @@ async def async_simulate(config: SimConfig) -> SimResult:
     return _judge(sim, config, time.perf_counter() - started)
 
 
-def seeded_jitter(seed: int) -> contextlib.AbstractContextManager[Any]:
+@contextlib.contextmanager
+def seeded_jitter(seed: int) -> Iterator[None]:
     """Seed the jitter of the engine's pauses and cycle starts with `seed`.
 
     The coordinator builds its rate limiter (`restore_limits`) and its engine
@@ -469,10 +470,11 @@ def seeded_jitter(seed: int) -> contextlib.AbstractContextManager[Any]:
     def engine(*args: Any, **kwargs: Any) -> Engine:
         return Engine(*args, rng=drawn[-1], **kwargs)
 
-    stack = contextlib.ExitStack()
-    stack.enter_context(patch(f"{COORDINATOR}.restore_limits", limits))
-    stack.enter_context(patch(f"{COORDINATOR}.Engine", engine))
-    return stack
+    with (
+        patch(f"{COORDINATOR}.restore_limits", limits),
+        patch(f"{COORDINATOR}.Engine", engine),
+    ):
+        yield
 
 
 def _fake_sleep(sim: _Simulation) -> Callable[[Any, float], Any]:
