@@ -151,6 +151,20 @@ def test_of_two_equal_shares_the_target_with_fewer_media_goes_first() -> None:
     assert chosen == later
 
 
+def test_a_target_with_more_media_waiting_goes_first_at_equal_shares() -> None:
+    # Both have 80 % liked. If neither is liked, two missed stories cost the pair
+    # more of its share (8/12) than one costs the single (8/11).
+    pair, single = TargetState("pair"), TargetState("single")
+    pair.fair_liked, pair.fair_seen = 8.0, 10.0
+    single.fair_liked, single.fair_seen = 8.0, 10.0
+    sooner = story("single", DAY - HOUR)  # expires first
+    first, second = story("pair", 2 * HOUR), story("pair", HOUR)
+
+    chosen = fairness.next_like([sooner, first, second], counts(pair, single), 1, START)
+
+    assert chosen == first
+
+
 def test_when_the_likes_cover_all_the_closest_deadline_goes_first() -> None:
     ahead, behind = TargetState("ahead"), TargetState("behind")
     ahead.fair_liked, ahead.fair_seen = 9.0, 10.0

@@ -154,30 +154,47 @@ def test_story_feeds_left_for_a_day_are_fetched_round_robin() -> None:
     assert fetched == ["second", "third", "first"]
 
 
-def test_fetched_stories_are_liked_before_the_next_story_feed_is_fetched() -> None:
-    # A story fetched but left unliked when the budget ends the cycle costs its
-    # feed request again in the next cycle: finish a feed before the next one.
+def test_new_stories_are_read_before_likes_and_carried_stories_not_read_again() -> None:
+    # The fair order weighs only the stories it knows of: read every feed with a
+    # new story first. A story left unliked is carried, not read again.
     clock = Clock()
     limiter = limiter_at(clock, Limits(max_likes_per_hour=1))
     plan = planner(clock, limiter)
     targets = [checked(pk, latest_reel_media=int(START - HOUR)) for pk in "12"]
     plan.on_tray({"1": int(START - 60), "2": int(START - 60)})
-    first = plan.next_step(targets, clock.now)
-    assert first.kind is StepKind.STORIES
-    fetched = story(str(first.target_pk), 60)
-    plan.on_stories(str(first.target_pk), [fetched], int(START - 60))
-    assert plan.next_step(targets, clock.now) == Step(
-        StepKind.LIKE, fetched.owner_pk, fetched
+    fetched = {}
+    for _ in range(2):
+        step = plan.next_step(targets, clock.now)
+        assert step.kind is StepKind.STORIES
+        pk = str(step.target_pk)
+        fetched[pk] = story(pk, 60)
+        plan.on_stories(pk, [fetched[pk]], int(START - 60))
+    assert sorted(fetched) == ["1", "2"]
+    step = plan.next_step(targets, clock.now)
+    assert step.kind is StepKind.LIKE
+    assert step.item is not None
+    limiter.record(Action.LIKE)
+    plan.on_handled(step.item, liked=True)
+    left = fetched["2" if step.target_pk == "1" else "1"]
+    handled = plan.stories_handled(str(step.target_pk))
+    assert handled == int(START - 60)  # stored as the liked one's newest handled
+    targets = [
+        replace(t, latest_reel_media=handled) if t.pk == step.target_pk else t
+        for t in targets
+    ]
+    # The hour's one like is spent: the other story is carried to the next cycle.
+    assert plan.next_step(targets, clock.now).kind is StepKind.DONE
+    assert plan.leftover(clock.now) == [left]
+
+    clock.now += HOUR
+    carried = planner(clock, limiter, carried=plan.leftover(clock.now))
+    carried.on_tray({"1": int(START - 60), "2": int(START - 60)})
+    assert carried.next_step(targets, clock.now) == Step(
+        StepKind.LIKE, left.owner_pk, left
     )
-    clock.now = START - HOUR / 2
-    limiter.record(Action.LIKE)  # the hour's only like went half an hour ago
-    clock.now = START
-    # The like waits for the like budget; the other feed waits with it.
-    assert plan.next_step(targets, clock.now) == Step(StepKind.WAIT, seconds=HOUR / 2)
-    plan.on_handled(fetched, liked=True)
-    assert plan.next_step(targets, clock.now) == Step(
-        StepKind.STORIES, "2" if first.target_pk == "1" else "1"
-    )
+    newer = planner(clock, limiter, carried=[left])
+    newer.on_tray({left.owner_pk: int(clock.now - 60)})  # a newer story came
+    assert newer.next_step(targets, clock.now) == Step(StepKind.STORIES, left.owner_pk)
 
 
 def test_the_tray_decides_which_story_feeds_are_worth_a_request() -> None:
@@ -321,19 +338,20 @@ def test_a_post_left_unliked_is_liked_in_the_next_cycle_without_a_new_poll() -> 
     plan.on_handled(first, liked=True)
     # The hour's one like is spent: the cycle ends with the other post unliked.
     assert plan.next_step(targets, clock.now).kind is StepKind.DONE
-    assert plan.leftover_posts(clock.now) == [second]
+    assert plan.leftover(clock.now) == [second]
 
     clock.now += HOUR
-    carried = planner(clock, limiter, carried=plan.leftover_posts(clock.now))
+    carried = planner(clock, limiter, carried=plan.leftover(clock.now))
     # The like goes before the polls now due: no read is needed to find it.
     step = carried.next_step(targets, clock.now)
     assert step.kind is StepKind.LIKE
     assert step.item == second
-    assert carried.leftover_posts(clock.now + DAY) == []
+    assert carried.leftover(clock.now + DAY) == []
 
 
-def test_a_carried_post_waits_for_the_story_read_a_fresh_post_does_not() -> None:
-    # A story read now may expire before a post carried from the last cycle.
+def test_story_reads_go_before_any_like_carried_or_fresh() -> None:
+    # A story read now may expire before the post waiting, and may belong to a
+    # target the fair order should serve first.
     clock = Clock()
     targets = [
         checked("1", latest_reel_media=int(START - HOUR)),
@@ -349,7 +367,7 @@ def test_a_carried_post_waits_for_the_story_read_a_fresh_post_does_not() -> None
     fresh = planner(clock)
     fresh.on_tray({"1": int(START - 60)})
     fresh.on_posts("2", [left])
-    assert fresh.next_step(targets, clock.now) == Step(StepKind.LIKE, "2", left)
+    assert fresh.next_step(targets, clock.now) == Step(StepKind.STORIES, "1")
 
 
 def test_the_cycle_waits_for_budget_that_frees_before_the_next_cycle() -> None:

@@ -188,7 +188,7 @@ def run(targets: int = 400, seed: int = 1, jitter_seed: int = 7) -> dict[str, fl
                     week.clock[0] += limiter.account_delay()
                 previous = step.target_pk
             _step(week, planner, limiter, step)
-        carried = planner.leftover_posts(week.now())
+        carried = planner.leftover(week.now())
         jitter = rng.uniform(1 - CYCLE_JITTER, 1 + CYCLE_JITTER)
         week.clock[0] = max(week.now(), started + CYCLE * jitter)
     return _judge(week)

@@ -268,8 +268,10 @@ class Engine:
         )
         #: What the safety policy imposes on the planner (`planner_policy()`).
         self.planner_policy = Policy()
-        #: Posts fetched and left unliked by the last regular cycle (in memory:
-        #: after a restart the next poll finds them again).
+        #: Stories and posts fetched and left unliked by the last regular cycle
+        #: (in memory: after a restart the tray shows the stories again, since a
+        #: target's newest story is stored as handled only once all are; the
+        #: next poll finds the posts).
         self._carried: list[MediaItem] = []
         self._lock = asyncio.Lock()
         self.task: asyncio.Task[Any] | None = None
@@ -496,7 +498,7 @@ class Engine:
             pass
         finally:
             if focus is None:
-                self._carried = planner.leftover_posts(self._clock())
+                self._carried = planner.leftover(self._clock())
             self._notify(Progress(previous))
 
     def planner_constraints(self) -> Policy:

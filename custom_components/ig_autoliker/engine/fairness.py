@@ -166,13 +166,33 @@ def share(liked: float, seen: float) -> float:
 def at_risk(liked: float, seen: float) -> float:
     """Return the share a target would have if its next media were missed, 0.0-1.0.
 
-    What max-min fairness weighs for a target with media waiting: a miss costs a
-    target with few media decided more of its share than one with many, so of two
-    equal shares the smaller target is served first (its share would fall
-    further), and a target far ahead still is once one miss would take it below
-    the others.
+    What the story reads weigh (`planner.py`): before a read, a target's
+    waiting stories are not known, only that the tray shows one. A miss costs
+    a target with few media decided more of its share than one with many, so
+    of two equal shares the smaller target is read first.
     """
     return share(liked, seen + 1.0)
+
+
+def final_share(liked: float, seen: float, waiting: int) -> float:
+    """Return the share a target ends with if none of its `waiting` media is liked.
+
+    What the water-filling of `next_like` raises, one like at a time: with every
+    story read once and carried until liked or expired, a target's waiting
+    items are all its media we know of that are still open, so max-min over
+    this value is max-min over the shares the known media leave. A target with
+    two stories about to expire together weighs both, not one.
+
+    Args:
+        liked: Its decayed likes in time, plus the likes handed out so far.
+        seen: Its decayed media decided, plus the likes handed out so far.
+        waiting: Its waiting items not handed a like yet, count.
+
+    Returns:
+        0.0-1.0 (`NEUTRAL_SHARE` when nothing is decided or waiting).
+
+    """
+    return share(liked, seen + waiting)
 
 
 def next_like(
@@ -184,14 +204,14 @@ def next_like(
     """Pick the item to like next: fair over the next likes, then by deadline.
 
     The `horizon` likes to come are handed out by water-filling: again and again
-    the target with the lowest share after one more miss (`at_risk`, counting
-    the likes handed out so far) gets one, its item closest to its deadline. Of
-    those, the one closest to its deadline goes first (earliest deadline first):
-    when the limits cover everything, every item is in that set and none
-    expires for another's sake; when they do not, the set holds the
-    worst-served targets' items only. Items past their deadline (posts older
-    than `IN_TIME`) come after all others, oldest first: liked when there is
-    room, for nobody's share.
+    the target with the lowest share if none of its items still waiting were
+    liked (`final_share`, counting the likes handed out so far) gets one, its
+    item closest to its deadline. Of those, the one closest to its deadline goes
+    first (earliest deadline first): when the limits cover everything, every
+    item is in that set and none expires for another's sake; when they do not,
+    the set holds the worst-served targets' items only. Items past their
+    deadline (posts older than `IN_TIME`) come after all others, oldest first:
+    liked when there is room, for nobody's share.
 
     Args:
         items: The pending items that may be liked now.
@@ -215,7 +235,8 @@ def next_like(
     for pk, queue in queues.items():
         queue.sort(key=deadline, reverse=True)  # pop() gives the earliest
         liked, seen = counts.get(pk, (0.0, 0.0))
-        heapq.heappush(heap, (at_risk(liked, seen), deadline(queue[-1]), pk))
+        first = final_share(liked, seen, len(queue))
+        heapq.heappush(heap, (first, deadline(queue[-1]), pk))
     chosen: list[MediaItem] = []
     handed: dict[str, int] = {}
     while heap and len(chosen) < max(1, horizon):
@@ -226,7 +247,7 @@ def next_like(
         if queue:
             liked, seen = counts.get(pk, (0.0, 0.0))
             # A like in time decides its media: it counts in both.
-            projected = at_risk(liked + handed[pk], seen + handed[pk])
+            projected = final_share(liked + handed[pk], seen + handed[pk], len(queue))
             heapq.heappush(heap, (projected, deadline(queue[-1]), pk))
     if chosen:
         return min(chosen, key=deadline)

@@ -14,24 +14,25 @@ is past the next cycle):
 2. The friendship status of story targets the tray did not show whose status is
    unknown or older than `FRIENDSHIP_MAX_AGE` (one request a week per target).
 3. Post feeds about to go unpolled for `POST_POLL_CEILING` (6 h).
-4. A like (`fairness.next_like`): of the likes an hour allows, handed out
+4. Story feeds worth a request, the lowest share after one more miss first,
+   then the one whose unliked stories may expire first: in the tray with a story
+   newer than the newest one handled or carried; or, for a target not known to be
+   followed (never in the tray), due once per cycle interval. A followed target
+   absent from the tray has no live story and costs nothing: the tray lists every
+   followed account with live stories (mgp25/Instagram-API#1201: entries far back
+   come without items but with `latest_reel_media`, which is all the planner
+   reads; a new story may reach the tray up to an hour late, far inside its 24 h).
+   Targets in the tray go together, up to `story_batch` in one `feed/reels_media/`
+   request. Reads go before likes, so the likes are handed out knowing every
+   story waiting; each story is read once (a batch costs one request for up to
+   `story_batch` targets) and carried from cycle to cycle until it is liked or
+   expires.
+5. A like (`fairness.next_like`): of the likes an hour allows, handed out
    max-min fair (the target whose share of its media liked in time would be
-   lowest after one more miss first), the one closest to its deadline (a story's
-   expiry, a post's first 24 h) first; a post past its first 24 h only when
-   nothing else waits. Posts an earlier cycle fetched and left unliked are
-   carried over (`carried`) and wait only for this cycle's story reads.
-5. Story feeds worth a request, once no fetched story waits for its like (a story
-   left unliked at the end of a cycle costs its feed request again in the next, and
-   such repeated fetches would crowd the likes out of the request budget), the one
-   whose unliked stories may expire first first: in the tray with a story newer
-   than the newest one handled; or, for a target not known to be followed (never
-   in the tray), due once per cycle interval. A followed target absent from the
-   tray has no live story and costs nothing: the tray lists every followed account
-   with live stories (mgp25/Instagram-API#1201: entries far back come without
-   items but with `latest_reel_media`, which is all the planner reads; a new story
-   may reach the tray up to an hour late, far inside its 24 h). Targets in the
-   tray go together, up to `story_batch` in one `feed/reels_media/` request, the
-   lowest share (after one more miss) first.
+   lowest if none of its waiting items were liked first), the one closest to its
+   deadline (a story's expiry, a post's first 24 h) first; a post past its first
+   24 h only when nothing else waits. Stories and posts an earlier cycle fetched
+   and left unliked are carried over (`carried`).
 6. Post feeds due (not polled for `poll_interval`), least recently polled first,
    while enough requests stay for the story likes still pending.
 
@@ -235,8 +236,10 @@ class CyclePlanner:
             1: one story feed per request.
         poll_interval: How often each post feed (and the story feed of a target
             outside the tray) is read, seconds; None: `interval`.
-        carried: Posts an earlier cycle fetched and left unliked, still to like
-            (`leftover_posts`); checked against the ledger by the caller.
+        carried: Stories and posts an earlier cycle fetched and left unliked,
+            still in time (`leftover`); checked against the ledger by the
+            caller. A target's carried stories stand for its read: its feed is
+            read again only when the tray shows a newer story.
 
     """
 
@@ -269,7 +272,13 @@ class CyclePlanner:
         self._failed: set[str] = set()
         #: Fetched, not yet handled items, by media pk.
         self._pending: dict[str, MediaItem] = {item.pk: item for item in carried}
-        self._carried = frozenset(self._pending)
+        #: pk -> Unix seconds of its newest story carried over.
+        self._carried_stories: dict[str, int] = {}
+        for item in carried:
+            if item.kind is MediaKind.STORY:
+                taken = int(item.taken_at.timestamp())
+                pk = item.owner_pk
+                self._carried_stories[pk] = max(taken, self._carried_stories.get(pk, 0))
         self._newest_story: dict[str, int] = {}
         self._likes = Counter[str]()
 
@@ -318,19 +327,17 @@ class CyclePlanner:
         for key in [k for k, item in self._pending.items() if item.owner_pk == pk]:
             del self._pending[key]
 
-    def leftover_posts(self, now: float) -> list[MediaItem]:
-        """Return the fetched posts left unliked and still in time, oldest first.
+    def leftover(self, now: float) -> list[MediaItem]:
+        """Return the fetched items left unliked and still in time, oldest first.
 
         The next cycle carries them (`carried`): a post left now would otherwise
-        wait for its feed's next poll (up to `POST_POLL_CEILING`). Stories are
-        read again while one is unliked; a late post comes back with its poll.
+        wait for its feed's next poll (up to `POST_POLL_CEILING`), a story for
+        a read of its feed again. A late post comes back with its poll.
         """
-        posts = [
-            item
-            for item in self._pending.values()
-            if item.kind is not MediaKind.STORY and fairness.deadline(item) > now
+        left = [
+            item for item in self._pending.values() if fairness.deadline(item) > now
         ]
-        return sorted(posts, key=lambda item: item.taken_at)
+        return sorted(left, key=lambda item: item.taken_at)
 
     def stories_handled(self, pk: str) -> int | None:
         """Tell whether every story fetched of `pk` in this cycle was handled.
@@ -395,18 +402,11 @@ class CyclePlanner:
         counts = {t.pk: (t.fair_liked, t.fair_seen) for t in targets}
         horizon = self.policy.like_limits(self._limiter.limits).max_likes_per_hour
         item = fairness.next_like(likeable, counts, horizon, now)
-        # Stories are read once the fetched ones are liked (fetched stories left
-        # for the next cycle cost their feed request again), but before a post
-        # carried over is liked: a story read now may expire sooner.
-        read = bool(stories) and not story_likes
-        like = None if item is None else Step(StepKind.LIKE, item.owner_pk, item)
-        after_reads = read and item is not None and item.pk in self._carried
-        if like is not None and not after_reads:
-            yield like
-        if read:
+        # Read first: the fair order can only weigh the stories it knows of.
+        if stories:
             yield Step(StepKind.STORIES, stories[0].pk, batch=self._batch(stories))
-        if like is not None and after_reads:
-            yield like
+        if item is not None:
+            yield Step(StepKind.LIKE, item.owner_pk, item)
         if posts_due and self._spare_requests(len(story_likes) + len(stories)):
             yield Step(StepKind.POSTS, posts_due[0].pk)
 
@@ -511,10 +511,11 @@ class CyclePlanner:
         if self._tray is None:
             return self._due(target.last_story_check)
         if target.pk in self._tray:
-            return (
-                target.latest_reel_media is None
-                or self._tray[target.pk] > target.latest_reel_media
+            handled = max(
+                target.latest_reel_media or 0,
+                self._carried_stories.get(target.pk, 0),
             )
+            return self._tray[target.pk] > handled
         if target.followed:
             return False  # followed and absent from the tray: no live story
         return self._due(target.last_story_check)
