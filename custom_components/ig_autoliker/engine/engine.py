@@ -268,10 +268,8 @@ class Engine:
         )
         #: What the safety policy imposes on the planner (`planner_policy()`).
         self.planner_policy = Policy()
-        #: Stories and posts fetched and left unliked by the last regular cycle
-        #: (in memory: after a restart the tray shows the stories again, since a
-        #: target's newest story is stored as handled only once all are; the
-        #: next poll finds the posts).
+        #: Items the last regular cycle fetched and left unliked (in memory: after
+        #: a restart the tray and the polls show them again).
         self._carried: list[MediaItem] = []
         self._lock = asyncio.Lock()
         self.task: asyncio.Task[Any] | None = None
